@@ -1,0 +1,382 @@
+package qualys
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ErrMissingCredentials is wrapped when a username or password is missing.
+var ErrMissingCredentials = errors.New("qualys: missing credentials")
+
+// Environment variables read by CredentialsFromEnv.
+const (
+	EnvUsername = "QUALYS_USERNAME"
+	EnvPassword = "QUALYS_PASSWORD"
+)
+
+// DefaultTokenLifetime is how long Qualys gateway tokens are valid; used
+// when a token carries no exp claim.
+const DefaultTokenLifetime = 4 * time.Hour
+
+// DefaultRefreshMargin is how long before expiry a token is replaced, so a
+// request never leaves with a token about to die in flight.
+const DefaultRefreshMargin = 5 * time.Minute
+
+// maxAuthBody bounds what is read from /auth; a JWT is a few KB.
+const maxAuthBody = 64 << 10
+
+const redacted = "[REDACTED]"
+
+// Credentials are a Qualys username and password. Every way of printing
+// them (fmt verbs, slog, JSON) hides the password.
+type Credentials struct {
+	Username string
+	Password string
+}
+
+// CredentialsFromEnv reads QUALYS_USERNAME and QUALYS_PASSWORD. The error
+// names the variables that are missing or empty, never their values.
+func CredentialsFromEnv() (Credentials, error) {
+	return credentialsFromEnv(os.Getenv)
+}
+
+func credentialsFromEnv(getenv func(string) string) (Credentials, error) {
+	c := Credentials{Username: getenv(EnvUsername), Password: getenv(EnvPassword)}
+	var missing []string
+	if c.Username == "" {
+		missing = append(missing, EnvUsername)
+	}
+	if c.Password == "" {
+		missing = append(missing, EnvPassword)
+	}
+	if len(missing) > 0 {
+		return Credentials{}, fmt.Errorf("%w: %s not set", ErrMissingCredentials, strings.Join(missing, " and "))
+	}
+	return c, nil
+}
+
+// validate names the missing fields.
+func (c Credentials) validate() error {
+	switch {
+	case c.Username == "" && c.Password == "":
+		return fmt.Errorf("%w: username and password are empty", ErrMissingCredentials)
+	case c.Username == "":
+		return fmt.Errorf("%w: username is empty", ErrMissingCredentials)
+	case c.Password == "":
+		return fmt.Errorf("%w: password is empty", ErrMissingCredentials)
+	}
+	return nil
+}
+
+func (c Credentials) maskedPassword() string {
+	if c.Password == "" {
+		return `""`
+	}
+	return redacted
+}
+
+// String shows the username and hides the password.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{Username:%q Password:%s}", c.Username, c.maskedPassword())
+}
+
+// GoString is String with the type name, for %#v.
+func (c Credentials) GoString() string {
+	return fmt.Sprintf("qualys.Credentials{Username:%q, Password:%s}", c.Username, c.maskedPassword())
+}
+
+// Format routes every fmt verb through String or GoString, so that no verb
+// (%v, %+v, %x, ...) can print the password.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		io.WriteString(f, c.GoString())
+		return
+	}
+	io.WriteString(f, c.String())
+}
+
+// LogValue hides the password from log/slog.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("username", c.Username), slog.String("password", c.maskedPassword()))
+}
+
+// MarshalJSON hides the password, so a configuration dump cannot leak it.
+// Credentials are therefore not meant to be stored as JSON.
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}{c.Username, c.maskedPassword()})
+}
+
+// TokenSource obtains gateway JWTs with POST /auth, caches them, and
+// replaces them shortly before they expire. It is safe for concurrent use:
+// however many goroutines ask at once, one /auth request is made. A token
+// belongs to the gateway it was minted for (GatewayURL) and the transport
+// sends it to that scheme, host and port only.
+type TokenSource struct {
+	gateway *url.URL
+	authURL string
+	creds   Credentials
+	client  *http.Client
+	margin  time.Duration
+	logger  *slog.Logger
+	now     func() time.Time
+
+	mu        sync.Mutex
+	token     string
+	refreshAt time.Time
+	inflight  *refreshCall
+}
+
+// refreshCall is one /auth request that concurrent callers share.
+type refreshCall struct {
+	done  chan struct{}
+	token string
+	err   error
+	// abandoned is set when the request failed because its caller's
+	// context ended; others waiting on it then try again themselves
+	// instead of inheriting a cancellation that was not theirs.
+	abandoned bool
+}
+
+// NewTokenSource returns a TokenSource for the gateway at gatewayURL (see
+// Platform.GatewayURL). It uses WithHTTPClient, WithLogger,
+// WithTokenRefreshMargin and WithPlainHTTPLoopback from opts and ignores
+// the rest. No request is made until Token is called.
+func NewTokenSource(gatewayURL string, creds Credentials, opts ...Option) (*TokenSource, error) {
+	cfg, err := newConfig(opts...)
+	if err != nil {
+		return nil, err
+	}
+	u, err := parseGatewayURL(gatewayURL, cfg.plainHTTPLoopback)
+	if err != nil {
+		return nil, err
+	}
+	return newTokenSource(cfg, u, creds)
+}
+
+func newTokenSource(cfg *config, gateway *url.URL, creds Credentials) (*TokenSource, error) {
+	if err := creds.validate(); err != nil {
+		return nil, err
+	}
+	// /auth must not follow redirects: a 307 or 308 would re-send the
+	// password to wherever the Location header points.
+	client := *cfg.baseClient()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &TokenSource{
+		gateway: gateway,
+		authURL: gateway.String() + "/auth",
+		creds:   creds,
+		client:  &client,
+		margin:  cfg.refreshMargin,
+		logger:  cfg.logger,
+		now:     cfg.now,
+	}, nil
+}
+
+// GatewayURL is the gateway the tokens are minted for and may be sent to.
+func (s *TokenSource) GatewayURL() string { return s.gateway.String() }
+
+// Token returns a valid token, fetching a new one when none is cached or
+// the cached one is within the refresh margin of its expiry.
+func (s *TokenSource) Token(ctx context.Context) (string, error) {
+	for {
+		s.mu.Lock()
+		if s.token != "" && s.now().Before(s.refreshAt) {
+			tok := s.token
+			s.mu.Unlock()
+			return tok, nil
+		}
+		if c := s.inflight; c != nil {
+			s.mu.Unlock()
+			select {
+			case <-c.done:
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+			if c.abandoned && ctx.Err() == nil {
+				continue
+			}
+			return c.token, c.err
+		}
+		c := &refreshCall{done: make(chan struct{})}
+		s.inflight = c
+		s.mu.Unlock()
+
+		tok, refreshAt, err := s.fetch(ctx)
+
+		s.mu.Lock()
+		s.inflight = nil
+		if err == nil {
+			s.token, s.refreshAt = tok, refreshAt
+		}
+		c.token, c.err = tok, err
+		c.abandoned = err != nil && ctx.Err() != nil
+		s.mu.Unlock()
+		close(c.done)
+		return tok, err
+	}
+}
+
+// Invalidate drops token if it is still the cached one, so the next Token
+// call fetches a new one. Call it after a 401. Passing the token that was
+// rejected (rather than clearing unconditionally) means that many requests
+// failing with the same old token cause one refresh, not one each.
+func (s *TokenSource) Invalidate(token string) {
+	if token == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.token == token {
+		s.token = ""
+		s.refreshAt = time.Time{}
+	}
+}
+
+// fetch performs POST /auth.
+func (s *TokenSource) fetch(ctx context.Context) (token string, refreshAt time.Time, err error) {
+	form := url.Values{"username": {s.creds.Username}, "password": {s.creds.Password}, "token": {"true"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.authURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("qualys: POST /auth: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	start := s.now()
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.log(ctx, "qualys auth failed", slog.String("error", err.Error()), slog.Duration("duration", s.now().Sub(start)))
+		return "", time.Time{}, fmt.Errorf("qualys: POST /auth: %w", err)
+	}
+	defer resp.Body.Close()
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAuthBody+1))
+	received := s.now()
+	s.log(ctx, "qualys auth", slog.Int("status", resp.StatusCode), slog.Duration("duration", received.Sub(start)))
+
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		apiErr := ParseErrorResponse(resp, body)
+		apiErr.Operation = "POST /auth"
+		apiErr.Message = s.scrub(apiErr.Message)
+		return "", time.Time{}, apiErr
+	}
+	if readErr != nil {
+		return "", time.Time{}, fmt.Errorf("qualys: POST /auth: reading the token: %w", readErr)
+	}
+	tok := strings.Trim(strings.TrimSpace(string(body)), `"`)
+	if !validToken(tok) || len(body) > maxAuthBody {
+		// Never echo the body: if it is some form of token, it must not
+		// reach an error message.
+		return "", time.Time{}, fmt.Errorf("qualys: POST /auth: HTTP %d returned %d bytes of %q that are not a token",
+			resp.StatusCode, len(body), resp.Header.Get("Content-Type"))
+	}
+	return tok, s.refreshTime(tok, received), nil
+}
+
+// scrub removes the password from server text, in case a server echoes
+// the form back.
+func (s *TokenSource) scrub(msg string) string {
+	if s.creds.Password == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, s.creds.Password, redacted)
+}
+
+func (s *TokenSource) log(ctx context.Context, msg string, attrs ...slog.Attr) {
+	if s.logger == nil {
+		return
+	}
+	attrs = append([]slog.Attr{slog.String("method", http.MethodPost), slog.String("path", "/auth")}, attrs...)
+	s.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
+}
+
+// validToken accepts printable ASCII without spaces, so the token is safe
+// in a header and an HTML page or JSON error is not mistaken for one.
+func validToken(tok string) bool {
+	if tok == "" || tok[0] == '<' || tok[0] == '{' || tok[0] == '[' {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] <= ' ' || tok[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// refreshTime decides when to replace tok. The signature is not verified:
+// the claims are only a hint for scheduling, and the server stays the
+// judge (a 401 still triggers a refresh).
+//
+// With both exp and iat, the lifetime exp-iat is measured from when the
+// token arrived, which makes the schedule immune to clock skew between
+// client and gateway. With exp alone, exp is used if it lies ahead. Else
+// the documented 4-hour lifetime is assumed.
+func (s *TokenSource) refreshTime(tok string, received time.Time) time.Time {
+	expiry := received.Add(DefaultTokenLifetime)
+	exp, iat, hasExp, hasIat := jwtTimes(tok)
+	switch {
+	case hasExp && hasIat && exp > iat:
+		expiry = received.Add(secondsDuration(exp - iat))
+	case hasExp:
+		if t := time.Unix(0, 0).Add(secondsDuration(exp)); t.After(received) {
+			expiry = t
+		}
+	}
+	at := expiry.Add(-s.margin)
+	if !at.After(received) {
+		// A margin longer than the lifetime would refresh on every call.
+		at = received.Add(expiry.Sub(received) / 2)
+	}
+	return at
+}
+
+func secondsDuration(sec float64) time.Duration {
+	if sec > math.MaxInt64/float64(time.Second) {
+		return math.MaxInt64
+	}
+	return time.Duration(sec * float64(time.Second))
+}
+
+// jwtTimes reads the exp and iat claims (seconds since the epoch) from the
+// payload of a JWT.
+func jwtTimes(tok string) (exp, iat float64, hasExp, hasIat bool) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return 0, 0, false, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return 0, 0, false, false
+	}
+	var claims struct {
+		Exp *json.Number `json:"exp"`
+		Iat *json.Number `json:"iat"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return 0, 0, false, false
+	}
+	if claims.Exp != nil {
+		if v, err := claims.Exp.Float64(); err == nil && v > 0 {
+			exp, hasExp = v, true
+		}
+	}
+	if claims.Iat != nil {
+		if v, err := claims.Iat.Float64(); err == nil && v > 0 {
+			iat, hasIat = v, true
+		}
+	}
+	return exp, iat, hasExp, hasIat
+}

@@ -1,0 +1,212 @@
+package qualys
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// RateLimit is the rate and concurrency state a Qualys response reports in
+// its headers. Every field is nil when its header is absent or unreadable:
+// Qualys does not promise the headers on every API, and "absent" must not
+// read as "zero remaining".
+type RateLimit struct {
+	Limit     *int // X-RateLimit-Limit: calls allowed per window
+	WindowSec *int // X-RateLimit-Window-Sec: window length in seconds
+	Remaining *int // X-RateLimit-Remaining: calls left in the window
+	ToWaitSec *int // X-RateLimit-ToWait-Sec: seconds to wait before the next call
+	// ConcurrencyLimit is X-ConcurrencyLimit-Limit (gateway spelling) or,
+	// when that is absent, X-Concurrency-Limit-Limit (classic API spelling).
+	ConcurrencyLimit   *int
+	ConcurrencyRunning *int // X-Concurrency-Limit-Running (classic API)
+}
+
+// ParseRateLimit reads the rate-limit headers of a response. It never fails;
+// unreadable values are treated as absent.
+func ParseRateLimit(h http.Header) RateLimit {
+	rl := RateLimit{
+		Limit:              headerInt(h, "X-RateLimit-Limit"),
+		WindowSec:          headerInt(h, "X-RateLimit-Window-Sec"),
+		Remaining:          headerInt(h, "X-RateLimit-Remaining"),
+		ToWaitSec:          headerInt(h, "X-RateLimit-ToWait-Sec"),
+		ConcurrencyLimit:   headerInt(h, "X-ConcurrencyLimit-Limit"),
+		ConcurrencyRunning: headerInt(h, "X-Concurrency-Limit-Running"),
+	}
+	if rl.ConcurrencyLimit == nil {
+		rl.ConcurrencyLimit = headerInt(h, "X-Concurrency-Limit-Limit")
+	}
+	return rl
+}
+
+// IsZero reports whether no rate-limit header was present.
+func (r RateLimit) IsZero() bool {
+	return r.Limit == nil && r.WindowSec == nil && r.Remaining == nil && r.ToWaitSec == nil &&
+		r.ConcurrencyLimit == nil && r.ConcurrencyRunning == nil
+}
+
+// ToWait returns X-RateLimit-ToWait-Sec as a duration, and false when the
+// header is absent or not positive.
+func (r RateLimit) ToWait() (time.Duration, bool) {
+	if r.ToWaitSec == nil || *r.ToWaitSec <= 0 {
+		return 0, false
+	}
+	return time.Duration(*r.ToWaitSec) * time.Second, true
+}
+
+// headerInt parses a non-negative integer header. Fractions are rounded up
+// so that a wait of "0.5" seconds is not read as "no wait".
+func headerInt(h http.Header, name string) *int {
+	v := strings.TrimSpace(h.Get(name))
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil || math.IsNaN(f) || math.IsInf(f, 0) || f > math.MaxInt32 {
+			return nil
+		}
+		n = int(math.Ceil(f))
+	}
+	if n < 0 {
+		return nil
+	}
+	return &n
+}
+
+// Limiter allows at most n events in any sliding window of the given
+// length. It keeps the times of the last n events, so it never lets a burst
+// exceed what a server counting the same window would accept. A nil
+// *Limiter never waits.
+type Limiter struct {
+	n      int
+	window time.Duration
+	now    func() time.Time
+	sleep  func(context.Context, time.Duration) error
+
+	mu   sync.Mutex
+	sent []time.Time // ascending; only events inside the current window
+}
+
+// NewLimiter returns a Limiter for n events per window. n <= 0 or
+// window <= 0 gives nil, a limiter that never waits.
+func NewLimiter(n int, window time.Duration) *Limiter {
+	if n <= 0 || window <= 0 {
+		return nil
+	}
+	return &Limiter{n: n, window: window, now: time.Now, sleep: sleepContext}
+}
+
+// Wait blocks until one more event fits in the window, then records it. It
+// returns the context's error, without recording, if ctx ends first. Wait
+// starts no goroutines.
+func (l *Limiter) Wait(ctx context.Context) error {
+	if l == nil {
+		return ctx.Err()
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		l.mu.Lock()
+		now := l.now()
+		cut := now.Add(-l.window)
+		i := 0
+		for i < len(l.sent) && !l.sent[i].After(cut) {
+			i++
+		}
+		l.sent = append(l.sent[:0], l.sent[i:]...)
+		if len(l.sent) < l.n {
+			l.sent = append(l.sent, now)
+			l.mu.Unlock()
+			return nil
+		}
+		wait := l.sent[0].Add(l.window).Sub(now)
+		l.mu.Unlock()
+		// Another caller may take the freed slot first; the loop then
+		// simply waits for the next one.
+		if err := l.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// sleepContext sleeps for d or until ctx ends, whichever is first.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Default PCRS budget: Qualys documents 25 requests per subscription per 60
+// seconds, counted separately for policy list, host-id resolution and
+// posture info.
+const (
+	DefaultPCRSRequests = 25
+	DefaultPCRSWindow   = 60 * time.Second
+)
+
+// limiterSet holds one Limiter per PCRS API, created on first use.
+type limiterSet struct {
+	n      int
+	window time.Duration
+	now    func() time.Time
+	sleep  func(context.Context, time.Duration) error
+
+	mu sync.Mutex
+	m  map[string]*Limiter
+}
+
+func newLimiterSet(n int, window time.Duration, now func() time.Time, sleep func(context.Context, time.Duration) error) *limiterSet {
+	if n <= 0 || window <= 0 {
+		return nil
+	}
+	return &limiterSet{n: n, window: window, now: now, sleep: sleep, m: map[string]*Limiter{}}
+}
+
+// get returns the limiter for key; a nil set gives a nil (no-op) limiter.
+func (s *limiterSet) get(key string) *Limiter {
+	if s == nil || key == "" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.m[key]
+	if !ok {
+		l = &Limiter{n: s.n, window: s.window, now: s.now, sleep: s.sleep}
+		s.m[key] = l
+	}
+	return l
+}
+
+// pcrsAPI names the PCRS API a request path belongs to, the unit Qualys
+// counts its budget in: "policy/list", "hostids" or "postureInfo". Versions
+// of one API share a key because the budget is per API, not per version.
+// Paths outside /pcrs/ give "".
+func pcrsAPI(path string) string {
+	i := strings.Index(path, "/pcrs/")
+	if i < 0 {
+		return ""
+	}
+	rest := path[i+len("/pcrs/"):]
+	// Drop the version segment ("1.0", "5.0").
+	j := strings.IndexByte(rest, '/')
+	if j < 0 {
+		return ""
+	}
+	rest = strings.Trim(rest[j+1:], "/")
+	rest = strings.TrimPrefix(rest, "posture/")
+	return rest
+}
