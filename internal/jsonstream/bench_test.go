@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/qualyskit/qualys-go/internal/jsonstream/internal/posturegen"
+	"github.com/qualyskit/qualys-go/internal/posturegen"
 )
 
 // benchSize is the size of the generated posture array the benchmarks

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
-	"github.com/qualyskit/qualys-go/internal/jsonstream/internal/posturegen"
+	"github.com/qualyskit/qualys-go/internal/posturegen"
 )
 
 // FuzzElements feeds arbitrary bodies to Elements. It must never panic,

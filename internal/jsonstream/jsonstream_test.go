@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/qualyskit/qualys-go/internal/jsonstream/internal/posturegen"
+	"github.com/qualyskit/qualys-go/internal/posturegen"
 	"github.com/qualyskit/qualys-go/wire"
 )
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qualyskit/qualys-go/internal/jsonstream/internal/posturegen"
+	"github.com/qualyskit/qualys-go/internal/posturegen"
 )
 
 // countingReader counts what is read from it and fails the test if it is

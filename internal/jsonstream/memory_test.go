@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/qualyskit/qualys-go/internal/jsonstream/internal/posturegen"
+	"github.com/qualyskit/qualys-go/internal/posturegen"
 )
 
 // TestMemoryDoesNotGrowWithBody decodes a 20 MB posture array, produced as

@@ -30,7 +30,7 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/internal/jsonstream"
-	"github.com/qualyskit/qualys-go/internal/jsonstream/internal/posturegen"
+	"github.com/qualyskit/qualys-go/internal/posturegen"
 )
 
 func main() {
