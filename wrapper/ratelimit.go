@@ -210,3 +210,49 @@ func pcrsAPI(path string) string {
 	rest = strings.TrimPrefix(rest, "posture/")
 	return rest
 }
+
+// RateKey names the unit Qualys counts a request path's budget in: "car"
+// for /sm paths, "pcrs/policy/list", "pcrs/hostids" or "pcrs/postureInfo"
+// for PCRS (versions share a budget), "auth" for /auth, and "" otherwise.
+func RateKey(path string) string {
+	switch {
+	case strings.Contains(path, "/sm/"):
+		return "car"
+	case strings.Contains(path, "/pcrs/"):
+		if api := pcrsAPI(path); api != "" {
+			return "pcrs/" + api
+		}
+		return ""
+	case strings.HasSuffix(strings.TrimRight(path, "/"), "/auth"):
+		return "auth"
+	}
+	return ""
+}
+
+// rateBook keeps the latest rate-limit state seen per RateKey, so callers
+// of iterators and streams, which never see a response, can read it.
+type rateBook struct {
+	mu sync.Mutex
+	m  map[string]RateLimit
+}
+
+func (b *rateBook) record(path string, h http.Header) {
+	rl := ParseRateLimit(h)
+	key := RateKey(path)
+	if rl.IsZero() || key == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m == nil {
+		b.m = map[string]RateLimit{}
+	}
+	b.m[key] = rl
+}
+
+func (b *rateBook) last(path string) (RateLimit, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rl, ok := b.m[RateKey(path)]
+	return rl, ok
+}

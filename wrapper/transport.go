@@ -61,6 +61,7 @@ type Transport struct {
 	logger            *slog.Logger
 	limiters          *limiterSet
 	client            *http.Client // template for Client
+	rates             rateBook
 
 	now    func() time.Time
 	sleep  func(context.Context, time.Duration) error
@@ -132,6 +133,12 @@ func (t *Transport) Client() *http.Client {
 	c := *t.client
 	c.Transport = t
 	return &c
+}
+
+// LastRateLimit returns the rate-limit state of the latest response that
+// reported one for the API path belongs to (see RateKey).
+func (t *Transport) LastRateLimit(path string) (RateLimit, bool) {
+	return t.rates.last(path)
 }
 
 // Retryable reports whether an operation may be sent again after a 5xx
@@ -237,6 +244,7 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 			return nil, err
 		}
 		t.log(ctx, "qualys request", x.attrs(attempt, slog.Int("status", resp.StatusCode), slog.Duration("duration", dur))...)
+		t.rates.record(x.req.URL.Path, resp.Header)
 
 		switch code := resp.StatusCode; {
 		case code == http.StatusUnauthorized && x.auth && !x.reauthed && x.replayable:

@@ -20,22 +20,23 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/jsonstream"
 	"github.com/qualyskit/qualys-go/internal/posturegen"
 )
 
 func main() {
 	var (
-		baseline = flag.Bool("baseline", false, "decode with io.ReadAll + encoding/json.Unmarshal, as a generated client does")
+		baseline = flag.Bool("baseline", false, "decode with the generated client's parser (io.ReadAll + encoding/json.Unmarshal)")
 		gen      = flag.String("gen", "", "write the generated posture data set to this file and exit")
 		sizeMB   = flag.Int("size", 50, "with -gen: minimum size of the JSON in MiB")
 		gz       = flag.Bool("gzip", false, "with -gen: gzip the file, as PCRS does with compressionRequired=1")
@@ -125,7 +126,7 @@ func decode(path string, baseline bool) error {
 
 func decodeStream(r io.Reader) (int, error) {
 	n := 0
-	for _, err := range jsonstream.Elements[posturegen.Record](r) {
+	for _, err := range jsonstream.Elements[pcrs.PostureRecord](r) {
 		if err != nil {
 			return n, err
 		}
@@ -134,8 +135,10 @@ func decodeStream(r io.Reader) (int, error) {
 	return n, nil
 }
 
-// decodeBaseline is the generated client's path: the whole body in memory,
-// then one Unmarshal into a slice.
+// decodeBaseline is the generated client's path: the response handed to
+// the generated parser, which reads the whole body into memory and
+// unmarshals it into a slice. A gzip file is decompressed first, as a
+// caller of the generated client would have to.
 func decodeBaseline(r io.Reader) (int, error) {
 	br := bufio.NewReader(r)
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
@@ -147,15 +150,15 @@ func decodeBaseline(r io.Reader) (int, error) {
 	} else {
 		r = br
 	}
-	body, err := io.ReadAll(r)
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(r)}
+	parsed, err := pcrs.ParseGetPostureInfoV5Response(resp)
 	if err != nil {
 		return 0, err
 	}
-	var records []posturegen.Record
-	if err := json.Unmarshal(body, &records); err != nil {
-		return 0, err
+	if parsed.JSON200 == nil {
+		return 0, fmt.Errorf("the generated parser decoded nothing")
 	}
-	return len(records), nil
+	return len(*parsed.JSON200), nil
 }
 
 // jsonSize returns the uncompressed size of the JSON in path: the file's

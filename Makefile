@@ -1,0 +1,34 @@
+# Every entry point of qualys-go. Longer recipes live in scripts/.
+GO ?= go
+
+.PHONY: all generate verify test lint demo bench fuzz
+
+all: verify test
+
+## generate: regenerate gen/car and gen/pcrs from spec/ with the pinned oapi-codegen
+generate:
+	$(GO) generate ./gen/...
+
+## verify: regenerate into place and fail on any diff; validate the specs; vet and gofmt
+verify:
+	scripts/verify.sh
+
+## test: every test, with the race detector
+test:
+	$(GO) test -race -count=1 ./...
+
+## lint: spec validation, Redocly, Spectral, TypeScript reuse proof, vet, staticcheck, govulncheck
+lint:
+	scripts/lint.sh
+
+## demo: the CLI against the bundled simulator, no credentials needed
+demo:
+	scripts/demo.sh
+
+## bench: streaming posture benchmarks, reported as ratios against the generated path
+bench:
+	scripts/bench.sh
+
+## fuzz: each fuzz target for a short, fixed time
+fuzz:
+	scripts/fuzz.sh

@@ -1,0 +1,21 @@
+package contract_test
+
+import "github.com/qualyskit/qualys-go/gen/pcrs"
+
+// pcrsOperations ties every operation of spec/qualys-pcrs.yaml to its
+// generated response parser and, for JSON bodies, its request-body type.
+var pcrsOperations = operations{
+	"createPcrsToken":  op(pcrs.ParseCreatePcrsTokenResponse, nil),
+	"listPoliciesV1":   op(pcrs.ParseListPoliciesV1Response, nil),
+	"listPoliciesV2":   op(pcrs.ParseListPoliciesV2Response, nil),
+	"resolveHostIdsV1": op(pcrs.ParseResolveHostIDsV1Response, nil),
+	"resolveHostIdsV2": op(pcrs.ParseResolveHostIDsV2Response, nil),
+	"resolveHostIdsV3": op(pcrs.ParseResolveHostIDsV3Response, nil),
+	"resolveHostIdsV4": op(pcrs.ParseResolveHostIDsV4Response, nil),
+	"resolveHostIdsV5": op(pcrs.ParseResolveHostIDsV5Response, nil),
+	"getPostureInfoV1": op(pcrs.ParseGetPostureInfoV1Response, body[pcrs.GetPostureInfoV1JSONRequestBody]),
+	"getPostureInfoV2": op(pcrs.ParseGetPostureInfoV2Response, body[pcrs.GetPostureInfoV2JSONRequestBody]),
+	"getPostureInfoV3": op(pcrs.ParseGetPostureInfoV3Response, body[pcrs.GetPostureInfoV3JSONRequestBody]),
+	"getPostureInfoV4": op(pcrs.ParseGetPostureInfoV4Response, body[pcrs.GetPostureInfoV4JSONRequestBody]),
+	"getPostureInfoV5": op(pcrs.ParseGetPostureInfoV5Response, body[pcrs.GetPostureInfoV5JSONRequestBody]),
+}

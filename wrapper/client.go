@@ -1,0 +1,161 @@
+package qualys
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/qualyskit/qualys-go/gen/car"
+	"github.com/qualyskit/qualys-go/gen/pcrs"
+)
+
+// ErrUnexpectedBody is wrapped when a successful response does not carry
+// the documented JSON: an HTML page from a proxy, a truncated or empty
+// body, another content type. The error names the status and content type.
+var ErrUnexpectedBody = errors.New("qualys: unexpected response body")
+
+// Client drives both Qualys APIs through one authenticated Transport. The
+// generated clients are exposed as they are, for every operation; the
+// methods on Client add what the generated code cannot: iterators over
+// paginated searches, decoded base64, streamed posture records and errors
+// that say what went wrong.
+type Client struct {
+	// CAR is the generated client of the CAR API (/sm/...).
+	CAR *car.ClientWithResponses
+	// PCRS is the generated client of the PCRS API (/pcrs/...).
+	PCRS *pcrs.ClientWithResponses
+
+	transport *Transport
+	http      *http.Client
+	gateway   string
+}
+
+// NewClient builds a client from options; see NewTransport for where the
+// gateway and credentials come from. It does no I/O: the first call
+// fetches the token.
+func NewClient(opts ...Option) (*Client, error) {
+	cfg, err := newConfig(opts...)
+	if err != nil {
+		return nil, err
+	}
+	t, ts, err := newTransport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	hc := t.Client()
+	gateway := ts.GatewayURL()
+	carClient, err := car.NewClientWithResponses(gateway, car.WithHTTPClient(hc))
+	if err != nil {
+		return nil, fmt.Errorf("qualys: building the CAR client: %w", err)
+	}
+	pcrsClient, err := pcrs.NewClientWithResponses(gateway, pcrs.WithHTTPClient(hc))
+	if err != nil {
+		return nil, fmt.Errorf("qualys: building the PCRS client: %w", err)
+	}
+	return &Client{CAR: carClient, PCRS: pcrsClient, transport: t, http: hc, gateway: gateway}, nil
+}
+
+// GatewayURL is the gateway every request goes to, e.g.
+// "https://gateway.qg2.apps.qualys.com".
+func (c *Client) GatewayURL() string { return c.gateway }
+
+// Transport returns the transport the client sends through, e.g. to read
+// its token source.
+func (c *Client) Transport() *Transport { return c.transport }
+
+// HTTPClient returns the authenticated *http.Client, for requests the
+// generated clients do not cover.
+func (c *Client) HTTPClient() *http.Client { return c.http }
+
+// LastRateLimit returns the rate-limit state of the latest response that
+// reported one for the API a path belongs to (see RateKey), and false
+// when none has yet.
+func (c *Client) LastRateLimit(path string) (RateLimit, bool) {
+	return c.transport.LastRateLimit(path)
+}
+
+// CheckResponse turns a generated client's response into an error: nil
+// for a 2xx, otherwise the *APIError the status and body describe. body is
+// the generated response's Body field.
+func CheckResponse(resp *http.Response, body []byte) error {
+	if resp == nil {
+		return fmt.Errorf("%w: no response", ErrUnexpectedBody)
+	}
+	if isSuccess(resp.StatusCode) {
+		return nil
+	}
+	return ParseErrorResponse(resp, body)
+}
+
+// call sends one request through a generated client's raw method and
+// parses it with the matching generated parser, so every failure (network,
+// HTTP status, truncated or non-JSON body) becomes one descriptive error.
+func call[R any](ctx context.Context, op string, send func(context.Context) (*http.Response, error), parse func(*http.Response) (R, error)) (R, error) {
+	var zero R
+	resp, err := send(ctx)
+	if err != nil {
+		return zero, fmt.Errorf("qualys: %s: %w", op, err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		if !isSuccess(resp.StatusCode) {
+			return zero, ParseErrorResponse(resp, body)
+		}
+		return zero, fmt.Errorf("qualys: %s: HTTP %d (%s): body cut after %d bytes: %w: %w",
+			op, resp.StatusCode, contentType(resp), len(body), ErrUnexpectedBody, err)
+	}
+	if !isSuccess(resp.StatusCode) {
+		return zero, ParseErrorResponse(resp, body)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if ct := resp.Header.Get("Content-Type"); !strings.Contains(strings.ToLower(ct), "json") && looksLikeJSON(body) {
+		// The generated parsers decode only bodies labelled JSON; Qualys
+		// does not document the content type of every answer, and a
+		// proxy may relabel it, so a JSON body is decoded whatever its
+		// label says.
+		resp.Header = resp.Header.Clone()
+		resp.Header.Set("Content-Type", "application/json")
+	}
+	parsed, err := parse(resp)
+	if err != nil {
+		return zero, unexpectedBody(op, resp, body, err)
+	}
+	return parsed, nil
+}
+
+// unexpectedBody describes a 2xx body that is not the documented JSON.
+func unexpectedBody(op string, resp *http.Response, body []byte, cause error) error {
+	msg := "qualys: " + op + ": " + describeBody(resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	if cause != nil {
+		return fmt.Errorf("%s: %w: %w", msg, ErrUnexpectedBody, cause)
+	}
+	return fmt.Errorf("%s: %w", msg, ErrUnexpectedBody)
+}
+
+// decoded returns v, or an ErrUnexpectedBody error when the generated
+// parser left it nil (it only decodes bodies labelled JSON).
+func decoded[T any](op string, resp *http.Response, body []byte, v *T) (*T, error) {
+	if v == nil {
+		return nil, unexpectedBody(op, resp, body, nil)
+	}
+	return v, nil
+}
+
+// looksLikeJSON reports whether a body starts like a JSON object or array.
+func looksLikeJSON(body []byte) bool {
+	b := bytes.TrimLeft(body, " \t\r\n")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}
+
+// contentType names a response's content type for messages.
+func contentType(resp *http.Response) string {
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		return ct
+	}
+	return "no content type"
+}

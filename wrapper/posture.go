@@ -1,0 +1,193 @@
+package qualys
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+
+	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/internal/jsonstream"
+)
+
+// PostureVersion selects a version of the PCRS postureInfo API. Every
+// version answers with the same record shape; later ones add filters.
+type PostureVersion string
+
+// Published postureInfo versions. 4.0 reached end of life in November
+// 2026; 5.0 is the one to use.
+const (
+	PostureV1 PostureVersion = "1.0"
+	PostureV2 PostureVersion = "2.0"
+	PostureV3 PostureVersion = "3.0"
+	PostureV4 PostureVersion = "4.0"
+	PostureV5 PostureVersion = "5.0"
+
+	DefaultPostureVersion = PostureV5
+)
+
+// PostureRequest is one postureInfo call: the host ids of one or more
+// policies, the filters, and the API version to send them to.
+type PostureRequest struct {
+	// Version defaults to DefaultPostureVersion.
+	Version PostureVersion
+	// Policies lists the policies and host ids to report on, as hostids
+	// returns them.
+	Policies pcrs.PostureInfoRequest
+	// Params holds the query parameters. It is the 5.0 parameter set, the
+	// largest; a filter the chosen version does not have is an error, not
+	// silently dropped. CompressionRequired may be 0 or 1: the stream
+	// detects a gzip body either way.
+	Params pcrs.GetPostureInfoV5Params
+}
+
+// PostureStream sends one postureInfo request and yields its records one at
+// a time while the body arrives, in memory that does not grow with the
+// response: a multi-gigabyte answer costs one record plus buffers. A gzip
+// body (compressionRequired=1, which Qualys sends without
+// Content-Encoding) is detected by its magic bytes and decompressed on the
+// fly.
+//
+// An error is yielded once and ends the sequence: an HTTP error as an
+// *APIError; a body that is not a JSON array, or that is cut short, after
+// every record read before the damage, wrapping ErrUnexpectedBody (and
+// io.ErrUnexpectedEOF for a cut). Breaking out of the loop closes the body.
+// Each range sends the request anew.
+func (c *Client) PostureStream(ctx context.Context, r PostureRequest) iter.Seq2[pcrs.PostureRecord, error] {
+	return func(yield func(pcrs.PostureRecord, error) bool) {
+		var zero pcrs.PostureRecord
+		req, err := c.postureRequest(ctx, r)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		op := opName(req.Method, req.URL.Path)
+		resp, err := c.http.Do(req)
+		if err != nil {
+			yield(zero, fmt.Errorf("qualys: %s: %w", op, err))
+			return
+		}
+		if !isSuccess(resp.StatusCode) {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, peekLimit))
+			resp.Body.Close()
+			yield(zero, ParseErrorResponse(resp, body))
+			return
+		}
+		for rec, err := range jsonstream.ElementsCloser[pcrs.PostureRecord](resp.Body) {
+			if err != nil {
+				if ctxErr := ctx.Err(); ctxErr != nil {
+					err = fmt.Errorf("qualys: %s: %w", op, ctxErr)
+				} else {
+					err = fmt.Errorf("qualys: %s: HTTP %d (%s): %w: %w", op, resp.StatusCode, contentType(resp), ErrUnexpectedBody, err)
+				}
+				yield(zero, err)
+				return
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+}
+
+// opName is what errors call an operation: method and path.
+func opName(method, path string) string { return method + " " + path }
+
+// postureRequest builds the HTTP request with the generated builder of
+// the chosen version, after the checks OpenAPI cannot express.
+func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Request, error) {
+	v := r.Version
+	if v == "" {
+		v = DefaultPostureVersion
+	}
+	p := r.Params
+	if err := checkPostureParams(v, p); err != nil {
+		return nil, err
+	}
+	var req *http.Request
+	var err error
+	switch v {
+	case PostureV1:
+		req, err = pcrs.NewGetPostureInfoV1Request(c.gateway, &pcrs.GetPostureInfoV1Params{
+			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
+			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
+			LastScanDateFrom: p.LastScanDateFrom, LastScanDateTo: p.LastScanDateTo,
+			StatusChangedSince: p.StatusChangedSince,
+		}, r.Policies)
+	case PostureV2:
+		req, err = pcrs.NewGetPostureInfoV2Request(c.gateway, &pcrs.GetPostureInfoV2Params{
+			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
+			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
+			LastScanDateFrom: p.LastScanDateFrom, LastScanDateTo: p.LastScanDateTo,
+			StatusChangedSince: p.StatusChangedSince,
+		}, r.Policies)
+	case PostureV3:
+		req, err = pcrs.NewGetPostureInfoV3Request(c.gateway, &pcrs.GetPostureInfoV3Params{
+			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
+			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
+			LastScanDateFrom: p.LastScanDateFrom, LastScanDateTo: p.LastScanDateTo,
+			StatusChangedSince: p.StatusChangedSince, Status: p.Status, PreviousStatus: p.PreviousStatus,
+			CriticalityValues: p.CriticalityValues, CriticalityLabels: p.CriticalityLabels,
+			CloudMetaDataRequired: p.CloudMetaDataRequired,
+		}, r.Policies)
+	case PostureV4:
+		req, err = pcrs.NewGetPostureInfoV4Request(c.gateway, &pcrs.GetPostureInfoV4Params{
+			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
+			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
+			LastScanDateFrom: p.LastScanDateFrom, LastScanDateTo: p.LastScanDateTo,
+			StatusChangedSince: p.StatusChangedSince, Status: p.Status, PreviousStatus: p.PreviousStatus,
+			CriticalityValues: p.CriticalityValues, CriticalityLabels: p.CriticalityLabels,
+			CloudMetaDataRequired: p.CloudMetaDataRequired,
+		}, r.Policies)
+	case PostureV5:
+		req, err = pcrs.NewGetPostureInfoV5Request(c.gateway, &p, r.Policies)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("qualys: building the postureInfo %s request: %w", v, err)
+	}
+	return req.WithContext(ctx), nil
+}
+
+// checkPostureParams rejects what the chosen version would refuse or
+// ignore, and the combinations Qualys documents as invalid.
+func checkPostureParams(v PostureVersion, p pcrs.GetPostureInfoV5Params) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("qualys: postureInfo %s: %s: %w", v, fmt.Sprintf(format, args...), ErrInvalidRequest)
+	}
+	switch v {
+	case PostureV1, PostureV2, PostureV3, PostureV4, PostureV5:
+	default:
+		return bad("unknown version %q (want 1.0 to 5.0)", string(v))
+	}
+	if v < PostureV3 {
+		switch {
+		case len(p.Status) > 0:
+			return bad("status needs 3.0 or later")
+		case p.PreviousStatus != nil:
+			return bad("previousStatus needs 3.0 or later")
+		case len(p.CriticalityValues) > 0 || len(p.CriticalityLabels) > 0:
+			return bad("criticality filters need 3.0 or later")
+		case p.CloudMetaDataRequired != nil:
+			return bad("cloudMetaDataRequired needs 3.0 or later")
+		}
+	}
+	if v < PostureV5 {
+		switch {
+		case p.ExtendedEvidenceRequired != nil:
+			return bad("extendedEvidenceRequired needs 5.0")
+		case p.QdScoreRequired != nil:
+			return bad("qdScoreRequired needs 5.0")
+		}
+	}
+	if len(p.CriticalityValues) > 0 && len(p.CriticalityLabels) > 0 {
+		return bad("criticalityValues and criticalityLabels are mutually exclusive")
+	}
+	if (p.LastScanDateFrom == nil) != (p.LastScanDateTo == nil) {
+		return bad("lastScanDateFrom and lastScanDateTo go together")
+	}
+	if p.LastScanDate != nil && p.LastScanDateFrom != nil {
+		return bad("lastScanDate cannot be combined with lastScanDateFrom/lastScanDateTo")
+	}
+	return nil
+}

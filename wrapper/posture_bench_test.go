@@ -1,0 +1,117 @@
+package qualys
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/internal/posturegen"
+)
+
+// benchPostureSize is the size of the posture array every benchmark
+// decodes: a large postureInfo answer, at least 50 MiB.
+const benchPostureSize = 50 << 20
+
+var benchPosture = sync.OnceValue(func() (d struct {
+	plain, gz []byte
+	records   int
+}) {
+	d.plain, d.records = posturegen.Generate(benchPostureSize)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(d.plain)
+	zw.Close()
+	d.gz = buf.Bytes()
+	return d
+})
+
+// memoryGateway answers /auth and postureInfo from memory, so the
+// benchmarks measure the client, not a network.
+type memoryGateway struct{ body []byte }
+
+func (m memoryGateway) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	resp := &http.Response{StatusCode: 200, Header: http.Header{}, Request: r, ProtoMajor: 1, ProtoMinor: 1}
+	if strings.HasSuffix(r.URL.Path, "/auth") {
+		resp.StatusCode = 201
+		resp.Body = io.NopCloser(strings.NewReader("eyJhbGciOiJub25lIn0.eyJzdWIiOiJiZW5jaCJ9.sig"))
+		return resp, nil
+	}
+	resp.Header.Set("Content-Type", "application/json")
+	resp.Body = io.NopCloser(bytes.NewReader(m.body))
+	return resp, nil
+}
+
+func benchClient(b *testing.B, body []byte) *Client {
+	b.Helper()
+	c, err := NewClient(WithGatewayURL("https://gateway.qualys.test"),
+		WithCredentials("bench", "bench-password"),
+		WithHTTPClient(&http.Client{Transport: memoryGateway{body: body}}),
+		WithPCRSRateLimit(0, 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+var benchRequest = postureRequest("4980343")
+
+// BenchmarkPostureGenerated is the generated ClientWithResponses path:
+// the whole body read, then decoded into a slice of records.
+func BenchmarkPostureGenerated(b *testing.B) {
+	d := benchPosture()
+	c := benchClient(b, d.plain)
+	b.SetBytes(int64(len(d.plain)))
+	b.ReportAllocs()
+	for b.Loop() {
+		zero := pcrs.Toggle(0)
+		resp, err := c.PCRS.GetPostureInfoV5WithResponse(context.Background(),
+			&pcrs.GetPostureInfoV5Params{CompressionRequired: &zero}, benchRequest.Policies)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if resp.JSON200 == nil || len(*resp.JSON200) != d.records {
+			b.Fatalf("decoded %v records, want %d", resp.JSON200 != nil, d.records)
+		}
+	}
+}
+
+// BenchmarkPostureStreamPlain is PostureStream over the same plain body.
+func BenchmarkPostureStreamPlain(b *testing.B) {
+	d := benchPosture()
+	benchStream(b, benchClient(b, d.plain), d.records, len(d.plain))
+}
+
+// BenchmarkPostureStreamGzip is PostureStream over the gzip body
+// (compressionRequired=1). Bytes count uncompressed JSON, so MB/s compares
+// directly with the plain figures.
+func BenchmarkPostureStreamGzip(b *testing.B) {
+	d := benchPosture()
+	benchStream(b, benchClient(b, d.gz), d.records, len(d.plain))
+}
+
+func benchStream(b *testing.B, c *Client, want, size int) {
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		for _, err := range c.PostureStream(context.Background(), benchRequest) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != want {
+			b.Fatalf("decoded %d records, want %d", n, want)
+		}
+	}
+}
