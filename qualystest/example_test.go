@@ -1,0 +1,113 @@
+package qualystest_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/qualystest"
+)
+
+// exampleT stands in for the *testing.T a real test passes to NewServer,
+// so that the examples run; it runs the cleanups when finish is called.
+type exampleT struct {
+	testing.TB
+	cleanups []func()
+}
+
+func (t *exampleT) Helper()                           {}
+func (t *exampleT) Cleanup(f func())                  { t.cleanups = append(t.cleanups, f) }
+func (t *exampleT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+func (t *exampleT) Errorf(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+func (t *exampleT) finish() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
+}
+
+// In a test, pass the test's *testing.T: the server stops when the test
+// ends. Here the generated PCRS client logs in and lists the policies.
+func ExampleNewServer() {
+	t := &exampleT{}
+	defer t.finish()
+
+	s := qualystest.NewServer(t, qualystest.WithPolicies(3))
+
+	// Log in: POST /auth answers 201 with the bare JWT.
+	form := url.Values{"username": {s.Username()}, "password": {s.Password()}, "token": {"true"}}
+	resp, err := s.Client().PostForm(s.URL+"/auth", form)
+	if err != nil {
+		panic(err)
+	}
+	token, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println("auth:", resp.StatusCode)
+
+	c, _ := pcrs.NewClientWithResponses(s.URL, pcrs.WithHTTPClient(s.Client()),
+		pcrs.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+string(token))
+			return nil
+		}))
+	list, err := c.ListPoliciesV2WithResponse(context.Background(), nil)
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range list.JSON200.PolicyList {
+		fmt.Println(*p.Title, *p.Status)
+	}
+	// Output:
+	// auth: 201
+	// CIS Benchmark for Debian Linux 11, v1.0.0 [Scored, Level 1] active
+	// CIS Benchmark for Microsoft Windows Server 2019, v2.0.0 active
+	// PCI DSS 4.0 Baseline for RHEL 8 inactive
+}
+
+// Fail queues faults for the next requests of an operation; Count proves
+// how many requests reached it.
+func ExampleServer_Fail() {
+	s, err := qualystest.Start()
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	s.Fail("listPoliciesV1", qualystest.HTMLError(503), qualystest.Conflict(1965))
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequest("GET", s.URL+"/pcrs/1.0/posture/policy/list", nil)
+		req.Header.Set("Authorization", "Bearer "+s.Token())
+		resp, err := s.Client().Do(req)
+		if err != nil {
+			panic(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	fmt.Println("requests:", s.Count("listPoliciesV1"))
+	// Output:
+	// 503 text/html; charset=utf-8
+	// 409 application/json
+	// 200 application/json
+	// requests: 3
+}
+
+// Start runs a simulator outside a test, e.g. behind a command that serves
+// it at a fixed address; WriteCAFile lets other programs trust it.
+func ExampleStart() {
+	s, err := qualystest.Start(qualystest.WithSeed(7), qualystest.WithHosts(100))
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+	d := s.Data()
+	fmt.Println(len(d.Hosts), "hosts,", len(d.Policies), "policies,", len(d.Postures(d.Policies[0].ID)), "postures in the first")
+	fmt.Println(strings.HasPrefix(s.URL, "https://127.0.0.1:"))
+	// Output:
+	// 100 hosts, 4 policies, 948 postures in the first
+	// true
+}
