@@ -41,6 +41,45 @@ func (e Platform) Valid() bool {
 	}
 }
 
+// Defines values for RebootDelayTimeUnit.
+const (
+	RebootDelayTimeUnitHours   RebootDelayTimeUnit = "hours"
+	RebootDelayTimeUnitMinutes RebootDelayTimeUnit = "minutes"
+	RebootDelayTimeUnitSeconds RebootDelayTimeUnit = "seconds"
+)
+
+// Valid indicates whether the value is a known member of the RebootDelayTimeUnit enum.
+func (e RebootDelayTimeUnit) Valid() bool {
+	switch e {
+	case RebootDelayTimeUnitHours:
+		return true
+	case RebootDelayTimeUnitMinutes:
+		return true
+	case RebootDelayTimeUnitSeconds:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScheduleType.
+const (
+	ScheduleTypeONETIME   ScheduleType = "ONE_TIME"
+	ScheduleTypeRECURRING ScheduleType = "RECURRING"
+)
+
+// Valid indicates whether the value is a known member of the ScheduleType enum.
+func (e ScheduleType) Valid() bool {
+	switch e {
+	case ScheduleTypeONETIME:
+		return true
+	case ScheduleTypeRECURRING:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ScriptLanguageName.
 const (
 	ScriptLanguageNameLua               ScriptLanguageName = "Lua"
@@ -74,6 +113,24 @@ func (e ScriptLanguageName) Valid() bool {
 	}
 }
 
+// Defines values for ScriptSubType.
+const (
+	ScriptSubTypeDetection ScriptSubType = "Detection"
+	ScriptSubTypeResponse  ScriptSubType = "Response"
+)
+
+// Valid indicates whether the value is a known member of the ScriptSubType enum.
+func (e ScriptSubType) Valid() bool {
+	switch e {
+	case ScriptSubTypeDetection:
+		return true
+	case ScriptSubTypeResponse:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ScriptTypeName.
 const (
 	ScriptTypeNameControlIDRemediation ScriptTypeName = "Control ID Remediation"
@@ -93,6 +150,47 @@ func (e ScriptTypeName) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for ThresholdTimeUnit.
+const (
+	ThresholdTimeUnitHOURS   ThresholdTimeUnit = "HOURS"
+	ThresholdTimeUnitMINUTES ThresholdTimeUnit = "MINUTES"
+	ThresholdTimeUnitSECONDS ThresholdTimeUnit = "SECONDS"
+)
+
+// Valid indicates whether the value is a known member of the ThresholdTimeUnit enum.
+func (e ThresholdTimeUnit) Valid() bool {
+	switch e {
+	case ThresholdTimeUnitHOURS:
+		return true
+	case ThresholdTimeUnitMINUTES:
+		return true
+	case ThresholdTimeUnitSECONDS:
+		return true
+	default:
+		return false
+	}
+}
+
+// ActingUser The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
+//
+// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
+type ActingUser struct {
+	// ID The user's UUID (Qualys' v2 delete sample masks it with a non-UUID value).
+	//
+	// Example: ddf20f3a-cfd3-6fd4-81d0-53071ad1d389
+	ID *string `json:"id,omitempty"`
+
+	// Name Display name.
+	//
+	// Example: Jane Doe
+	Name *string `json:"name,omitempty"`
+
+	// UserName Qualys login name.
+	//
+	// Example: acme_jd
+	UserName *string `json:"userName,omitempty"`
 }
 
 // Asset The asset an asset job ran on.
@@ -281,6 +379,75 @@ type AssetJobSearch struct {
 	StartAt *string `json:"startAt,omitempty"`
 }
 
+// AssetTag An asset tag on which CAR is enabled. Qualys prints placeholders only, so the JSON types of the ids are unconfirmed.
+//
+// Example: {"customerId":"1153","customerUuid":"74c1bcdd-9bbb-e9dd-802a-65e2c579abc0","id":"1204","name":"Lab Assets","tagId":"16245104","tagUuid":"5d551f4b-038e-4076-a111-52ce3a1d43e9"}
+type AssetTag struct {
+	// BackgroundColor Display colour of the tag; present on some records only.
+	//
+	// Example: #FFFFFF
+	BackgroundColor *string `json:"backgroundColor,omitempty"`
+
+	// CustomerID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	//
+	// Example: 32533
+	CustomerID *FlexibleID `json:"customerId,omitempty"`
+
+	// CustomerUUID UUID of the subscription.
+	//
+	// Example: 74c1bcdd-9bbb-e9dd-802a-65e2c579abc0
+	CustomerUUID *string `json:"customerUuid,omitempty"`
+
+	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	//
+	// Example: 32533
+	ID *FlexibleID `json:"id,omitempty"`
+
+	// Name Tag name.
+	//
+	// Example: Lab Assets
+	Name *string `json:"name,omitempty"`
+
+	// TagID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	//
+	// Example: 32533
+	TagID *FlexibleID `json:"tagId,omitempty"`
+
+	// TagUUID Tag UUID.
+	//
+	// Example: 5d551f4b-038e-4076-a111-52ce3a1d43e9
+	TagUUID *string `json:"tagUuid,omitempty"`
+}
+
+// AssetTagList One page of asset tags.
+//
+// Example: {"list":[],"totalCount":0}
+type AssetTagList struct {
+	// List The records of this page.
+	List []AssetTag `json:"list"`
+
+	// TotalCount Records matching the filter, over all pages (printed quoted on the placeholder-only page; a number elsewhere).
+	//
+	// Example: 1
+	TotalCount int64 `json:"totalCount"`
+}
+
+// AssetTagListResult Answer of `searchAssetTags`.
+//
+// Example: {"body":{"list":[],"totalCount":0},"errorCode":null,"message":null}
+type AssetTagListResult struct {
+	// Body One page of asset tags.
+	//
+	// Example: {"list":[],"totalCount":0}
+	Body *AssetTagList `json:"body,omitempty"`
+
+	// ErrorCode Null on success.
+	ErrorCode *string `json:"errorCode,omitempty"`
+
+	// Message Null on success.
+	Message *string `json:"message,omitempty"`
+}
+
 // AssetTagRef A tag on an asset.
 //
 // Example: {"id":16245104,"name":"Cloud Agent","tagUuid":"5d551f4b-038e-4076-a111-52ce3a1d43e9"}
@@ -299,6 +466,26 @@ type AssetTagRef struct {
 	//
 	// Example: 5d551f4b-038e-4076-a111-52ce3a1d43e9
 	TagUUID *string `json:"tagUuid,omitempty"`
+}
+
+// AssetTagSearch Optional body of `searchAssetTags`.
+//
+// Example: {"pageNumber":0,"pageSize":10}
+type AssetTagSearch struct {
+	// Filter Qualys query; needed to list lab asset tags (the value is not published).
+	//
+	// Example:
+	Filter *string `json:"filter,omitempty"`
+
+	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
+	//
+	// Example: 0
+	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+
+	// PageSize Records per page; 10 when absent. No maximum is documented.
+	//
+	// Example: 10
+	PageSize *PageSize `json:"pageSize,omitempty"`
 }
 
 // AuditStamp When, and by whom, a record was created or updated.
@@ -352,6 +539,207 @@ type AutorScriptsMetadata struct {
 	Tech []string `json:"tech,omitempty"`
 }
 
+// BatchOutcome One side of a batch answer.
+//
+// Example: {"ids":[22467561],"message":"Ids are processed"}
+type BatchOutcome struct {
+	// IDs The ids concerned.
+	//
+	// Example: [22467561]
+	IDs []int64 `json:"ids,omitempty"`
+
+	// Message Outcome text, e.g. "Ids are processed" or "Ids are Invalid".
+	//
+	// Example: Ids are processed
+	Message *string `json:"message,omitempty"`
+}
+
+// BatchOutcomes The ids processed and the ids rejected.
+//
+// Example: {"failure":{"ids":[],"message":"Ids are Invalid"},"success":{"ids":[22467561],"message":"Ids are processed"}}
+type BatchOutcomes struct {
+	// Failure One side of a batch answer.
+	//
+	// Example: {"ids":[22467561],"message":"Ids are processed"}
+	Failure *BatchOutcome `json:"failure,omitempty"`
+
+	// Success One side of a batch answer.
+	//
+	// Example: {"ids":[22467561],"message":"Ids are processed"}
+	Success *BatchOutcome `json:"success,omitempty"`
+}
+
+// BatchRequest Body of the id-list configuration calls (block and unblock assets and tags, remove lab assets).
+//
+// Example: {"ids":[22467561,22467562],"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
+type BatchRequest struct {
+	// IDs Asset, tag or lab asset ids, per operation.
+	//
+	// Example: [22467561,22467562]
+	IDs []int64 `json:"ids"`
+
+	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
+	//
+	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
+	User *ActingUser `json:"user,omitempty"`
+}
+
+// BatchResult Answer of the id-list configuration calls (`{body}` only); partial success is reported in `body`.
+//
+// Example: {"body":{"failure":{"ids":[99],"message":"Ids are Invalid"},"success":{"ids":[22467561],"message":"Ids are processed"}}}
+type BatchResult struct {
+	// Body The ids processed and the ids rejected.
+	//
+	// Example: {"failure":{"ids":[],"message":"Ids are Invalid"},"success":{"ids":[22467561],"message":"Ids are processed"}}
+	Body *BatchOutcomes `json:"body,omitempty"`
+}
+
+// BlockedCommands One blocked-command record.
+//
+// Example: {"commandId":12,"commands":["Remove-Item"," Stop-Computer"],"language":"PowerShell-Command","languageId":201,"platform":"WINDOWS"}
+type BlockedCommands struct {
+	// CommandID Record id, used by `updateBlockedCommandsV2` and `deleteBlockedCommandsV2`.
+	//
+	// Example: 12
+	CommandID *int64 `json:"commandId,omitempty"`
+
+	// Commands The blocked commands; in Qualys' sample every entry after the first carries a leading space.
+	//
+	// Example: ["Remove-Item"," Stop-Computer"]
+	Commands []string `json:"commands,omitempty"`
+
+	// Language Language name.
+	//
+	// Example: PowerShell-Command
+	Language *string `json:"language,omitempty"`
+
+	// LanguageID Platform and language id.
+	//
+	// Example: 201
+	LanguageID *int64 `json:"languageId,omitempty"`
+
+	// Platform Platform name.
+	//
+	// Example: WINDOWS
+	Platform *string `json:"platform,omitempty"`
+}
+
+// BlockedCommandsCreate Body of `createBlockedCommands`.
+//
+// Example: {"commands":"Remove-Item,Stop-Computer","languageId":201}
+type BlockedCommandsCreate struct {
+	// Commands Comma-separated commands to block.
+	//
+	// Example: Remove-Item,Stop-Computer
+	Commands string `json:"commands"`
+
+	// LanguageID Platform and language id (201 = PowerShell-Command on WINDOWS in Qualys' samples).
+	//
+	// Example: 201
+	LanguageID int64 `json:"languageId"`
+
+	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
+	//
+	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
+	User *ActingUser `json:"user,omitempty"`
+}
+
+// BlockedCommandsDeleteV1 Body of `deleteBlockedCommandsV1`.
+//
+// Example: {"languageIds":[201]}
+type BlockedCommandsDeleteV1 struct {
+	// LanguageIDs Platform and language ids whose blocked commands to delete (a set).
+	//
+	// Example: [201]
+	LanguageIDs []int64 `json:"languageIds"`
+
+	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
+	//
+	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
+	User *ActingUser `json:"user,omitempty"`
+}
+
+// BlockedCommandsDeleteV2 Body of `deleteBlockedCommandsV2`.
+//
+// Example: {"commandIds":[12,13]}
+type BlockedCommandsDeleteV2 struct {
+	// CommandIDs Ids of the records to delete (a set).
+	//
+	// Example: [12,13]
+	CommandIDs []int64 `json:"commandIds"`
+
+	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
+	//
+	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
+	User *ActingUser `json:"user,omitempty"`
+}
+
+// BlockedCommandsList The blocked-command records of a language.
+//
+// Example: {"list":[],"totalCount":0}
+type BlockedCommandsList struct {
+	// List The records.
+	List []BlockedCommands `json:"list"`
+
+	// TotalCount Number of records.
+	//
+	// Example: 1
+	TotalCount int64 `json:"totalCount"`
+}
+
+// BlockedCommandsListResult Answer of `getBlockedCommands` (`{body}` only).
+//
+// Example: {"body":{"list":[],"totalCount":0}}
+type BlockedCommandsListResult struct {
+	// Body The blocked-command records of a language.
+	//
+	// Example: {"list":[],"totalCount":0}
+	Body *BlockedCommandsList `json:"body,omitempty"`
+}
+
+// BlockedCommandsUpdateV1 Body of `updateBlockedCommandsV1`; `commands` replaces the whole list.
+//
+// Example: {"commands":"Remove-Item,Stop-Computer,Restart-Computer","languageId":201}
+type BlockedCommandsUpdateV1 struct {
+	// Commands The full comma-separated list of blocked commands.
+	//
+	// Example: Remove-Item,Stop-Computer,Restart-Computer
+	Commands string `json:"commands"`
+
+	// LanguageID Platform and language id.
+	//
+	// Example: 201
+	LanguageID int64 `json:"languageId"`
+
+	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
+	//
+	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
+	User *ActingUser `json:"user,omitempty"`
+}
+
+// BlockedCommandsUpdateV2 Body of `updateBlockedCommandsV2`, the v1 fields plus the `commandId` of the record to update.
+type BlockedCommandsUpdateV2 struct {
+	// CommandID Id of the record (`commandId` of `getBlockedCommands`).
+	//
+	// Example: 12
+	CommandID int64 `json:"commandId"`
+
+	// Commands The full comma-separated list of blocked commands.
+	//
+	// Example: Remove-Item,Stop-Computer,Restart-Computer
+	Commands string `json:"commands"`
+
+	// LanguageID Platform and language id.
+	//
+	// Example: 201
+	LanguageID int64 `json:"languageId"`
+
+	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
+	//
+	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
+	User *ActingUser `json:"user,omitempty"`
+}
+
 // CarError An error answered by CAR or the gateway. CAR error bodies are not
 // published; the envelope keys `errorCode` and `message` are declared,
 // both optional, so the gateway's `{message}` form fits too.
@@ -367,6 +755,26 @@ type CarError struct {
 	//
 	// Example: Script not found
 	Message *string `json:"message,omitempty"`
+}
+
+// ControlRemediationMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
+//
+// Example: {"cid":"7337","policies":["CIS Microsoft Windows 10 Enterprise Benchmark"],"tech":["Windows 10"]}
+type ControlRemediationMetadata struct {
+	// Cid The compliance control id the script remediates.
+	//
+	// Example: 7337
+	Cid string `json:"cid"`
+
+	// Policies Policies the control belongs to.
+	//
+	// Example: ["CIS Microsoft Windows 10 Enterprise Benchmark"]
+	Policies []string `json:"policies,omitempty"`
+
+	// Tech Technologies the control applies to.
+	//
+	// Example: ["Windows 10"]
+	Tech []string `json:"tech"`
 }
 
 // CreatedID Id of the record the call created.
@@ -442,6 +850,48 @@ type GatewayAuthError struct {
 	//
 	// Example: 401
 	Status *int32 `json:"status,omitempty"`
+}
+
+// GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
+// true. Import by URL (`inputUrl`) or by parameters (`repoUser`,
+// `repoName`, `filePath`). Further GitLab rows are not published.
+//
+// Example: {"branch":"main","filePath":"windows/cleanup.ps1","repoName":"car-scripts","repoUser":"acme","syncEnabled":true}
+type GitLabDetails struct {
+	// Branch Branch to read; the default is not documented.
+	//
+	// Example: main
+	Branch *string `json:"branch,omitempty"`
+
+	// FilePath Path of the file in the repository; mandatory when importing by parameters.
+	//
+	// Example: windows/cleanup.ps1
+	FilePath *string `json:"filePath,omitempty"`
+
+	// InputURL Web URL of the file, down to the file name; permalinks and `?ref_type=heads` URLs break syncing. Mandatory when importing by URL.
+	//
+	// Example: https://gitlab.com/acme/car-scripts/-/blob/main/windows/cleanup.ps1
+	InputURL *string `json:"inputUrl,omitempty"`
+
+	// RepoName Repository name; mandatory when importing by parameters.
+	//
+	// Example: car-scripts
+	RepoName *string `json:"repoName,omitempty"`
+
+	// RepoUser Owner of the repository; mandatory when importing by parameters.
+	//
+	// Example: acme
+	RepoUser *string `json:"repoUser,omitempty"`
+
+	// SyncEnabled Keep the script in sync with GitLab.
+	//
+	// Example: true
+	SyncEnabled *bool `json:"syncEnabled,omitempty"`
+
+	// Token Access token; mandatory for private repositories.
+	//
+	// Example: glpat-xxxxxxxxxxxxxxxxxxxx
+	Token *string `json:"token,omitempty"`
 }
 
 // Job One execution of a script (a parent job; its per-asset runs are asset jobs).
@@ -664,13 +1114,13 @@ type LibraryScript struct {
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
 	Created *AuditStamp `json:"created,omitempty"`
 
-	// CustomScriptMetadata A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// CustomScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	CustomScriptMetadata UndocumentedValue `json:"customScriptMetadata,omitempty"`
 
 	// Description Description.
 	Description *string `json:"description,omitempty"`
 
-	// Disclaimer A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// Disclaimer A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	Disclaimer UndocumentedValue `json:"disclaimer,omitempty"`
 
 	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
@@ -729,7 +1179,7 @@ type LibraryScript struct {
 	// Versions Published versions.
 	Versions []ScriptVersion `json:"versions,omitempty"`
 
-	// VmdrScriptMetadata A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// VmdrScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	VmdrScriptMetadata UndocumentedValue `json:"vmdrScriptMetadata,omitempty"`
 }
 
@@ -874,6 +1324,45 @@ type LibraryScriptImport struct {
 	Title string `json:"title"`
 }
 
+// LibraryScriptImportV2 Body of `importLibraryScriptV2`: the v1 fields plus the script type
+// and sub-type. The v2 table misspells `categoryId` as `categodyID`.
+type LibraryScriptImportV2 struct {
+	// Approved Create the script already approved.
+	//
+	// Example: true
+	Approved bool `json:"approved"`
+
+	// CategoryID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	//
+	// Example: 32533
+	CategoryID FlexibleID `json:"categoryId"`
+
+	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	//
+	// Example: 32533
+	ID FlexibleID `json:"id"`
+
+	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
+	//
+	// Example: Response
+	SubType *ScriptSubType `json:"subType,omitempty"`
+
+	// Title Title of the new account script.
+	//
+	// Example: File1.ps1
+	Title string `json:"title"`
+
+	// TypeID Id of the script type (1 = Custom Script; others from `listScriptTypes`).
+	//
+	// Example: 1
+	TypeID int32 `json:"typeId"`
+
+	// TypeName Script types. Only Custom Script has a published id (1); `listScriptTypes` gives the rest.
+	//
+	// Example: Custom Script
+	TypeName ScriptTypeName `json:"typeName"`
+}
+
 // LibraryScriptList One page of library scripts.
 //
 // Example: {"list":[],"totalCount":0}
@@ -992,6 +1481,186 @@ type QIDData struct {
 	Title *string `json:"title,omitempty"`
 }
 
+// RebootDelayTimeUnit Unit of the reboot delay, lower case as Qualys prints it.
+//
+// Example: minutes
+type RebootDelayTimeUnit string
+
+// Schedule A schedule as `searchSchedules` lists it. Qualys publishes only that
+// records start with `id` (a UUID); the other fields are not
+// published and are kept as additional properties.
+//
+// Example: {"customerUuid":"74c1bcdd-9bbb-e9dd-802a-65e2c579abc0","id":"5f0d6c2e-3b1a-4e8f-9a51-0c7f2d9e4b11"}
+type Schedule struct {
+	// ID Schedule id, a UUID.
+	//
+	// Example: 5f0d6c2e-3b1a-4e8f-9a51-0c7f2d9e4b11
+	ID                   string                 `json:"id"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ScheduleList One page of schedules.
+//
+// Example: {"list":[],"totalCount":0}
+type ScheduleList struct {
+	// List The records of this page.
+	List []Schedule `json:"list"`
+
+	// TotalCount Records matching the filter, over all pages.
+	//
+	// Example: 1
+	TotalCount int64 `json:"totalCount"`
+}
+
+// ScheduleListResult Answer of `searchSchedules` (`{body}` only).
+//
+// Example: {"body":{"list":[],"totalCount":0}}
+type ScheduleListResult struct {
+	// Body One page of schedules.
+	//
+	// Example: {"list":[],"totalCount":0}
+	Body *ScheduleList `json:"body,omitempty"`
+}
+
+// ScheduleSearch Body of `searchSchedules`.
+//
+// Example: {"filter":"","pageNumber":0,"pageSize":50,"sort":"[{\"created.dateTime\":\"desc\"}]"}
+type ScheduleSearch struct {
+	// EndAt End of the time window; same format.
+	//
+	// Example: 2025-05-27T11:47:56.810Z
+	EndAt *string `json:"endAt,omitempty"`
+
+	// Filter Qualys query; no token is published (the sample sends an empty string).
+	//
+	// Example:
+	Filter *string `json:"filter,omitempty"`
+
+	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
+	//
+	// Example: 0
+	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+
+	// PageSize Records per page; 10 when absent. No maximum is documented.
+	//
+	// Example: 10
+	PageSize *PageSize `json:"pageSize,omitempty"`
+
+	// Sort A string holding a JSON array of one-key objects, field to
+	// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
+	// `[{"created.dateTime":"desc"}]`. The array is serialised into the
+	// string, not sent as JSON.
+	//
+	//
+	// Example: [{"id":"asc"}]
+	Sort *Sort `json:"sort,omitempty"`
+
+	// StartAt Start of the time window; ISO-8601 with milliseconds and Z in Qualys' sample.
+	//
+	// Example: 2025-05-26T11:47:56.810Z
+	StartAt *string `json:"startAt,omitempty"`
+}
+
+// ScheduleType One-time or recurring (hourly, daily, weekly or monthly; the recurrence fields are not published).
+//
+// Example: ONE_TIME
+type ScheduleType string
+
+// ScheduleUpdate Body of `updateSchedule`. The format of `startDate` and `startTime`
+// (Integer in the table) is not documented; recurrence fields and
+// `endDate` are not published.
+//
+// Example: {"scheduleType":"ONE_TIME","scripts":[{"id":32533,"title":"asp-script.ps1"}],"startDate":1767225600000,"startTime":1767258000000,"title":"Weekly cleanup"}
+type ScheduleUpdate struct {
+	// Activate True to make the schedule active (typed String on schedule create).
+	//
+	// Example: true
+	Activate *bool `json:"activate,omitempty"`
+
+	// AllTagsForAssetsEnabled Run only on assets that carry all the given tags (meaning inferred from the name).
+	//
+	// Example: false
+	AllTagsForAssetsEnabled *bool `json:"allTagsForAssetsEnabled,omitempty"`
+
+	// AssetTags Asset tags whose assets to run on.
+	AssetTags []TargetRef `json:"assetTags,omitempty"`
+
+	// Assets Assets to run on.
+	Assets []TargetRef `json:"assets,omitempty"`
+
+	// Description Description of the schedule.
+	//
+	// Example: Weekly cleanup
+	Description *string `json:"description,omitempty"`
+
+	// ExcludedAssets Assets to skip.
+	ExcludedAssets []TargetRef `json:"excludedAssets,omitempty"`
+
+	// ExecutionPolicyBypassEnabled Windows PowerShell only; true ignores the host's execution policy.
+	//
+	// Example: false
+	ExecutionPolicyBypassEnabled *bool `json:"executionPolicyBypassEnabled,omitempty"`
+
+	// RebootAfterScriptExecution Reboot the asset after the script ran.
+	//
+	// Example: false
+	RebootAfterScriptExecution *bool `json:"rebootAfterScriptExecution,omitempty"`
+
+	// RebootDelayInSeconds Delay before the reboot, in `rebootDelayTimeUnit`.
+	//
+	// Example: 5
+	RebootDelayInSeconds *float64 `json:"rebootDelayInSeconds,omitempty"`
+
+	// RebootDelayTimeUnit Unit of the reboot delay, lower case as Qualys prints it.
+	//
+	// Example: minutes
+	RebootDelayTimeUnit *RebootDelayTimeUnit `json:"rebootDelayTimeUnit,omitempty"`
+
+	// ScheduleType One-time or recurring (hourly, daily, weekly or monthly; the recurrence fields are not published).
+	//
+	// Example: ONE_TIME
+	ScheduleType ScheduleType `json:"scheduleType"`
+
+	// Scripts Scripts to run; `params` is mandatory for parameterized scripts (shape not published).
+	Scripts []ScheduledScript `json:"scripts"`
+
+	// StartDate Start date (Integer in the table; String on schedule create; format not documented).
+	//
+	// Example: 1767225600000
+	StartDate int64 `json:"startDate"`
+
+	// StartTime Start time (Integer in the table; format not documented).
+	//
+	// Example: 1767258000000
+	StartTime int64 `json:"startTime"`
+
+	// Title Schedule title, unique in the account.
+	//
+	// Example: Weekly cleanup
+	Title string `json:"title"`
+
+	// User A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
+	User UndocumentedValue `json:"user,omitempty"`
+}
+
+// ScheduledScript A script a schedule runs.
+//
+// Example: {"id":32533,"title":"asp-script.ps1"}
+type ScheduledScript struct {
+	// ID Script id.
+	//
+	// Example: 32533
+	ID int64 `json:"id"`
+
+	// Params A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
+	Params UndocumentedValue `json:"params,omitempty"`
+
+	// Title Script title.
+	//
+	// Example: asp-script.ps1
+	Title string `json:"title"`
+}
+
 // Script A script of the account.
 //
 // Example: {"category":{"id":1,"name":"Data Backup"},"created":{"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}},"hasBlacklistedCommands":false,"id":"32533","language":{"id":4,"name":"PowerShell-Script"},"platform":"WINDOWS","severity":3,"status":"APPROVED","threshold":300,"title":"asp-script.ps1","type":{"id":1,"name":"Custom Script"}}
@@ -1006,10 +1675,10 @@ type Script struct {
 	// Example: Jane Doe
 	ApproverName *string `json:"approverName,omitempty"`
 
-	// AssetTags A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// AssetTags A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	AssetTags UndocumentedValue `json:"assetTags,omitempty"`
 
-	// Assets A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// Assets A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	Assets UndocumentedValue `json:"assets,omitempty"`
 
 	// AutorScriptsMetadata Control ID Remediation metadata (CAR 2.5.1), or AUTOR metadata of an imported library script.
@@ -1030,7 +1699,7 @@ type Script struct {
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
 	Created *AuditStamp `json:"created,omitempty"`
 
-	// CustomScriptMetadata A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// CustomScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	CustomScriptMetadata UndocumentedValue `json:"customScriptMetadata,omitempty"`
 
 	// CustomerUUID UUID of the subscription.
@@ -1043,10 +1712,10 @@ type Script struct {
 	// Example: This script is for QID remediation of given vuln office QID
 	Description *string `json:"description,omitempty"`
 
-	// Disclaimer A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// Disclaimer A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	Disclaimer UndocumentedValue `json:"disclaimer,omitempty"`
 
-	// ExcludedAssets A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// ExcludedAssets A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	ExcludedAssets UndocumentedValue `json:"excludedAssets,omitempty"`
 
 	// GitHubAutoSync Synced automatically.
@@ -1064,7 +1733,7 @@ type Script struct {
 	// Example: false
 	GithubSyncEnabled *bool `json:"githubSyncEnabled,omitempty"`
 
-	// GithubSyncStatus A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// GithubSyncStatus A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	GithubSyncStatus UndocumentedValue `json:"githubSyncStatus,omitempty"`
 
 	// HasBlacklistedCommands The script contains blocked commands.
@@ -1143,10 +1812,10 @@ type Script struct {
 	// Example: APPROVED
 	Status *string `json:"status,omitempty"`
 
-	// SubscribedModules A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// SubscribedModules A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	SubscribedModules UndocumentedValue `json:"subscribedModules,omitempty"`
 
-	// TestAssets A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// TestAssets A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	TestAssets UndocumentedValue `json:"testAssets,omitempty"`
 
 	// Threshold Maximum run time.
@@ -1169,8 +1838,479 @@ type Script struct {
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
 	Updated *AuditStamp `json:"updated,omitempty"`
 
-	// VmdrScriptMetadata A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// VmdrScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	VmdrScriptMetadata UndocumentedValue `json:"vmdrScriptMetadata,omitempty"`
+}
+
+// ScriptCommonFields Fields that create v5 (`ScriptCreateV5`) and update v4
+// (`ScriptUpdateV4`) share. Content is given inline (`content`) or
+// pulled from GitHub or GitLab; with neither the call fails.
+//
+// Example: {"categoryId":7,"content":"V3JpdGUtT3V0cHV0ICJIZWxsbyIK","scriptApprovalUserConsent":true}
+type ScriptCommonFields struct {
+	// AutorScriptsMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
+	//
+	// Example: {"cid":"7337","policies":["CIS Microsoft Windows 10 Enterprise Benchmark"],"tech":["Windows 10"]}
+	AutorScriptsMetadata *ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty"`
+
+	// CategoryID Category id (published ids 1 = Data Backup, 7 = Remediation; no list call is documented).
+	//
+	// Example: 7
+	CategoryID *int64 `json:"categoryId,omitempty"`
+
+	// Content The script, base64. When absent, the content comes from the GitHub or GitLab fields.
+	//
+	// Example: V3JpdGUtT3V0cHV0ICJIZWxsbyIK
+	Content wire.Base64 `json:"content,omitempty,omitzero"`
+
+	// DetectionRegex A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
+	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty"`
+
+	// DisplayName Display name (CAR 2.5.1, Control ID Remediation).
+	//
+	// Example: Disable SMBv1
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// GitHubAutoSync Sync automatically.
+	//
+	// Example: false
+	GitHubAutoSync *bool `json:"gitHubAutoSync,omitempty"`
+
+	// GitHubBranch Branch to read.
+	//
+	// Example: main
+	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+
+	// GitHubFilePath Path of the file inside the repository; needed with `gitHubUser`.
+	//
+	// Example: windows/cleanup.ps1
+	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+
+	// GitHubRepo GitHub repository name; needed with `gitHubUser`.
+	//
+	// Example: car-scripts
+	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+
+	// GitHubSyncEnabled Keep the script in sync with GitHub.
+	//
+	// Example: true
+	GitHubSyncEnabled *bool `json:"gitHubSyncEnabled,omitempty"`
+
+	// GitHubToken GitHub access token; mandatory for private repositories.
+	//
+	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+	GitHubToken *string `json:"gitHubToken,omitempty"`
+
+	// GitHubUser GitHub owner of the repository; needed when `content` is absent and no GitHub URL is given.
+	//
+	// Example: acme
+	GitHubUser *string `json:"gitHubUser,omitempty"`
+
+	// GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
+	// true. Import by URL (`inputUrl`) or by parameters (`repoUser`,
+	// `repoName`, `filePath`). Further GitLab rows are not published.
+	//
+	//
+	// Example: {"branch":"main","filePath":"windows/cleanup.ps1","repoName":"car-scripts","repoUser":"acme","syncEnabled":true}
+	GitLabDetails *GitLabDetails `json:"gitLabDetails,omitempty"`
+
+	// HasParameters True for a parameterized script, whose `params` are then mandatory (CAR 2.4.1).
+	//
+	// Example: false
+	HasParameters *bool `json:"hasParameters,omitempty"`
+
+	// ImportedScriptFromGitLab True to take the content from GitLab (`gitLabDetails`, CAR 2.7).
+	//
+	// Example: false
+	ImportedScriptFromGitLab *bool `json:"importedScriptFromGitLab,omitempty"`
+
+	// Params Parameters of a parameterized script, base64 key and value (array of objects inferred).
+	Params []ScriptParam `json:"params,omitempty"`
+
+	// ScriptApprovalUserConsent Save the script already approved.
+	//
+	// Example: true
+	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+
+	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
+	//
+	// Example: Response
+	SubType *ScriptSubType `json:"subType,omitempty"`
+}
+
+// ScriptCreateV2 Body of `createScriptV2` ("Create Custom Scripts with GitHub URL and Parameter"). The GitHub user and file path are mandatory; there is no `typeId` and no inline content.
+//
+// Example: {"gitHubFilePath":"windows/cleanup.ps1","gitHubRepo":"car-scripts","gitHubUser":"acme","languageId":4,"platform":"WINDOWS","severity":3,"title":"cleanup.ps1"}
+type ScriptCreateV2 struct {
+	// CategoryID Category id.
+	//
+	// Example: 1
+	CategoryID *int64 `json:"categoryId,omitempty"`
+
+	// Description Description.
+	//
+	// Example: Removes temporary files.
+	Description *string `json:"description,omitempty"`
+
+	// GitHubAutoSync Sync automatically.
+	//
+	// Example: false
+	GitHubAutoSync *bool `json:"gitHubAutoSync,omitempty"`
+
+	// GitHubBranch Branch to read.
+	//
+	// Example: main
+	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+
+	// GitHubFilePath Path of the file inside the repository (mandatory here, optional in v5).
+	//
+	// Example: windows/cleanup.ps1
+	GitHubFilePath string `json:"gitHubFilePath"`
+
+	// GitHubRepo GitHub repository name.
+	//
+	// Example: car-scripts
+	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+
+	// GitHubSyncEnabled Keep the script in sync with GitHub.
+	//
+	// Example: true
+	GitHubSyncEnabled *bool `json:"gitHubSyncEnabled,omitempty"`
+
+	// GitHubToken GitHub access token; mandatory for private repositories.
+	//
+	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+	GitHubToken *string `json:"gitHubToken,omitempty"`
+
+	// GitHubUser GitHub owner of the repository (mandatory here, optional in v5).
+	//
+	// Example: acme
+	GitHubUser string `json:"gitHubUser"`
+
+	// LanguageID Language id from `listScriptLanguages`.
+	//
+	// Example: 4
+	LanguageID int32 `json:"languageId"`
+
+	// Platform Operating-system family a script targets.
+	//
+	// Example: WINDOWS
+	Platform Platform `json:"platform"`
+
+	// ScriptApprovalUserConsent Save the script already approved.
+	//
+	// Example: true
+	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+
+	// Severity Severity 1-5.
+	//
+	// Example: 3
+	Severity int32 `json:"severity"`
+
+	// Threshold Maximum run time, in `thresholdTimeUnit`.
+	//
+	// Example: 300
+	Threshold *int32 `json:"threshold,omitempty"`
+
+	// ThresholdTimeUnit Unit of `threshold`, the maximum run time.
+	//
+	// Example: SECONDS
+	ThresholdTimeUnit *ThresholdTimeUnit `json:"thresholdTimeUnit,omitempty"`
+
+	// Title Script name.
+	//
+	// Example: cleanup.ps1
+	Title string `json:"title"`
+}
+
+// ScriptCreateV3 Body of `createScriptV3` ("Create Custom QID"): the leading rows it
+// shares with v5. The QID rows (title, severity, vulnerability type,
+// QDS, detection logic) have no published API names and are not
+// declared.
+//
+// Example: {"content":"IyEvYmluL3NoCm9wZW5zc2wgdmVyc2lvbgo=","languageId":6,"title":"detect-openssl.sh","typeId":1}
+type ScriptCreateV3 struct {
+	// CategoryID Category id.
+	//
+	// Example: 7
+	CategoryID *int64 `json:"categoryId,omitempty"`
+
+	// Content The script, base64; when absent the content comes from GitHub.
+	//
+	// Example: IyEvYmluL3NoCm9wZW5zc2wgdmVyc2lvbgo=
+	Content wire.Base64 `json:"content,omitempty,omitzero"`
+
+	// GitHubBranch Branch to read.
+	//
+	// Example: main
+	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+
+	// GitHubFilePath Path of the file inside the repository.
+	//
+	// Example: linux/detect-openssl.sh
+	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+
+	// GitHubRepo GitHub repository name.
+	//
+	// Example: car-scripts
+	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+
+	// GitHubSyncEnabled Keep the script in sync with GitHub.
+	//
+	// Example: false
+	GitHubSyncEnabled *bool `json:"gitHubSyncEnabled,omitempty"`
+
+	// GitHubToken GitHub access token; mandatory for private repositories.
+	//
+	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+	GitHubToken *string `json:"gitHubToken,omitempty"`
+
+	// GitHubUser GitHub owner of the repository.
+	//
+	// Example: acme
+	GitHubUser *string `json:"gitHubUser,omitempty"`
+
+	// GithubInputURL Full URL of the file on GitHub.
+	//
+	// Example: https://github.com/acme/car-scripts/blob/main/linux/detect-openssl.sh
+	GithubInputURL *string `json:"githubInputUrl,omitempty"`
+
+	// LanguageID Language id from `listScriptLanguages` (4 = PowerShell-Script, 6 = Shell).
+	//
+	// Example: 6
+	LanguageID int32 `json:"languageId"`
+
+	// Title Script name.
+	//
+	// Example: detect-openssl.sh
+	Title string `json:"title"`
+
+	// TypeID Script type id from `listScriptTypes`.
+	//
+	// Example: 1
+	TypeID int32 `json:"typeId"`
+}
+
+// ScriptCreateV5 Body of `createScriptV5`: the shared fields plus `title`, `typeId`,
+// `languageId` and `githubInputUrl`. `description`, `platform`,
+// `severity`, `threshold` and `thresholdTimeUnit` are not among the
+// v5 rows Qualys prints; they are declared because v2 takes them and
+// every script record carries them (inferred).
+type ScriptCreateV5 struct {
+	// AutorScriptsMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
+	//
+	// Example: {"cid":"7337","policies":["CIS Microsoft Windows 10 Enterprise Benchmark"],"tech":["Windows 10"]}
+	AutorScriptsMetadata *ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty"`
+
+	// CategoryID Category id (published ids 1 = Data Backup, 7 = Remediation; no list call is documented).
+	//
+	// Example: 7
+	CategoryID *int64 `json:"categoryId,omitempty"`
+
+	// Content The script, base64. When absent, the content comes from the GitHub or GitLab fields.
+	//
+	// Example: V3JpdGUtT3V0cHV0ICJIZWxsbyIK
+	Content wire.Base64 `json:"content,omitempty,omitzero"`
+
+	// Description Description (inferred; not among the printed v5 rows).
+	//
+	// Example: Removes temporary files.
+	Description *string `json:"description,omitempty"`
+
+	// DetectionRegex A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
+	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty"`
+
+	// DisplayName Display name (CAR 2.5.1, Control ID Remediation).
+	//
+	// Example: Disable SMBv1
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// GitHubAutoSync Sync automatically.
+	//
+	// Example: false
+	GitHubAutoSync *bool `json:"gitHubAutoSync,omitempty"`
+
+	// GitHubBranch Branch to read.
+	//
+	// Example: main
+	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+
+	// GitHubFilePath Path of the file inside the repository; needed with `gitHubUser`.
+	//
+	// Example: windows/cleanup.ps1
+	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+
+	// GitHubRepo GitHub repository name; needed with `gitHubUser`.
+	//
+	// Example: car-scripts
+	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+
+	// GitHubSyncEnabled Keep the script in sync with GitHub.
+	//
+	// Example: true
+	GitHubSyncEnabled *bool `json:"gitHubSyncEnabled,omitempty"`
+
+	// GitHubToken GitHub access token; mandatory for private repositories.
+	//
+	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+	GitHubToken *string `json:"gitHubToken,omitempty"`
+
+	// GitHubUser GitHub owner of the repository; needed when `content` is absent and no GitHub URL is given.
+	//
+	// Example: acme
+	GitHubUser *string `json:"gitHubUser,omitempty"`
+
+	// GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
+	// true. Import by URL (`inputUrl`) or by parameters (`repoUser`,
+	// `repoName`, `filePath`). Further GitLab rows are not published.
+	//
+	//
+	// Example: {"branch":"main","filePath":"windows/cleanup.ps1","repoName":"car-scripts","repoUser":"acme","syncEnabled":true}
+	GitLabDetails *GitLabDetails `json:"gitLabDetails,omitempty"`
+
+	// GithubInputURL Full URL of the file on GitHub; used when `content` is absent and no parameters are used. Spelled `githubInputURL` on update v4.
+	//
+	// Example: https://github.com/acme/car-scripts/blob/main/windows/cleanup.ps1
+	GithubInputURL *string `json:"githubInputUrl,omitempty"`
+
+	// HasParameters True for a parameterized script, whose `params` are then mandatory (CAR 2.4.1).
+	//
+	// Example: false
+	HasParameters *bool `json:"hasParameters,omitempty"`
+
+	// ImportedScriptFromGitLab True to take the content from GitLab (`gitLabDetails`, CAR 2.7).
+	//
+	// Example: false
+	ImportedScriptFromGitLab *bool `json:"importedScriptFromGitLab,omitempty"`
+
+	// LanguageID Language id from `listScriptLanguages` (4 = PowerShell-Script, 6 = Shell).
+	//
+	// Example: 4
+	LanguageID int32 `json:"languageId"`
+
+	// Params Parameters of a parameterized script, base64 key and value (array of objects inferred).
+	Params []ScriptParam `json:"params,omitempty"`
+
+	// Platform Operating-system family a script targets.
+	//
+	// Example: WINDOWS
+	Platform *Platform `json:"platform,omitempty"`
+
+	// ScriptApprovalUserConsent Save the script already approved.
+	//
+	// Example: true
+	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+
+	// Severity Severity 1-5 (inferred; not among the printed v5 rows).
+	//
+	// Example: 3
+	Severity *int32 `json:"severity,omitempty"`
+
+	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
+	//
+	// Example: Response
+	SubType *ScriptSubType `json:"subType,omitempty"`
+
+	// Threshold Maximum run time, in `thresholdTimeUnit` (inferred; not among the printed v5 rows).
+	//
+	// Example: 300
+	Threshold *int32 `json:"threshold,omitempty"`
+
+	// ThresholdTimeUnit Unit of `threshold`, the maximum run time.
+	//
+	// Example: SECONDS
+	ThresholdTimeUnit *ThresholdTimeUnit `json:"thresholdTimeUnit,omitempty"`
+
+	// Title Script name.
+	//
+	// Example: cleanup.ps1
+	Title string `json:"title"`
+
+	// TypeID Script type id from `listScriptTypes` (1 = Custom Script).
+	//
+	// Example: 1
+	TypeID int32 `json:"typeId"`
+}
+
+// ScriptExecution Body of `executeScript`. Production runs name targets in
+// comma-separated id strings; test mode (`testMode` true) needs
+// `testAssets` or `testTags`.
+//
+// Example: {"assetIds":"22467561,22467562","executionPolicyBypassEnabled":false,"testMode":false}
+type ScriptExecution struct {
+	// AssetIDs Comma-separated ids of the assets to run on.
+	//
+	// Example: 22467561,22467562
+	AssetIDs *string `json:"assetIds,omitempty"`
+
+	// AssetTagIDs Comma-separated ids of asset tags whose assets to run on.
+	//
+	// Example: 16245104
+	AssetTagIDs *string `json:"assetTagIds,omitempty"`
+
+	// Description Description of the run (CAR 2.5 sample).
+	//
+	// Example: Remediate office QID
+	Description *string `json:"description,omitempty"`
+
+	// ExcludedAssetIDs Comma-separated ids of assets to skip.
+	//
+	// Example: 22467563
+	ExcludedAssetIDs *string `json:"excludedAssetIds,omitempty"`
+
+	// ExecutionPolicyBypassEnabled Windows PowerShell only; true ignores the host's execution policy, absent or false honours it.
+	//
+	// Example: false
+	ExecutionPolicyBypassEnabled *bool `json:"executionPolicyBypassEnabled,omitempty"`
+
+	// RebootAfterScriptExecution Reboot the asset after the script ran (CAR 2.5 sample).
+	//
+	// Example: false
+	RebootAfterScriptExecution *bool `json:"rebootAfterScriptExecution,omitempty"`
+
+	// RebootDelayInSeconds Delay before the reboot (the CAR 2.5 sample sends null; unit in `rebootDelayTimeUnit`).
+	RebootDelayInSeconds *float64 `json:"rebootDelayInSeconds,omitempty"`
+
+	// RebootDelayTimeUnit Unit of the reboot delay, lower case as Qualys prints it.
+	//
+	// Example: minutes
+	RebootDelayTimeUnit *RebootDelayTimeUnit `json:"rebootDelayTimeUnit,omitempty"`
+
+	// TestAssets Lab assets to run on in test mode (lab asset id and agent UUID).
+	TestAssets []TargetRef `json:"testAssets,omitempty"`
+
+	// TestMode A boolean that Qualys documents as the string "true"/"false" and whose samples send as a JSON boolean.
+	//
+	// Example: true
+	TestMode *FlexibleFlag `json:"testMode,omitempty"`
+
+	// TestTags Lab asset tags to run on in test mode (CAR 2.5); ids and UUIDs from `searchAssetTags`.
+	TestTags []TargetRef `json:"testTags,omitempty"`
+
+	// User A Qualys user as CAR records it.
+	//
+	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
+	User *UserRef `json:"user,omitempty"`
+}
+
+// ScriptExecutionResult Answer of `executeScript` (`{body}` only).
+//
+// Example: {"body":{"correlationUuid":"bf7288eb-768e-4892-800e-e62914d540f8"}}
+type ScriptExecutionResult struct {
+	// Body The execution that was started.
+	//
+	// Example: {"correlationUuid":"bf7288eb-768e-4892-800e-e62914d540f8"}
+	Body ScriptExecutionStarted `json:"body"`
+}
+
+// ScriptExecutionStarted The execution that was started.
+//
+// Example: {"correlationUuid":"bf7288eb-768e-4892-800e-e62914d540f8"}
+type ScriptExecutionStarted struct {
+	// CorrelationUUID Id of the execution (a UUID); inferred to be the `correlationUuid` of the resulting jobs and asset jobs.
+	//
+	// Example: bf7288eb-768e-4892-800e-e62914d540f8
+	CorrelationUUID string `json:"correlationUuid"`
 }
 
 // ScriptLanguageName Script language names Qualys lists (2023 release). Numeric ids are published only for PowerShell-Script (4) and Shell (6); `listScriptLanguages` gives the rest.
@@ -1201,11 +2341,29 @@ type ScriptListResult struct {
 	Body *ScriptList `json:"body,omitempty"`
 }
 
+// ScriptParam One parameter of a parameterized script (CAR 2.4.1), key and value
+// base64-encoded. Qualys documents `params.key` and `params.value`;
+// that `params` is an array of such objects is inferred, the exact
+// shape is not published.
+//
+// Example: {"key":"cGF0aA==","value":"QzpcVGVtcA=="}
+type ScriptParam struct {
+	// Key Parameter name, base64.
+	//
+	// Example: cGF0aA==
+	Key wire.Base64 `json:"key,omitzero"`
+
+	// Value Parameter value, base64.
+	//
+	// Example: QzpcVGVtcA==
+	Value wire.Base64 `json:"value,omitzero"`
+}
+
 // ScriptSchedule Schedule summary of a script record. Only `recurringDay` has a typed sample.
 //
 // Example: {"frequency":null,"recurringDay":0,"recurringTime":null}
 type ScriptSchedule struct {
-	// Frequency A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// Frequency A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	Frequency UndocumentedValue `json:"frequency,omitempty"`
 
 	// RecurringDay Day of the recurrence (0 when none).
@@ -1213,7 +2371,7 @@ type ScriptSchedule struct {
 	// Example: 0
 	RecurringDay *int32 `json:"recurringDay,omitempty"`
 
-	// RecurringTime A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+	// RecurringTime A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 	RecurringTime UndocumentedValue `json:"recurringTime,omitempty"`
 }
 
@@ -1246,10 +2404,193 @@ type ScriptSearch struct {
 	Sort *Sort `json:"sort,omitempty"`
 }
 
+// ScriptSubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
+//
+// Example: Response
+type ScriptSubType string
+
 // ScriptTypeName Script types. Only Custom Script has a published id (1); `listScriptTypes` gives the rest.
 //
 // Example: Custom Script
 type ScriptTypeName string
+
+// ScriptUpdateV2 Body of `updateScriptV2` ("Update Scripts with GitHub URL and
+// Parameter"); every field is optional. Qualys' spellings are kept:
+// `gitHubFilepath` (lower-case p) and `categoryID` (the table, typed
+// String). The page's sample sends `categoryId` as a number and a
+// `description` the table omits; both are declared too.
+//
+// Example: {"categoryId":7,"gitHubFilepath":"windows/cleanup.ps1","gitHubRepo":"car-scripts","gitHubUser":"acme","title":"cleanup.ps1"}
+type ScriptUpdateV2 struct {
+	// CategoryIDUpper Category id as the table spells and types it (String); numbers are accepted too.
+	//
+	// Example: 7
+	CategoryIDUpper *wire.ID `json:"categoryID,omitempty"`
+
+	// CategoryID Category id as the page's sample sends it (a number).
+	//
+	// Example: 7
+	CategoryID *int64 `json:"categoryId,omitempty"`
+
+	// Description Description (sent by Qualys' sample, not in the table).
+	//
+	// Example: Removes temporary files.
+	Description *string `json:"description,omitempty"`
+
+	// GitHubBranch Branch to read.
+	//
+	// Example: main
+	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+
+	// GitHubFilepath Path of the file inside the repository (lower-case p on this version).
+	//
+	// Example: windows/cleanup.ps1
+	GitHubFilepath *string `json:"gitHubFilepath,omitempty"`
+
+	// GitHubRepo GitHub repository name.
+	//
+	// Example: car-scripts
+	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+
+	// GitHubToken GitHub access token; mandatory for private repositories.
+	//
+	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+	GitHubToken *string `json:"gitHubToken,omitempty"`
+
+	// GitHubUser GitHub owner of the repository.
+	//
+	// Example: acme
+	GitHubUser *string `json:"gitHubUser,omitempty"`
+
+	// GithubInputURL Full URL of the file on GitHub.
+	//
+	// Example: https://github.com/acme/car-scripts/blob/main/windows/cleanup.ps1
+	GithubInputURL *string `json:"githubInputUrl,omitempty"`
+
+	// ScriptApprovalUserConsent Save the script already approved.
+	//
+	// Example: true
+	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+
+	// Severity Severity 1-5.
+	//
+	// Example: 3
+	Severity *int32 `json:"severity,omitempty"`
+
+	// Threshold Maximum run time.
+	//
+	// Example: 300
+	Threshold *int32 `json:"threshold,omitempty"`
+
+	// Title Script name.
+	//
+	// Example: cleanup.ps1
+	Title *string `json:"title,omitempty"`
+}
+
+// ScriptUpdateV4 Body of `updateScriptV4`: the shared fields plus `comment` and
+// `githubInputURL` (capital URL). Every field is optional; rows
+// beyond those listed are not published.
+type ScriptUpdateV4 struct {
+	// AutorScriptsMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
+	//
+	// Example: {"cid":"7337","policies":["CIS Microsoft Windows 10 Enterprise Benchmark"],"tech":["Windows 10"]}
+	AutorScriptsMetadata *ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty"`
+
+	// CategoryID Category id (published ids 1 = Data Backup, 7 = Remediation; no list call is documented).
+	//
+	// Example: 7
+	CategoryID *int64 `json:"categoryId,omitempty"`
+
+	// Comment Consent comment; mandatory when `content` changes.
+	//
+	// Example: Fix the cleanup path
+	Comment *string `json:"comment,omitempty"`
+
+	// Content The script, base64. When absent, the content comes from the GitHub or GitLab fields.
+	//
+	// Example: V3JpdGUtT3V0cHV0ICJIZWxsbyIK
+	Content wire.Base64 `json:"content,omitempty,omitzero"`
+
+	// DetectionRegex A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
+	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty"`
+
+	// DisplayName Display name (CAR 2.5.1, Control ID Remediation).
+	//
+	// Example: Disable SMBv1
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// GitHubAutoSync Sync automatically.
+	//
+	// Example: false
+	GitHubAutoSync *bool `json:"gitHubAutoSync,omitempty"`
+
+	// GitHubBranch Branch to read.
+	//
+	// Example: main
+	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+
+	// GitHubFilePath Path of the file inside the repository; needed with `gitHubUser`.
+	//
+	// Example: windows/cleanup.ps1
+	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+
+	// GitHubRepo GitHub repository name; needed with `gitHubUser`.
+	//
+	// Example: car-scripts
+	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+
+	// GitHubSyncEnabled Keep the script in sync with GitHub.
+	//
+	// Example: true
+	GitHubSyncEnabled *bool `json:"gitHubSyncEnabled,omitempty"`
+
+	// GitHubToken GitHub access token; mandatory for private repositories.
+	//
+	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+	GitHubToken *string `json:"gitHubToken,omitempty"`
+
+	// GitHubUser GitHub owner of the repository; needed when `content` is absent and no GitHub URL is given.
+	//
+	// Example: acme
+	GitHubUser *string `json:"gitHubUser,omitempty"`
+
+	// GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
+	// true. Import by URL (`inputUrl`) or by parameters (`repoUser`,
+	// `repoName`, `filePath`). Further GitLab rows are not published.
+	//
+	//
+	// Example: {"branch":"main","filePath":"windows/cleanup.ps1","repoName":"car-scripts","repoUser":"acme","syncEnabled":true}
+	GitLabDetails *GitLabDetails `json:"gitLabDetails,omitempty"`
+
+	// GithubInputURL Full URL of the file on GitHub (spelled `githubInputUrl` on create).
+	//
+	// Example: https://github.com/acme/car-scripts/blob/main/windows/cleanup.ps1
+	GithubInputURL *string `json:"githubInputURL,omitempty"`
+
+	// HasParameters True for a parameterized script, whose `params` are then mandatory (CAR 2.4.1).
+	//
+	// Example: false
+	HasParameters *bool `json:"hasParameters,omitempty"`
+
+	// ImportedScriptFromGitLab True to take the content from GitLab (`gitLabDetails`, CAR 2.7).
+	//
+	// Example: false
+	ImportedScriptFromGitLab *bool `json:"importedScriptFromGitLab,omitempty"`
+
+	// Params Parameters of a parameterized script, base64 key and value (array of objects inferred).
+	Params []ScriptParam `json:"params,omitempty"`
+
+	// ScriptApprovalUserConsent Save the script already approved.
+	//
+	// Example: true
+	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+
+	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
+	//
+	// Example: Response
+	SubType *ScriptSubType `json:"subType,omitempty"`
+}
 
 // ScriptVersion One published version of a library script.
 //
@@ -1279,6 +2620,36 @@ type ScriptVersion struct {
 // Example: [{"id":"asc"}]
 type Sort = string
 
+// TargetRef An asset or asset tag as execution and schedule requests name it, with its UUID under the key `UUId` (capital I). Ids are strings in Qualys' execute sample and integers in the schedule table.
+//
+// Example: {"UUId":"665266f4-2474-4678-be93-a67575a2d4bb","id":"7512812"}
+type TargetRef struct {
+	// UUID Agent UUID of the asset, or UUID of the tag (Qualys' schedule table calls both "agent UUID").
+	//
+	// Example: 665266f4-2474-4678-be93-a67575a2d4bb
+	UUID string `json:"UUId"`
+
+	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	//
+	// Example: 32533
+	ID FlexibleID `json:"id"`
+}
+
+// TextResult An answer whose `body` is a plain string (blocked-commands update and v2 delete).
+//
+// Example: {"body":"Commands Updated Successfully"}
+type TextResult struct {
+	// Body Outcome text, e.g. "Commands Updated Successfully" or "Commands Deleted Successfully".
+	//
+	// Example: Commands Updated Successfully
+	Body string `json:"body"`
+}
+
+// ThresholdTimeUnit Unit of `threshold`, the maximum run time.
+//
+// Example: SECONDS
+type ThresholdTimeUnit string
+
 // TokenRequest Form fields of `POST /auth`.
 //
 // Example: {"password":"secret","token":"true","username":"abcd_ab12"}
@@ -1299,8 +2670,39 @@ type TokenRequest struct {
 	Username string `json:"username"`
 }
 
-// UndocumentedValue A field whose JSON type Qualys does not document; every published sample sends null. Kept as raw JSON.
+// UndocumentedValue A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
 type UndocumentedValue = json.RawMessage
+
+// UnpublishedResult Answer of a call whose response Qualys does not publish (script
+// create and update, schedule update, blocked-commands delete v1).
+// Declared as the CAR envelope with every key optional and `body`
+// kept as raw JSON. By analogy with the create and import calls that
+// are published, a create probably answers `errorCode` "0" and
+// `body.id`; this is not confirmed.
+//
+// Example: {"body":{"id":63511},"errorCode":"0","message":"Script created successfully"}
+type UnpublishedResult struct {
+	// Body A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
+	Body UndocumentedValue `json:"body,omitempty"`
+
+	// ErrorCode "0" on success in the envelopes that carry it; another value reports a failure.
+	//
+	// Example: 0
+	ErrorCode *string `json:"errorCode,omitempty"`
+
+	// Message Outcome text.
+	//
+	// Example: Script created successfully
+	Message *string `json:"message,omitempty"`
+}
+
+// UnpublishedScriptBody Body of the v1 script create and update calls. Qualys publishes no
+// field table for v1, so no field is declared and any object is
+// accepted; the later versions (`ScriptCreateV5`, `ScriptUpdateV4`)
+// list the fields Qualys documents.
+//
+// Example: {"content":"V3JpdGUtT3V0cHV0ICJIZWxsbyIK","languageId":4,"title":"asp-script.ps1"}
+type UnpublishedScriptBody map[string]interface{}
 
 // UserRef A Qualys user as CAR records it.
 //
@@ -1363,8 +2765,46 @@ type CreateCarTokenFormdataRequestBody = TokenRequest
 // SearchAssetJobsJSONRequestBody defines body for SearchAssetJobs for application/json ContentType.
 type SearchAssetJobsJSONRequestBody = AssetJobSearch
 
+// SearchAssetTagsJSONRequestBody defines body for SearchAssetTags for application/json ContentType.
+type SearchAssetTagsJSONRequestBody = AssetTagSearch
+
+// BlockAssetsJSONRequestBody defines body for BlockAssets for application/json ContentType.
+type BlockAssetsJSONRequestBody = BatchRequest
+
+// UnblockAssetsJSONRequestBody defines body for UnblockAssets for application/json ContentType.
+type UnblockAssetsJSONRequestBody = BatchRequest
+
+// CreateBlockedCommandsJSONRequestBody defines body for CreateBlockedCommands for application/json ContentType.
+type CreateBlockedCommandsJSONRequestBody = BlockedCommandsCreate
+
+// DeleteBlockedCommandsV1JSONRequestBody defines body for DeleteBlockedCommandsV1 for application/json ContentType.
+type DeleteBlockedCommandsV1JSONRequestBody = BlockedCommandsDeleteV1
+
+// UpdateBlockedCommandsV1JSONRequestBody defines body for UpdateBlockedCommandsV1 for application/json ContentType.
+type UpdateBlockedCommandsV1JSONRequestBody = BlockedCommandsUpdateV1
+
+// BlockTagsJSONRequestBody defines body for BlockTags for application/json ContentType.
+type BlockTagsJSONRequestBody = BatchRequest
+
+// UnblockTagsJSONRequestBody defines body for UnblockTags for application/json ContentType.
+type UnblockTagsJSONRequestBody = BatchRequest
+
 // SearchJobsJSONRequestBody defines body for SearchJobs for application/json ContentType.
 type SearchJobsJSONRequestBody = JobSearch
+
+// DeleteLabAssetsJSONRequestBody defines body for DeleteLabAssets for application/json ContentType.
+type DeleteLabAssetsJSONRequestBody = BatchRequest
+
+// SearchSchedulesJSONRequestBody defines body for SearchSchedules for application/json ContentType.
+type SearchSchedulesJSONRequestBody = ScheduleSearch
+
+// UpdateScheduleJSONRequestBody defines body for UpdateSchedule for application/json ContentType.
+type UpdateScheduleJSONRequestBody = ScheduleUpdate
+
+// CreateScriptV1JSONRequestBody defines body for CreateScriptV1 for application/json ContentType.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+type CreateScriptV1JSONRequestBody = UnpublishedScriptBody
 
 // ImportLibraryScriptV1JSONRequestBody defines body for ImportLibraryScriptV1 for application/json ContentType.
 type ImportLibraryScriptV1JSONRequestBody = LibraryScriptImport
@@ -1372,8 +2812,110 @@ type ImportLibraryScriptV1JSONRequestBody = LibraryScriptImport
 // SearchLibraryScriptsJSONRequestBody defines body for SearchLibraryScripts for application/json ContentType.
 type SearchLibraryScriptsJSONRequestBody = LibraryScriptSearch
 
+// UpdateScriptV1JSONRequestBody defines body for UpdateScriptV1 for application/json ContentType.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+type UpdateScriptV1JSONRequestBody = UnpublishedScriptBody
+
 // SearchScriptsJSONRequestBody defines body for SearchScripts for application/json ContentType.
 type SearchScriptsJSONRequestBody = ScriptSearch
+
+// ExecuteScriptJSONRequestBody defines body for ExecuteScript for application/json ContentType.
+type ExecuteScriptJSONRequestBody = ScriptExecution
+
+// DeleteBlockedCommandsV2JSONRequestBody defines body for DeleteBlockedCommandsV2 for application/json ContentType.
+type DeleteBlockedCommandsV2JSONRequestBody = BlockedCommandsDeleteV2
+
+// UpdateBlockedCommandsV2JSONRequestBody defines body for UpdateBlockedCommandsV2 for application/json ContentType.
+type UpdateBlockedCommandsV2JSONRequestBody = BlockedCommandsUpdateV2
+
+// CreateScriptV2JSONRequestBody defines body for CreateScriptV2 for application/json ContentType.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+type CreateScriptV2JSONRequestBody = ScriptCreateV2
+
+// ImportLibraryScriptV2JSONRequestBody defines body for ImportLibraryScriptV2 for application/json ContentType.
+type ImportLibraryScriptV2JSONRequestBody = LibraryScriptImportV2
+
+// UpdateScriptV2JSONRequestBody defines body for UpdateScriptV2 for application/json ContentType.
+type UpdateScriptV2JSONRequestBody = ScriptUpdateV2
+
+// CreateScriptV3JSONRequestBody defines body for CreateScriptV3 for application/json ContentType.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+type CreateScriptV3JSONRequestBody = ScriptCreateV3
+
+// UpdateScriptV4JSONRequestBody defines body for UpdateScriptV4 for application/json ContentType.
+type UpdateScriptV4JSONRequestBody = ScriptUpdateV4
+
+// CreateScriptV5JSONRequestBody defines body for CreateScriptV5 for application/json ContentType.
+type CreateScriptV5JSONRequestBody = ScriptCreateV5
+
+// Getter for additional properties for Schedule. Returns the specified
+// element and whether it was found
+func (a Schedule) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for Schedule
+func (a *Schedule) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for Schedule to handle AdditionalProperties
+func (a *Schedule) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.ID)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for Schedule to handle AdditionalProperties
+func (a Schedule) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["id"], err = json.Marshal(a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1513,6 +3055,290 @@ type ClientInterface interface {
 	// Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
 	SearchAssetJobs(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SearchAssetTagsWithBody List CAR asset tags
+	//
+	// Lists the asset tags on which CAR is enabled ("Fetch Asset Tags List");
+	// with a filter, lists the lab asset tags whose ids and UUIDs feed
+	// `testTags` of `executeScript`. The lab-tag filter value is not
+	// published, and Qualys' sample sends no body at all, so the body is
+	// optional. The page prints placeholders only (every value quoted), so the
+	// JSON types of the ids are unconfirmed and they are declared as
+	// string-or-number; which of `id` and `tagId` goes into `testTags[].id` is
+	// not stated.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
+	SearchAssetTagsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchAssetTags List CAR asset tags
+	//
+	// Lists the asset tags on which CAR is enabled ("Fetch Asset Tags List");
+	// with a filter, lists the lab asset tags whose ids and UUIDs feed
+	// `testTags` of `executeScript`. The lab-tag filter value is not
+	// published, and Qualys' sample sends no body at all, so the body is
+	// optional. The page prints placeholders only (every value quoted), so the
+	// JSON types of the ids are unconfirmed and they are declared as
+	// string-or-number; which of `id` and `tagId` goes into `testTags[].id` is
+	// not stated.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
+	SearchAssetTags(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BlockAssetsWithBody Block assets
+	//
+	// Adds assets to the list of blocked assets: no script runs on them. Only
+	// the CAR Manager role may call it. The body lists the asset ids to block
+	// in `ids`, with the acting `user` (the table lists `id` and `name` flat;
+	// the samples nest them under `user`). Partial success is reported inside
+	// an ordinary answer: `body.success` holds the ids processed,
+	// `body.failure` the ids rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
+	BlockAssetsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BlockAssets Block assets
+	//
+	// Adds assets to the list of blocked assets: no script runs on them. Only
+	// the CAR Manager role may call it. The body lists the asset ids to block
+	// in `ids`, with the acting `user` (the table lists `id` and `name` flat;
+	// the samples nest them under `user`). Partial success is reported inside
+	// an ordinary answer: `body.success` holds the ids processed,
+	// `body.failure` the ids rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
+	BlockAssets(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnblockAssetsWithBody Unblock assets
+	//
+	// Removes assets from the list of blocked assets. Only the CAR Manager
+	// role may call it. The body lists the asset ids to unblock in `ids`, with
+	// the acting `user` (the table lists `id` and `name` flat; the samples
+	// nest them under `user`). Partial success is reported inside an ordinary
+	// answer: `body.success` holds the ids processed, `body.failure` the ids
+	// rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
+	UnblockAssetsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnblockAssets Unblock assets
+	//
+	// Removes assets from the list of blocked assets. Only the CAR Manager
+	// role may call it. The body lists the asset ids to unblock in `ids`, with
+	// the acting `user` (the table lists `id` and `name` flat; the samples
+	// nest them under `user`). Partial success is reported inside an ordinary
+	// answer: `body.success` holds the ids processed, `body.failure` the ids
+	// rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
+	UnblockAssets(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBlockedCommandsWithBody Add blocked commands
+	//
+	// Adds commands that scripts of one platform and language may not contain
+	// (checked at script creation). `languageId` names a platform and language
+	// combination (samples use 4 and 201, 201 being PowerShell-Command on
+	// WINDOWS); whether it shares the id space of script languages is not
+	// documented. `commands` is one comma-separated string. Only the CAR
+	// Manager role may call it. The answer is the create envelope with
+	// `errorCode` "0", `message` "Commands Blocked successfully" and the new
+	// record's `body.id`.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
+	CreateBlockedCommandsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBlockedCommands Add blocked commands
+	//
+	// Adds commands that scripts of one platform and language may not contain
+	// (checked at script creation). `languageId` names a platform and language
+	// combination (samples use 4 and 201, 201 being PowerShell-Command on
+	// WINDOWS); whether it shares the id space of script languages is not
+	// documented. `commands` is one comma-separated string. Only the CAR
+	// Manager role may call it. The answer is the create envelope with
+	// `errorCode` "0", `message` "Commands Blocked successfully" and the new
+	// record's `body.id`.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
+	CreateBlockedCommands(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteBlockedCommandsV1WithBody Delete the blocked commands of languages (v1)
+	//
+	// Deletes the blocked commands of the given platform and language ids.
+	// Only the CAR Manager role may call it. The answer is not published; it
+	// is declared as the CAR envelope with a raw `body` (v2 answers a plain
+	// string).
+	//
+	// Lifecycle: active (v1). `deleteBlockedCommandsV2` deletes records by
+	// `commandId`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
+	DeleteBlockedCommandsV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteBlockedCommandsV1 Delete the blocked commands of languages (v1)
+	//
+	// Deletes the blocked commands of the given platform and language ids.
+	// Only the CAR Manager role may call it. The answer is not published; it
+	// is declared as the CAR envelope with a raw `body` (v2 answers a plain
+	// string).
+	//
+	// Lifecycle: active (v1). `deleteBlockedCommandsV2` deletes records by
+	// `commandId`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
+	DeleteBlockedCommandsV1(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateBlockedCommandsV1WithBody Replace the blocked commands of a language (v1)
+	//
+	// Replaces the blocked-command list of one platform and language id:
+	// `commands` is the full comma-separated list, not an addition. Only the
+	// CAR Manager role may call it. The answer's `body` is the plain string
+	// "Commands Updated Successfully".
+	//
+	// Lifecycle: active (v1). `updateBlockedCommandsV2` updates one record by
+	// `commandId`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
+	UpdateBlockedCommandsV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateBlockedCommandsV1 Replace the blocked commands of a language (v1)
+	//
+	// Replaces the blocked-command list of one platform and language id:
+	// `commands` is the full comma-separated list, not an addition. Only the
+	// CAR Manager role may call it. The answer's `body` is the plain string
+	// "Commands Updated Successfully".
+	//
+	// Lifecycle: active (v1). `updateBlockedCommandsV2` updates one record by
+	// `commandId`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
+	UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBlockedCommands List blocked commands of a language (end of support)
+	//
+	// Lists the blocked-command records of one platform and language id
+	// ("Search List of Blocked Commands by LanguageId"). The heading and the
+	// CAR 2.5.2 notification say GET; Qualys' curl sample sends POST with an
+	// empty body, which is not declared. In the sample, entries of `commands`
+	// after the first carry a leading space, and path id 508 is answered with
+	// `languageId` 201. Each record's `commandId` is what
+	// `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
+	// CAR Manager role may call it.
+	//
+	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+	// End of Support from December 2025 to June 2026 and End of Life in June
+	// 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
+	// published method or body, so it is not declared and `replacedBy` is
+	// empty.
+	//
+	// Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	GetBlockedCommands(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BlockTagsWithBody Block tags
+	//
+	// Adds tags to the list of blocked tags: assets carrying them are blocked
+	// from script execution. Only the CAR Manager role may call it. The body
+	// lists the tag ids to block in `ids`, with the acting `user` (the table
+	// lists `id` and `name` flat; the samples nest them under `user`). Partial
+	// success is reported inside an ordinary answer: `body.success` holds the
+	// ids processed, `body.failure` the ids rejected as invalid, each with a
+	// message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
+	BlockTagsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BlockTags Block tags
+	//
+	// Adds tags to the list of blocked tags: assets carrying them are blocked
+	// from script execution. Only the CAR Manager role may call it. The body
+	// lists the tag ids to block in `ids`, with the acting `user` (the table
+	// lists `id` and `name` flat; the samples nest them under `user`). Partial
+	// success is reported inside an ordinary answer: `body.success` holds the
+	// ids processed, `body.failure` the ids rejected as invalid, each with a
+	// message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
+	BlockTags(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnblockTagsWithBody Unblock tags
+	//
+	// Removes tags from the list of blocked tags. Only the CAR Manager role
+	// may call it. The body lists the tag ids to unblock in `ids`, with the
+	// acting `user` (the table lists `id` and `name` flat; the samples nest
+	// them under `user`). Partial success is reported inside an ordinary
+	// answer: `body.success` holds the ids processed, `body.failure` the ids
+	// rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
+	UnblockTagsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnblockTags Unblock tags
+	//
+	// Removes tags from the list of blocked tags. Only the CAR Manager role
+	// may call it. The body lists the tag ids to unblock in `ids`, with the
+	// acting `user` (the table lists `id` and `name` flat; the samples nest
+	// them under `user`). Partial success is reported inside an ordinary
+	// answer: `body.success` holds the ids processed, `body.failure` the ids
+	// rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
+	UnblockTags(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SearchJobsWithBody Search jobs
 	//
 	// Lists parent jobs: one per execution of a script. Filter tokens
@@ -1546,6 +3372,158 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
 	SearchJobs(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteLabAssetsWithBody Remove lab assets
+	//
+	// Removes lab (test-mode) assets. No call to add lab assets is published.
+	// Only the CAR Manager role may call it. The body lists the lab asset ids
+	// to remove in `ids`, with the acting `user` (the table lists `id` and
+	// `name` flat; the samples nest them under `user`). Partial success is
+	// reported inside an ordinary answer: `body.success` holds the ids
+	// processed, `body.failure` the ids rejected as invalid, each with a
+	// message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
+	DeleteLabAssetsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteLabAssets Remove lab assets
+	//
+	// Removes lab (test-mode) assets. No call to add lab assets is published.
+	// Only the CAR Manager role may call it. The body lists the lab asset ids
+	// to remove in `ids`, with the acting `user` (the table lists `id` and
+	// `name` flat; the samples nest them under `user`). Partial success is
+	// reported inside an ordinary answer: `body.success` holds the ids
+	// processed, `body.failure` the ids rejected as invalid, each with a
+	// message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
+	DeleteLabAssets(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchSchedulesWithBody Search schedules
+	//
+	// Lists the account's schedules. Qualys shows no filter token (its sample
+	// sends an empty `filter`); `startAt` and `endAt` are ISO-8601 times with
+	// milliseconds in the sample. Records start with the schedule's `id` (a
+	// UUID); the other record fields are not published and are kept as
+	// additional properties.
+	//
+	// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
+	SearchSchedulesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchSchedules Search schedules
+	//
+	// Lists the account's schedules. Qualys shows no filter token (its sample
+	// sends an empty `filter`); `startAt` and `endAt` are ISO-8601 times with
+	// milliseconds in the sample. Records start with the schedule's `id` (a
+	// UUID); the other record fields are not published and are kept as
+	// additional properties.
+	//
+	// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
+	SearchSchedules(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateScheduleWithBody Update a schedule
+	//
+	// Updates a schedule (with POST, not PUT or PATCH). `scripts`, `title`,
+	// `startDate`, `startTime` and `scheduleType` are mandatory. Targets are
+	// lists of `{id, UUId}`. The table differs from that of schedule create
+	// (whose method and path are not published): dates are Integer here
+	// (String on create), `activate` is Boolean (String on create), and `user`
+	// is typed List although it is an object everywhere else, so its JSON form
+	// is left open. Recurrence fields and `endDate` are not published, nor is
+	// the answer. A title already in use is rejected ("Scheduler with the same
+	// title already exists: <title>", inferred to be a 409).
+	//
+	// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
+	UpdateScheduleWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSchedule Update a schedule
+	//
+	// Updates a schedule (with POST, not PUT or PATCH). `scripts`, `title`,
+	// `startDate`, `startTime` and `scheduleType` are mandatory. Targets are
+	// lists of `{id, UUId}`. The table differs from that of schedule create
+	// (whose method and path are not published): dates are Integer here
+	// (String on create), `activate` is Boolean (String on create), and `user`
+	// is typed List although it is an object everywhere else, so its JSON form
+	// is left open. Recurrence fields and `endDate` are not published, nor is
+	// the answer. A title already in use is rejected ("Scheduler with the same
+	// title already exists: <title>", inferred to be a 409).
+	//
+	// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
+	UpdateSchedule(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScriptV1WithBody Create a script (v1, end of support)
+	//
+	// Creates a script in the account with the first version of the create
+	// API. Qualys publishes no body table for v1 (the Create Script page lists
+	// only v2 to v5), so the body is declared as an open object; the answer is
+	// not published either.
+	//
+	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// End of Support from December 2025 to June 2026 and End of Life in June
+	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScriptV1 Create a script (v1, end of support)
+	//
+	// Creates a script in the account with the first version of the create
+	// API. Qualys publishes no body table for v1 (the Create Script page lists
+	// only v2 to v5), so the body is declared as an open object; the answer is
+	// not published either.
+	//
+	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// End of Support from December 2025 to June 2026 and End of Life in June
+	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV1(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListScriptLanguages List script languages
+	//
+	// Lists the script languages, the source of `languageId` on create. Qualys
+	// names this call only inside the `languageId` description of the create
+	// pages: its parameters, response shape and sample are not published, so
+	// the answer is declared as undocumented JSON, kept raw. Known values:
+	// PowerShell-Script (id 4), Shell (id 6), PowerShell-Command, VBScript,
+	// Python, Perl, Lua.
+	//
+	// Lifecycle: not stated by Qualys; declared active.
+	//
+	// Corresponds with GET /sm/v1/script-language (the `ListScriptLanguages` operationId).
+	ListScriptLanguages(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImportLibraryScriptV1WithBody Import a library script into the account (v1)
 	//
@@ -1625,6 +3603,57 @@ type ClientInterface interface {
 	// Corresponds with GET /sm/v1/script-library/{id} (the `GetLibraryScript` operationId).
 	GetLibraryScript(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListScriptTypes List script types
+	//
+	// Lists the script types, the source of `typeId` on create and import.
+	// Qualys names this call only inside the `typeId` description of the
+	// create pages: its parameters, response shape and sample are not
+	// published, so the answer is declared as undocumented JSON, kept raw.
+	// Known values: Custom Script (id 1), Custom QID, Control ID Remediation.
+	//
+	// Lifecycle: not stated by Qualys; declared active.
+	//
+	// Corresponds with GET /sm/v1/script-types (the `ListScriptTypes` operationId).
+	ListScriptTypes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateScriptV1WithBody Update a script (v1, end of support)
+	//
+	// Updates a script with the first version of the update API (the CAR 2.5.2
+	// note names the path parameter `scriptid`). Qualys publishes no body
+	// table for v1, so the body is declared as an open object; the answer is
+	// not published.
+	//
+	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// End of Support from December 2025 to June 2026 and End of Life in June
+	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
+	// replacement.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	UpdateScriptV1WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateScriptV1 Update a script (v1, end of support)
+	//
+	// Updates a script with the first version of the update API (the CAR 2.5.2
+	// note names the path parameter `scriptid`). Qualys publishes no body
+	// table for v1, so the body is declared as an open object; the answer is
+	// not published.
+	//
+	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// End of Support from December 2025 to June 2026 and End of Life in June
+	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
+	// replacement.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	UpdateScriptV1(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SearchScriptsWithBody Search the account's scripts
 	//
 	// Lists the account's scripts ("List Scripts Based on Script
@@ -1658,6 +3687,348 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
 	SearchScripts(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExecuteScriptWithBody Run a script now
+	//
+	// Runs a script asynchronously ("Execute Scripts On Demand"), in
+	// production mode on the given assets and asset tags, or in test
+	// (evaluation) mode on lab assets (`testAssets`) or lab asset tags
+	// (`testTags`, CAR 2.5; their ids and UUIDs come from `searchAssetTags`).
+	// Production targets are comma-separated id strings, unlike schedules,
+	// which take lists of `{id, UUId}`. `testMode` is typed String by Qualys
+	// and sent as a JSON boolean by its sample; both are accepted. How
+	// parameter values reach a parameterized script on this call is not
+	// documented.
+	//
+	// The answer carries the `correlationUuid` of the execution; the jobs and
+	// asset jobs of the run carry the same value (inferred). There is no
+	// documented filter token for it: follow a run with `searchJobs` by
+	// `scriptId` and time window, then `searchAssetJobs` by `job.id`.
+	//
+	// Lifecycle: active (v1); extended by CAR 2.5 (April 2025).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
+	ExecuteScriptWithBody(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExecuteScript Run a script now
+	//
+	// Runs a script asynchronously ("Execute Scripts On Demand"), in
+	// production mode on the given assets and asset tags, or in test
+	// (evaluation) mode on lab assets (`testAssets`) or lab asset tags
+	// (`testTags`, CAR 2.5; their ids and UUIDs come from `searchAssetTags`).
+	// Production targets are comma-separated id strings, unlike schedules,
+	// which take lists of `{id, UUId}`. `testMode` is typed String by Qualys
+	// and sent as a JSON boolean by its sample; both are accepted. How
+	// parameter values reach a parameterized script on this call is not
+	// documented.
+	//
+	// The answer carries the `correlationUuid` of the execution; the jobs and
+	// asset jobs of the run carry the same value (inferred). There is no
+	// documented filter token for it: follow a run with `searchJobs` by
+	// `scriptId` and time window, then `searchAssetJobs` by `job.id`.
+	//
+	// Lifecycle: active (v1); extended by CAR 2.5 (April 2025).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
+	ExecuteScript(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteBlockedCommandsV2WithBody Delete blocked-command records (v2)
+	//
+	// Deletes blocked-command records by `commandId` (from
+	// `getBlockedCommands`). Only the CAR Manager role may call it. The
+	// answer's `body` is the plain string "Commands Deleted Successfully".
+	// Qualys' sample masks the user id with a value that is not a UUID.
+	//
+	// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
+	DeleteBlockedCommandsV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteBlockedCommandsV2 Delete blocked-command records (v2)
+	//
+	// Deletes blocked-command records by `commandId` (from
+	// `getBlockedCommands`). Only the CAR Manager role may call it. The
+	// answer's `body` is the plain string "Commands Deleted Successfully".
+	// Qualys' sample masks the user id with a value that is not a UUID.
+	//
+	// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
+	DeleteBlockedCommandsV2(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateBlockedCommandsV2WithBody Update one blocked-command record (v2)
+	//
+	// Replaces the command list of one blocked-command record, named by its
+	// `commandId` (from `getBlockedCommands`), for a platform and language id.
+	// `commands` is the full comma-separated list. Only the CAR Manager role
+	// may call it. Qualys' v2 sample adds `userName` to `user`. The answer's
+	// `body` is the plain string "Commands Updated Successfully".
+	//
+	// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
+	UpdateBlockedCommandsV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateBlockedCommandsV2 Update one blocked-command record (v2)
+	//
+	// Replaces the command list of one blocked-command record, named by its
+	// `commandId` (from `getBlockedCommands`), for a platform and language id.
+	// `commands` is the full comma-separated list. Only the CAR Manager role
+	// may call it. Qualys' v2 sample adds `userName` to `user`. The answer's
+	// `body` is the plain string "Commands Updated Successfully".
+	//
+	// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
+	UpdateBlockedCommandsV2(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScriptV2WithBody Create a script from GitHub (v2, deprecated)
+	//
+	// Creates a custom script whose content is pulled from a GitHub file
+	// ("Create Custom Scripts with GitHub URL and Parameter"). Unlike later
+	// versions, `gitHubUser` and `gitHubFilePath` are mandatory, and there is
+	// no `typeId`. A private repository also needs `gitHubToken`. The answer
+	// is not published.
+	//
+	// Lifecycle: deprecated in February 2025 (Create Script version table); no
+	// end-of-support date announced. Use `createScriptV5`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScriptV2 Create a script from GitHub (v2, deprecated)
+	//
+	// Creates a custom script whose content is pulled from a GitHub file
+	// ("Create Custom Scripts with GitHub URL and Parameter"). Unlike later
+	// versions, `gitHubUser` and `gitHubFilePath` are mandatory, and there is
+	// no `typeId`. A private repository also needs `gitHubToken`. The answer
+	// is not published.
+	//
+	// Lifecycle: deprecated in February 2025 (Create Script version table); no
+	// end-of-support date announced. Use `createScriptV5`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV2(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportLibraryScriptV2WithBody Import a library script into the account (v2)
+	//
+	// Creates a script in the account from a library script, as v1 does, and
+	// sets its type: `typeId` and `typeName` (Custom Script, Custom QID or
+	// Control ID Remediation) and, for Custom Script only, `subType`
+	// (Detection or Response; automatic for the other types). The v2 table
+	// misspells `categoryId` as `categodyID`; the spelling every sample and v1
+	// use is declared. The answer's `body.id` is the id of the new account
+	// script, not the library id.
+	//
+	// Lifecycle: active (v2).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
+	ImportLibraryScriptV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportLibraryScriptV2 Import a library script into the account (v2)
+	//
+	// Creates a script in the account from a library script, as v1 does, and
+	// sets its type: `typeId` and `typeName` (Custom Script, Custom QID or
+	// Control ID Remediation) and, for Custom Script only, `subType`
+	// (Detection or Response; automatic for the other types). The v2 table
+	// misspells `categoryId` as `categodyID`; the spelling every sample and v1
+	// use is declared. The answer's `body.id` is the id of the new account
+	// script, not the library id.
+	//
+	// Lifecycle: active (v2).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
+	ImportLibraryScriptV2(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateScriptV2WithBody Update a script with GitHub URL or parameters (v2)
+	//
+	// Updates a script, typically its GitHub source ("Update Scripts with
+	// GitHub URL and Parameter"). Every field is optional. Mind Qualys'
+	// spellings on this version: `gitHubFilepath` (lower-case p) and
+	// `categoryID` (typed String in the table), while the page's own sample
+	// sends `categoryId` as a number; both are declared. The sample also sends
+	// `description`, which the table omits. The answer is not published.
+	//
+	// Lifecycle: Qualys states no status for v2: it is missing from the Update
+	// Scripts version table (v4.0 active, v3.0 removed August 2025) but keeps
+	// its own page, so it is declared active. Prefer `updateScriptV4`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
+	UpdateScriptV2WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateScriptV2 Update a script with GitHub URL or parameters (v2)
+	//
+	// Updates a script, typically its GitHub source ("Update Scripts with
+	// GitHub URL and Parameter"). Every field is optional. Mind Qualys'
+	// spellings on this version: `gitHubFilepath` (lower-case p) and
+	// `categoryID` (typed String in the table), while the page's own sample
+	// sends `categoryId` as a number; both are declared. The sample also sends
+	// `description`, which the table omits. The answer is not published.
+	//
+	// Lifecycle: Qualys states no status for v2: it is missing from the Update
+	// Scripts version table (v4.0 active, v3.0 removed August 2025) but keeps
+	// its own page, so it is declared active. Prefer `updateScriptV4`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
+	UpdateScriptV2(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScriptV3WithBody Create a script or Custom QID (v3, deprecated)
+	//
+	// Creates a script, including a Custom QID script ("Create Custom QID").
+	// The body starts with the same rows as v5 (`title`, `typeId`,
+	// `languageId`, `categoryId`, `content` or the GitHub fields); the
+	// QID-specific rows (QID title, severity, vulnerability type, QDS,
+	// detection logic) have no published API names and are not declared.
+	// Either `content` or the GitHub fields must be given. The answer is not
+	// published.
+	//
+	// Lifecycle: deprecated in February 2025 (Create Script version table); no
+	// end-of-support date announced. Use `createScriptV5`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV3WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScriptV3 Create a script or Custom QID (v3, deprecated)
+	//
+	// Creates a script, including a Custom QID script ("Create Custom QID").
+	// The body starts with the same rows as v5 (`title`, `typeId`,
+	// `languageId`, `categoryId`, `content` or the GitHub fields); the
+	// QID-specific rows (QID title, severity, vulnerability type, QDS,
+	// detection logic) have no published API names and are not declared.
+	// Either `content` or the GitHub fields must be given. The answer is not
+	// published.
+	//
+	// Lifecycle: deprecated in February 2025 (Create Script version table); no
+	// end-of-support date announced. Use `createScriptV5`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateScriptV4WithBody Update a script (v4)
+	//
+	// Updates a script: content, category, GitHub or GitLab source, parameters
+	// (CAR 2.4.1) and Control ID Remediation fields (CAR 2.5.1); the same
+	// table serves Custom QID updates. A change of `content` needs a consent
+	// `comment`. Note `githubInputURL` with capital URL here, where create
+	// uses `githubInputUrl`. A Qualys sample (CAR 2.4.1) sends `Accept:
+	// application/vnd.qualys.car.api.v4.0+json`; whether that media type is
+	// required is not documented. Rows beyond those listed, and the answer,
+	// are not published.
+	//
+	// Lifecycle: active (v4.0). It replaces `updateScriptV1`; v3 was
+	// deprecated in February 2025 and removed in August 2025.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
+	UpdateScriptV4WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateScriptV4 Update a script (v4)
+	//
+	// Updates a script: content, category, GitHub or GitLab source, parameters
+	// (CAR 2.4.1) and Control ID Remediation fields (CAR 2.5.1); the same
+	// table serves Custom QID updates. A change of `content` needs a consent
+	// `comment`. Note `githubInputURL` with capital URL here, where create
+	// uses `githubInputUrl`. A Qualys sample (CAR 2.4.1) sends `Accept:
+	// application/vnd.qualys.car.api.v4.0+json`; whether that media type is
+	// required is not documented. Rows beyond those listed, and the answer,
+	// are not published.
+	//
+	// Lifecycle: active (v4.0). It replaces `updateScriptV1`; v3 was
+	// deprecated in February 2025 and removed in August 2025.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
+	UpdateScriptV4(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScriptV5WithBody Create a script (v5)
+	//
+	// Creates a script of any supported kind: Custom Script, Custom QID
+	// Script, the parameterized variants of both (CAR 2.4.1: `hasParameters`
+	// and base64 `params`), and Control ID Remediation (CAR 2.5.1:
+	// `autorScriptsMetadata`, `displayName`, `subType`). The content is given
+	// inline as base64 `content`, or pulled from GitHub (`githubInputUrl`, or
+	// `gitHubUser` + `gitHubRepo` + `gitHubFilePath`) or GitLab (CAR 2.7:
+	// `importedScriptFromGitLab` + `gitLabDetails`). When neither content nor
+	// a repository is given the call fails. `typeId` and `languageId` come
+	// from `listScriptTypes` and `listScriptLanguages` (published ids: type 1
+	// = Custom Script; language 4 = PowerShell-Script, 6 = Shell). Qualys
+	// prints only the first rows of the v5 table; the Custom QID rows and the
+	// shape of `detectionRegex` (CAR 2.5.2) are not published. The answer is
+	// not published; the create and import calls of the same API answer
+	// `{errorCode: "0", message, body: {id}}`.
+	//
+	// Lifecycle: active (v5.0, released February 2025). It replaces
+	// `createScriptV1`, `createScriptV2` and `createScriptV3`; the v4 create
+	// path is not published.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
+	CreateScriptV5WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScriptV5 Create a script (v5)
+	//
+	// Creates a script of any supported kind: Custom Script, Custom QID
+	// Script, the parameterized variants of both (CAR 2.4.1: `hasParameters`
+	// and base64 `params`), and Control ID Remediation (CAR 2.5.1:
+	// `autorScriptsMetadata`, `displayName`, `subType`). The content is given
+	// inline as base64 `content`, or pulled from GitHub (`githubInputUrl`, or
+	// `gitHubUser` + `gitHubRepo` + `gitHubFilePath`) or GitLab (CAR 2.7:
+	// `importedScriptFromGitLab` + `gitLabDetails`). When neither content nor
+	// a repository is given the call fails. `typeId` and `languageId` come
+	// from `listScriptTypes` and `listScriptLanguages` (published ids: type 1
+	// = Custom Script; language 4 = PowerShell-Script, 6 = Shell). Qualys
+	// prints only the first rows of the v5 table; the Custom QID rows and the
+	// shape of `detectionRegex` (CAR 2.5.2) are not published. The answer is
+	// not published; the create and import calls of the same API answer
+	// `{errorCode: "0", message, body: {id}}`.
+	//
+	// Lifecycle: active (v5.0, released February 2025). It replaces
+	// `createScriptV1`, `createScriptV2` and `createScriptV3`; the v4 create
+	// path is not published.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
+	CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateCarTokenWithBody Obtain a JWT
@@ -1764,6 +4135,459 @@ func (c *Client) SearchAssetJobs(ctx context.Context, body SearchAssetJobsJSONRe
 	return c.Client.Do(req)
 }
 
+// SearchAssetTagsWithBody List CAR asset tags
+//
+// Lists the asset tags on which CAR is enabled ("Fetch Asset Tags List");
+// with a filter, lists the lab asset tags whose ids and UUIDs feed
+// `testTags` of `executeScript`. The lab-tag filter value is not
+// published, and Qualys' sample sends no body at all, so the body is
+// optional. The page prints placeholders only (every value quoted), so the
+// JSON types of the ids are unconfirmed and they are declared as
+// string-or-number; which of `id` and `tagId` goes into `testTags[].id` is
+// not stated.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
+func (c *Client) SearchAssetTagsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchAssetTagsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchAssetTags List CAR asset tags
+//
+// Lists the asset tags on which CAR is enabled ("Fetch Asset Tags List");
+// with a filter, lists the lab asset tags whose ids and UUIDs feed
+// `testTags` of `executeScript`. The lab-tag filter value is not
+// published, and Qualys' sample sends no body at all, so the body is
+// optional. The page prints placeholders only (every value quoted), so the
+// JSON types of the ids are unconfirmed and they are declared as
+// string-or-number; which of `id` and `tagId` goes into `testTags[].id` is
+// not stated.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
+func (c *Client) SearchAssetTags(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchAssetTagsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BlockAssetsWithBody Block assets
+//
+// Adds assets to the list of blocked assets: no script runs on them. Only
+// the CAR Manager role may call it. The body lists the asset ids to block
+// in `ids`, with the acting `user` (the table lists `id` and `name` flat;
+// the samples nest them under `user`). Partial success is reported inside
+// an ordinary answer: `body.success` holds the ids processed,
+// `body.failure` the ids rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
+func (c *Client) BlockAssetsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBlockAssetsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BlockAssets Block assets
+//
+// Adds assets to the list of blocked assets: no script runs on them. Only
+// the CAR Manager role may call it. The body lists the asset ids to block
+// in `ids`, with the acting `user` (the table lists `id` and `name` flat;
+// the samples nest them under `user`). Partial success is reported inside
+// an ordinary answer: `body.success` holds the ids processed,
+// `body.failure` the ids rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
+func (c *Client) BlockAssets(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBlockAssetsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnblockAssetsWithBody Unblock assets
+//
+// Removes assets from the list of blocked assets. Only the CAR Manager
+// role may call it. The body lists the asset ids to unblock in `ids`, with
+// the acting `user` (the table lists `id` and `name` flat; the samples
+// nest them under `user`). Partial success is reported inside an ordinary
+// answer: `body.success` holds the ids processed, `body.failure` the ids
+// rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
+func (c *Client) UnblockAssetsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnblockAssetsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnblockAssets Unblock assets
+//
+// Removes assets from the list of blocked assets. Only the CAR Manager
+// role may call it. The body lists the asset ids to unblock in `ids`, with
+// the acting `user` (the table lists `id` and `name` flat; the samples
+// nest them under `user`). Partial success is reported inside an ordinary
+// answer: `body.success` holds the ids processed, `body.failure` the ids
+// rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
+func (c *Client) UnblockAssets(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnblockAssetsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBlockedCommandsWithBody Add blocked commands
+//
+// Adds commands that scripts of one platform and language may not contain
+// (checked at script creation). `languageId` names a platform and language
+// combination (samples use 4 and 201, 201 being PowerShell-Command on
+// WINDOWS); whether it shares the id space of script languages is not
+// documented. `commands` is one comma-separated string. Only the CAR
+// Manager role may call it. The answer is the create envelope with
+// `errorCode` "0", `message` "Commands Blocked successfully" and the new
+// record's `body.id`.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
+func (c *Client) CreateBlockedCommandsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBlockedCommandsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBlockedCommands Add blocked commands
+//
+// Adds commands that scripts of one platform and language may not contain
+// (checked at script creation). `languageId` names a platform and language
+// combination (samples use 4 and 201, 201 being PowerShell-Command on
+// WINDOWS); whether it shares the id space of script languages is not
+// documented. `commands` is one comma-separated string. Only the CAR
+// Manager role may call it. The answer is the create envelope with
+// `errorCode` "0", `message` "Commands Blocked successfully" and the new
+// record's `body.id`.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
+func (c *Client) CreateBlockedCommands(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBlockedCommandsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteBlockedCommandsV1WithBody Delete the blocked commands of languages (v1)
+//
+// Deletes the blocked commands of the given platform and language ids.
+// Only the CAR Manager role may call it. The answer is not published; it
+// is declared as the CAR envelope with a raw `body` (v2 answers a plain
+// string).
+//
+// Lifecycle: active (v1). `deleteBlockedCommandsV2` deletes records by
+// `commandId`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
+func (c *Client) DeleteBlockedCommandsV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteBlockedCommandsV1RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteBlockedCommandsV1 Delete the blocked commands of languages (v1)
+//
+// Deletes the blocked commands of the given platform and language ids.
+// Only the CAR Manager role may call it. The answer is not published; it
+// is declared as the CAR envelope with a raw `body` (v2 answers a plain
+// string).
+//
+// Lifecycle: active (v1). `deleteBlockedCommandsV2` deletes records by
+// `commandId`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
+func (c *Client) DeleteBlockedCommandsV1(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteBlockedCommandsV1Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateBlockedCommandsV1WithBody Replace the blocked commands of a language (v1)
+//
+// Replaces the blocked-command list of one platform and language id:
+// `commands` is the full comma-separated list, not an addition. Only the
+// CAR Manager role may call it. The answer's `body` is the plain string
+// "Commands Updated Successfully".
+//
+// Lifecycle: active (v1). `updateBlockedCommandsV2` updates one record by
+// `commandId`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
+func (c *Client) UpdateBlockedCommandsV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateBlockedCommandsV1RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateBlockedCommandsV1 Replace the blocked commands of a language (v1)
+//
+// Replaces the blocked-command list of one platform and language id:
+// `commands` is the full comma-separated list, not an addition. Only the
+// CAR Manager role may call it. The answer's `body` is the plain string
+// "Commands Updated Successfully".
+//
+// Lifecycle: active (v1). `updateBlockedCommandsV2` updates one record by
+// `commandId`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
+func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateBlockedCommandsV1Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBlockedCommands List blocked commands of a language (end of support)
+//
+// Lists the blocked-command records of one platform and language id
+// ("Search List of Blocked Commands by LanguageId"). The heading and the
+// CAR 2.5.2 notification say GET; Qualys' curl sample sends POST with an
+// empty body, which is not declared. In the sample, entries of `commands`
+// after the first carry a leading space, and path id 508 is answered with
+// `languageId` 201. Each record's `commandId` is what
+// `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
+// CAR Manager role may call it.
+//
+// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+// End of Support from December 2025 to June 2026 and End of Life in June
+// 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
+// published method or body, so it is not declared and `replacedBy` is
+// empty.
+//
+// Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) GetBlockedCommands(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBlockedCommandsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BlockTagsWithBody Block tags
+//
+// Adds tags to the list of blocked tags: assets carrying them are blocked
+// from script execution. Only the CAR Manager role may call it. The body
+// lists the tag ids to block in `ids`, with the acting `user` (the table
+// lists `id` and `name` flat; the samples nest them under `user`). Partial
+// success is reported inside an ordinary answer: `body.success` holds the
+// ids processed, `body.failure` the ids rejected as invalid, each with a
+// message.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
+func (c *Client) BlockTagsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBlockTagsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BlockTags Block tags
+//
+// Adds tags to the list of blocked tags: assets carrying them are blocked
+// from script execution. Only the CAR Manager role may call it. The body
+// lists the tag ids to block in `ids`, with the acting `user` (the table
+// lists `id` and `name` flat; the samples nest them under `user`). Partial
+// success is reported inside an ordinary answer: `body.success` holds the
+// ids processed, `body.failure` the ids rejected as invalid, each with a
+// message.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
+func (c *Client) BlockTags(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBlockTagsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnblockTagsWithBody Unblock tags
+//
+// Removes tags from the list of blocked tags. Only the CAR Manager role
+// may call it. The body lists the tag ids to unblock in `ids`, with the
+// acting `user` (the table lists `id` and `name` flat; the samples nest
+// them under `user`). Partial success is reported inside an ordinary
+// answer: `body.success` holds the ids processed, `body.failure` the ids
+// rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
+func (c *Client) UnblockTagsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnblockTagsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnblockTags Unblock tags
+//
+// Removes tags from the list of blocked tags. Only the CAR Manager role
+// may call it. The body lists the tag ids to unblock in `ids`, with the
+// acting `user` (the table lists `id` and `name` flat; the samples nest
+// them under `user`). Partial success is reported inside an ordinary
+// answer: `body.success` holds the ids processed, `body.failure` the ids
+// rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
+func (c *Client) UnblockTags(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnblockTagsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SearchJobsWithBody Search jobs
 //
 // Lists parent jobs: one per execution of a script. Filter tokens
@@ -1808,6 +4632,246 @@ func (c *Client) SearchJobsWithBody(ctx context.Context, contentType string, bod
 // Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
 func (c *Client) SearchJobs(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchJobsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteLabAssetsWithBody Remove lab assets
+//
+// Removes lab (test-mode) assets. No call to add lab assets is published.
+// Only the CAR Manager role may call it. The body lists the lab asset ids
+// to remove in `ids`, with the acting `user` (the table lists `id` and
+// `name` flat; the samples nest them under `user`). Partial success is
+// reported inside an ordinary answer: `body.success` holds the ids
+// processed, `body.failure` the ids rejected as invalid, each with a
+// message.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
+func (c *Client) DeleteLabAssetsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteLabAssetsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteLabAssets Remove lab assets
+//
+// Removes lab (test-mode) assets. No call to add lab assets is published.
+// Only the CAR Manager role may call it. The body lists the lab asset ids
+// to remove in `ids`, with the acting `user` (the table lists `id` and
+// `name` flat; the samples nest them under `user`). Partial success is
+// reported inside an ordinary answer: `body.success` holds the ids
+// processed, `body.failure` the ids rejected as invalid, each with a
+// message.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
+func (c *Client) DeleteLabAssets(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteLabAssetsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchSchedulesWithBody Search schedules
+//
+// Lists the account's schedules. Qualys shows no filter token (its sample
+// sends an empty `filter`); `startAt` and `endAt` are ISO-8601 times with
+// milliseconds in the sample. Records start with the schedule's `id` (a
+// UUID); the other record fields are not published and are kept as
+// additional properties.
+//
+// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
+func (c *Client) SearchSchedulesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchSchedulesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchSchedules Search schedules
+//
+// Lists the account's schedules. Qualys shows no filter token (its sample
+// sends an empty `filter`); `startAt` and `endAt` are ISO-8601 times with
+// milliseconds in the sample. Records start with the schedule's `id` (a
+// UUID); the other record fields are not published and are kept as
+// additional properties.
+//
+// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
+func (c *Client) SearchSchedules(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchSchedulesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateScheduleWithBody Update a schedule
+//
+// Updates a schedule (with POST, not PUT or PATCH). `scripts`, `title`,
+// `startDate`, `startTime` and `scheduleType` are mandatory. Targets are
+// lists of `{id, UUId}`. The table differs from that of schedule create
+// (whose method and path are not published): dates are Integer here
+// (String on create), `activate` is Boolean (String on create), and `user`
+// is typed List although it is an object everywhere else, so its JSON form
+// is left open. Recurrence fields and `endDate` are not published, nor is
+// the answer. A title already in use is rejected ("Scheduler with the same
+// title already exists: <title>", inferred to be a 409).
+//
+// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
+func (c *Client) UpdateScheduleWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateScheduleRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSchedule Update a schedule
+//
+// Updates a schedule (with POST, not PUT or PATCH). `scripts`, `title`,
+// `startDate`, `startTime` and `scheduleType` are mandatory. Targets are
+// lists of `{id, UUId}`. The table differs from that of schedule create
+// (whose method and path are not published): dates are Integer here
+// (String on create), `activate` is Boolean (String on create), and `user`
+// is typed List although it is an object everywhere else, so its JSON form
+// is left open. Recurrence fields and `endDate` are not published, nor is
+// the answer. A title already in use is rejected ("Scheduler with the same
+// title already exists: <title>", inferred to be a 409).
+//
+// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
+func (c *Client) UpdateSchedule(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateScheduleRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScriptV1WithBody Create a script (v1, end of support)
+//
+// Creates a script in the account with the first version of the create
+// API. Qualys publishes no body table for v1 (the Create Script page lists
+// only v2 to v5), so the body is declared as an open object; the answer is
+// not published either.
+//
+// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// End of Support from December 2025 to June 2026 and End of Life in June
+// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) CreateScriptV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScriptV1RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScriptV1 Create a script (v1, end of support)
+//
+// Creates a script in the account with the first version of the create
+// API. Qualys publishes no body table for v1 (the Create Script page lists
+// only v2 to v5), so the body is declared as an open object; the answer is
+// not published either.
+//
+// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// End of Support from December 2025 to June 2026 and End of Life in June
+// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) CreateScriptV1(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScriptV1Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListScriptLanguages List script languages
+//
+// Lists the script languages, the source of `languageId` on create. Qualys
+// names this call only inside the `languageId` description of the create
+// pages: its parameters, response shape and sample are not published, so
+// the answer is declared as undocumented JSON, kept raw. Known values:
+// PowerShell-Script (id 4), Shell (id 6), PowerShell-Command, VBScript,
+// Python, Perl, Lua.
+//
+// Lifecycle: not stated by Qualys; declared active.
+//
+// Corresponds with GET /sm/v1/script-language (the `ListScriptLanguages` operationId).
+func (c *Client) ListScriptLanguages(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListScriptLanguagesRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -1946,6 +5010,85 @@ func (c *Client) GetLibraryScript(ctx context.Context, id int64, reqEditors ...R
 	return c.Client.Do(req)
 }
 
+// ListScriptTypes List script types
+//
+// Lists the script types, the source of `typeId` on create and import.
+// Qualys names this call only inside the `typeId` description of the
+// create pages: its parameters, response shape and sample are not
+// published, so the answer is declared as undocumented JSON, kept raw.
+// Known values: Custom Script (id 1), Custom QID, Control ID Remediation.
+//
+// Lifecycle: not stated by Qualys; declared active.
+//
+// Corresponds with GET /sm/v1/script-types (the `ListScriptTypes` operationId).
+func (c *Client) ListScriptTypes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListScriptTypesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateScriptV1WithBody Update a script (v1, end of support)
+//
+// Updates a script with the first version of the update API (the CAR 2.5.2
+// note names the path parameter `scriptid`). Qualys publishes no body
+// table for v1, so the body is declared as an open object; the answer is
+// not published.
+//
+// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// End of Support from December 2025 to June 2026 and End of Life in June
+// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
+// replacement.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateScriptV1RequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateScriptV1 Update a script (v1, end of support)
+//
+// Updates a script with the first version of the update API (the CAR 2.5.2
+// note names the path parameter `scriptid`). Qualys publishes no body
+// table for v1, so the body is declared as an open object; the answer is
+// not published.
+//
+// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// End of Support from December 2025 to June 2026 and End of Life in June
+// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
+// replacement.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) UpdateScriptV1(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateScriptV1Request(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SearchScriptsWithBody Search the account's scripts
 //
 // Lists the account's scripts ("List Scripts Based on Script
@@ -1990,6 +5133,524 @@ func (c *Client) SearchScriptsWithBody(ctx context.Context, contentType string, 
 // Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
 func (c *Client) SearchScripts(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchScriptsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExecuteScriptWithBody Run a script now
+//
+// Runs a script asynchronously ("Execute Scripts On Demand"), in
+// production mode on the given assets and asset tags, or in test
+// (evaluation) mode on lab assets (`testAssets`) or lab asset tags
+// (`testTags`, CAR 2.5; their ids and UUIDs come from `searchAssetTags`).
+// Production targets are comma-separated id strings, unlike schedules,
+// which take lists of `{id, UUId}`. `testMode` is typed String by Qualys
+// and sent as a JSON boolean by its sample; both are accepted. How
+// parameter values reach a parameterized script on this call is not
+// documented.
+//
+// The answer carries the `correlationUuid` of the execution; the jobs and
+// asset jobs of the run carry the same value (inferred). There is no
+// documented filter token for it: follow a run with `searchJobs` by
+// `scriptId` and time window, then `searchAssetJobs` by `job.id`.
+//
+// Lifecycle: active (v1); extended by CAR 2.5 (April 2025).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
+func (c *Client) ExecuteScriptWithBody(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExecuteScriptRequestWithBody(c.Server, scriptID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExecuteScript Run a script now
+//
+// Runs a script asynchronously ("Execute Scripts On Demand"), in
+// production mode on the given assets and asset tags, or in test
+// (evaluation) mode on lab assets (`testAssets`) or lab asset tags
+// (`testTags`, CAR 2.5; their ids and UUIDs come from `searchAssetTags`).
+// Production targets are comma-separated id strings, unlike schedules,
+// which take lists of `{id, UUId}`. `testMode` is typed String by Qualys
+// and sent as a JSON boolean by its sample; both are accepted. How
+// parameter values reach a parameterized script on this call is not
+// documented.
+//
+// The answer carries the `correlationUuid` of the execution; the jobs and
+// asset jobs of the run carry the same value (inferred). There is no
+// documented filter token for it: follow a run with `searchJobs` by
+// `scriptId` and time window, then `searchAssetJobs` by `job.id`.
+//
+// Lifecycle: active (v1); extended by CAR 2.5 (April 2025).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
+func (c *Client) ExecuteScript(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExecuteScriptRequest(c.Server, scriptID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteBlockedCommandsV2WithBody Delete blocked-command records (v2)
+//
+// Deletes blocked-command records by `commandId` (from
+// `getBlockedCommands`). Only the CAR Manager role may call it. The
+// answer's `body` is the plain string "Commands Deleted Successfully".
+// Qualys' sample masks the user id with a value that is not a UUID.
+//
+// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
+func (c *Client) DeleteBlockedCommandsV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteBlockedCommandsV2RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteBlockedCommandsV2 Delete blocked-command records (v2)
+//
+// Deletes blocked-command records by `commandId` (from
+// `getBlockedCommands`). Only the CAR Manager role may call it. The
+// answer's `body` is the plain string "Commands Deleted Successfully".
+// Qualys' sample masks the user id with a value that is not a UUID.
+//
+// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
+func (c *Client) DeleteBlockedCommandsV2(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteBlockedCommandsV2Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateBlockedCommandsV2WithBody Update one blocked-command record (v2)
+//
+// Replaces the command list of one blocked-command record, named by its
+// `commandId` (from `getBlockedCommands`), for a platform and language id.
+// `commands` is the full comma-separated list. Only the CAR Manager role
+// may call it. Qualys' v2 sample adds `userName` to `user`. The answer's
+// `body` is the plain string "Commands Updated Successfully".
+//
+// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
+func (c *Client) UpdateBlockedCommandsV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateBlockedCommandsV2RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateBlockedCommandsV2 Update one blocked-command record (v2)
+//
+// Replaces the command list of one blocked-command record, named by its
+// `commandId` (from `getBlockedCommands`), for a platform and language id.
+// `commands` is the full comma-separated list. Only the CAR Manager role
+// may call it. Qualys' v2 sample adds `userName` to `user`. The answer's
+// `body` is the plain string "Commands Updated Successfully".
+//
+// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
+func (c *Client) UpdateBlockedCommandsV2(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateBlockedCommandsV2Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScriptV2WithBody Create a script from GitHub (v2, deprecated)
+//
+// Creates a custom script whose content is pulled from a GitHub file
+// ("Create Custom Scripts with GitHub URL and Parameter"). Unlike later
+// versions, `gitHubUser` and `gitHubFilePath` are mandatory, and there is
+// no `typeId`. A private repository also needs `gitHubToken`. The answer
+// is not published.
+//
+// Lifecycle: deprecated in February 2025 (Create Script version table); no
+// end-of-support date announced. Use `createScriptV5`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) CreateScriptV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScriptV2RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScriptV2 Create a script from GitHub (v2, deprecated)
+//
+// Creates a custom script whose content is pulled from a GitHub file
+// ("Create Custom Scripts with GitHub URL and Parameter"). Unlike later
+// versions, `gitHubUser` and `gitHubFilePath` are mandatory, and there is
+// no `typeId`. A private repository also needs `gitHubToken`. The answer
+// is not published.
+//
+// Lifecycle: deprecated in February 2025 (Create Script version table); no
+// end-of-support date announced. Use `createScriptV5`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) CreateScriptV2(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScriptV2Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportLibraryScriptV2WithBody Import a library script into the account (v2)
+//
+// Creates a script in the account from a library script, as v1 does, and
+// sets its type: `typeId` and `typeName` (Custom Script, Custom QID or
+// Control ID Remediation) and, for Custom Script only, `subType`
+// (Detection or Response; automatic for the other types). The v2 table
+// misspells `categoryId` as `categodyID`; the spelling every sample and v1
+// use is declared. The answer's `body.id` is the id of the new account
+// script, not the library id.
+//
+// Lifecycle: active (v2).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
+func (c *Client) ImportLibraryScriptV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportLibraryScriptV2RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportLibraryScriptV2 Import a library script into the account (v2)
+//
+// Creates a script in the account from a library script, as v1 does, and
+// sets its type: `typeId` and `typeName` (Custom Script, Custom QID or
+// Control ID Remediation) and, for Custom Script only, `subType`
+// (Detection or Response; automatic for the other types). The v2 table
+// misspells `categoryId` as `categodyID`; the spelling every sample and v1
+// use is declared. The answer's `body.id` is the id of the new account
+// script, not the library id.
+//
+// Lifecycle: active (v2).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
+func (c *Client) ImportLibraryScriptV2(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportLibraryScriptV2Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateScriptV2WithBody Update a script with GitHub URL or parameters (v2)
+//
+// Updates a script, typically its GitHub source ("Update Scripts with
+// GitHub URL and Parameter"). Every field is optional. Mind Qualys'
+// spellings on this version: `gitHubFilepath` (lower-case p) and
+// `categoryID` (typed String in the table), while the page's own sample
+// sends `categoryId` as a number; both are declared. The sample also sends
+// `description`, which the table omits. The answer is not published.
+//
+// Lifecycle: Qualys states no status for v2: it is missing from the Update
+// Scripts version table (v4.0 active, v3.0 removed August 2025) but keeps
+// its own page, so it is declared active. Prefer `updateScriptV4`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
+func (c *Client) UpdateScriptV2WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateScriptV2RequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateScriptV2 Update a script with GitHub URL or parameters (v2)
+//
+// Updates a script, typically its GitHub source ("Update Scripts with
+// GitHub URL and Parameter"). Every field is optional. Mind Qualys'
+// spellings on this version: `gitHubFilepath` (lower-case p) and
+// `categoryID` (typed String in the table), while the page's own sample
+// sends `categoryId` as a number; both are declared. The sample also sends
+// `description`, which the table omits. The answer is not published.
+//
+// Lifecycle: Qualys states no status for v2: it is missing from the Update
+// Scripts version table (v4.0 active, v3.0 removed August 2025) but keeps
+// its own page, so it is declared active. Prefer `updateScriptV4`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
+func (c *Client) UpdateScriptV2(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateScriptV2Request(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScriptV3WithBody Create a script or Custom QID (v3, deprecated)
+//
+// Creates a script, including a Custom QID script ("Create Custom QID").
+// The body starts with the same rows as v5 (`title`, `typeId`,
+// `languageId`, `categoryId`, `content` or the GitHub fields); the
+// QID-specific rows (QID title, severity, vulnerability type, QDS,
+// detection logic) have no published API names and are not declared.
+// Either `content` or the GitHub fields must be given. The answer is not
+// published.
+//
+// Lifecycle: deprecated in February 2025 (Create Script version table); no
+// end-of-support date announced. Use `createScriptV5`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) CreateScriptV3WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScriptV3RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScriptV3 Create a script or Custom QID (v3, deprecated)
+//
+// Creates a script, including a Custom QID script ("Create Custom QID").
+// The body starts with the same rows as v5 (`title`, `typeId`,
+// `languageId`, `categoryId`, `content` or the GitHub fields); the
+// QID-specific rows (QID title, severity, vulnerability type, QDS,
+// detection logic) have no published API names and are not declared.
+// Either `content` or the GitHub fields must be given. The answer is not
+// published.
+//
+// Lifecycle: deprecated in February 2025 (Create Script version table); no
+// end-of-support date announced. Use `createScriptV5`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScriptV3Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateScriptV4WithBody Update a script (v4)
+//
+// Updates a script: content, category, GitHub or GitLab source, parameters
+// (CAR 2.4.1) and Control ID Remediation fields (CAR 2.5.1); the same
+// table serves Custom QID updates. A change of `content` needs a consent
+// `comment`. Note `githubInputURL` with capital URL here, where create
+// uses `githubInputUrl`. A Qualys sample (CAR 2.4.1) sends `Accept:
+// application/vnd.qualys.car.api.v4.0+json`; whether that media type is
+// required is not documented. Rows beyond those listed, and the answer,
+// are not published.
+//
+// Lifecycle: active (v4.0). It replaces `updateScriptV1`; v3 was
+// deprecated in February 2025 and removed in August 2025.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
+func (c *Client) UpdateScriptV4WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateScriptV4RequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateScriptV4 Update a script (v4)
+//
+// Updates a script: content, category, GitHub or GitLab source, parameters
+// (CAR 2.4.1) and Control ID Remediation fields (CAR 2.5.1); the same
+// table serves Custom QID updates. A change of `content` needs a consent
+// `comment`. Note `githubInputURL` with capital URL here, where create
+// uses `githubInputUrl`. A Qualys sample (CAR 2.4.1) sends `Accept:
+// application/vnd.qualys.car.api.v4.0+json`; whether that media type is
+// required is not documented. Rows beyond those listed, and the answer,
+// are not published.
+//
+// Lifecycle: active (v4.0). It replaces `updateScriptV1`; v3 was
+// deprecated in February 2025 and removed in August 2025.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
+func (c *Client) UpdateScriptV4(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateScriptV4Request(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScriptV5WithBody Create a script (v5)
+//
+// Creates a script of any supported kind: Custom Script, Custom QID
+// Script, the parameterized variants of both (CAR 2.4.1: `hasParameters`
+// and base64 `params`), and Control ID Remediation (CAR 2.5.1:
+// `autorScriptsMetadata`, `displayName`, `subType`). The content is given
+// inline as base64 `content`, or pulled from GitHub (`githubInputUrl`, or
+// `gitHubUser` + `gitHubRepo` + `gitHubFilePath`) or GitLab (CAR 2.7:
+// `importedScriptFromGitLab` + `gitLabDetails`). When neither content nor
+// a repository is given the call fails. `typeId` and `languageId` come
+// from `listScriptTypes` and `listScriptLanguages` (published ids: type 1
+// = Custom Script; language 4 = PowerShell-Script, 6 = Shell). Qualys
+// prints only the first rows of the v5 table; the Custom QID rows and the
+// shape of `detectionRegex` (CAR 2.5.2) are not published. The answer is
+// not published; the create and import calls of the same API answer
+// `{errorCode: "0", message, body: {id}}`.
+//
+// Lifecycle: active (v5.0, released February 2025). It replaces
+// `createScriptV1`, `createScriptV2` and `createScriptV3`; the v4 create
+// path is not published.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
+func (c *Client) CreateScriptV5WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScriptV5RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScriptV5 Create a script (v5)
+//
+// Creates a script of any supported kind: Custom Script, Custom QID
+// Script, the parameterized variants of both (CAR 2.4.1: `hasParameters`
+// and base64 `params`), and Control ID Remediation (CAR 2.5.1:
+// `autorScriptsMetadata`, `displayName`, `subType`). The content is given
+// inline as base64 `content`, or pulled from GitHub (`githubInputUrl`, or
+// `gitHubUser` + `gitHubRepo` + `gitHubFilePath`) or GitLab (CAR 2.7:
+// `importedScriptFromGitLab` + `gitLabDetails`). When neither content nor
+// a repository is given the call fails. `typeId` and `languageId` come
+// from `listScriptTypes` and `listScriptLanguages` (published ids: type 1
+// = Custom Script; language 4 = PowerShell-Script, 6 = Shell). Qualys
+// prints only the first rows of the v5 table; the Custom QID rows and the
+// shape of `detectionRegex` (CAR 2.5.2) are not published. The answer is
+// not published; the create and import calls of the same API answer
+// `{errorCode: "0", message, body: {id}}`.
+//
+// Lifecycle: active (v5.0, released February 2025). It replaces
+// `createScriptV1`, `createScriptV2` and `createScriptV3`; the v4 create
+// path is not published.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
+func (c *Client) CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScriptV5Request(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2080,6 +5741,360 @@ func NewSearchAssetJobsRequestWithBody(server string, contentType string, body i
 	return req, nil
 }
 
+// NewSearchAssetTagsRequest calls the generic SearchAssetTags builder with application/json body
+func NewSearchAssetTagsRequest(server string, body SearchAssetTagsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSearchAssetTagsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSearchAssetTagsRequestWithBody constructs an http.Request for the SearchAssetTags method, with any body, and a specified content type
+func NewSearchAssetTagsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/assettags/search")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewBlockAssetsRequest calls the generic BlockAssets builder with application/json body
+func NewBlockAssetsRequest(server string, body BlockAssetsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBlockAssetsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewBlockAssetsRequestWithBody constructs an http.Request for the BlockAssets method, with any body, and a specified content type
+func NewBlockAssetsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/block-assets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnblockAssetsRequest calls the generic UnblockAssets builder with application/json body
+func NewUnblockAssetsRequest(server string, body UnblockAssetsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUnblockAssetsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUnblockAssetsRequestWithBody constructs an http.Request for the UnblockAssets method, with any body, and a specified content type
+func NewUnblockAssetsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/block-assets/delete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateBlockedCommandsRequest calls the generic CreateBlockedCommands builder with application/json body
+func NewCreateBlockedCommandsRequest(server string, body CreateBlockedCommandsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateBlockedCommandsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateBlockedCommandsRequestWithBody constructs an http.Request for the CreateBlockedCommands method, with any body, and a specified content type
+func NewCreateBlockedCommandsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/block-commands")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteBlockedCommandsV1Request calls the generic DeleteBlockedCommandsV1 builder with application/json body
+func NewDeleteBlockedCommandsV1Request(server string, body DeleteBlockedCommandsV1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeleteBlockedCommandsV1RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeleteBlockedCommandsV1RequestWithBody constructs an http.Request for the DeleteBlockedCommandsV1 method, with any body, and a specified content type
+func NewDeleteBlockedCommandsV1RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/block-commands/delete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateBlockedCommandsV1Request calls the generic UpdateBlockedCommandsV1 builder with application/json body
+func NewUpdateBlockedCommandsV1Request(server string, body UpdateBlockedCommandsV1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateBlockedCommandsV1RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateBlockedCommandsV1RequestWithBody constructs an http.Request for the UpdateBlockedCommandsV1 method, with any body, and a specified content type
+func NewUpdateBlockedCommandsV1RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/block-commands/update")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetBlockedCommandsRequest constructs an http.Request for the GetBlockedCommands method
+func NewGetBlockedCommandsRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/block-commands/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewBlockTagsRequest calls the generic BlockTags builder with application/json body
+func NewBlockTagsRequest(server string, body BlockTagsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBlockTagsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewBlockTagsRequestWithBody constructs an http.Request for the BlockTags method, with any body, and a specified content type
+func NewBlockTagsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/block-tags")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnblockTagsRequest calls the generic UnblockTags builder with application/json body
+func NewUnblockTagsRequest(server string, body UnblockTagsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUnblockTagsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUnblockTagsRequestWithBody constructs an http.Request for the UnblockTags method, with any body, and a specified content type
+func NewUnblockTagsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/block-tags/delete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewSearchJobsRequest calls the generic SearchJobs builder with application/json body
 func NewSearchJobsRequest(server string, body SearchJobsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2116,6 +6131,200 @@ func NewSearchJobsRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteLabAssetsRequest calls the generic DeleteLabAssets builder with application/json body
+func NewDeleteLabAssetsRequest(server string, body DeleteLabAssetsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeleteLabAssetsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeleteLabAssetsRequestWithBody constructs an http.Request for the DeleteLabAssets method, with any body, and a specified content type
+func NewDeleteLabAssetsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/lab-assets/delete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSearchSchedulesRequest calls the generic SearchSchedules builder with application/json body
+func NewSearchSchedulesRequest(server string, body SearchSchedulesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSearchSchedulesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSearchSchedulesRequestWithBody constructs an http.Request for the SearchSchedules method, with any body, and a specified content type
+func NewSearchSchedulesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/scheduler/search")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateScheduleRequest calls the generic UpdateSchedule builder with application/json body
+func NewUpdateScheduleRequest(server string, id string, body UpdateScheduleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateScheduleRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateScheduleRequestWithBody constructs an http.Request for the UpdateSchedule method, with any body, and a specified content type
+func NewUpdateScheduleRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/scheduler/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateScriptV1Request calls the generic CreateScriptV1 builder with application/json body
+func NewCreateScriptV1Request(server string, body CreateScriptV1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateScriptV1RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateScriptV1RequestWithBody constructs an http.Request for the CreateScriptV1 method, with any body, and a specified content type
+func NewCreateScriptV1RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/script")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListScriptLanguagesRequest constructs an http.Request for the ListScriptLanguages method
+func NewListScriptLanguagesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/script-language")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2234,6 +6443,80 @@ func NewGetLibraryScriptRequest(server string, id int64) (*http.Request, error) 
 	return req, nil
 }
 
+// NewListScriptTypesRequest constructs an http.Request for the ListScriptTypes method
+func NewListScriptTypesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/script-types")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateScriptV1Request calls the generic UpdateScriptV1 builder with application/json body
+func NewUpdateScriptV1Request(server string, id int64, body UpdateScriptV1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateScriptV1RequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateScriptV1RequestWithBody constructs an http.Request for the UpdateScriptV1 method, with any body, and a specified content type
+func NewUpdateScriptV1RequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/script/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewSearchScriptsRequest calls the generic SearchScripts builder with application/json body
 func NewSearchScriptsRequest(server string, body SearchScriptsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2255,6 +6538,387 @@ func NewSearchScriptsRequestWithBody(server string, contentType string, body io.
 	}
 
 	operationPath := fmt.Sprintf("/sm/v1/scripts/search")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewExecuteScriptRequest calls the generic ExecuteScript builder with application/json body
+func NewExecuteScriptRequest(server string, scriptID int64, body ExecuteScriptJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewExecuteScriptRequestWithBody(server, scriptID, "application/json", bodyReader)
+}
+
+// NewExecuteScriptRequestWithBody constructs an http.Request for the ExecuteScript method, with any body, and a specified content type
+func NewExecuteScriptRequestWithBody(server string, scriptID int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "scriptId", scriptID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v1/scripts/%s/execute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteBlockedCommandsV2Request calls the generic DeleteBlockedCommandsV2 builder with application/json body
+func NewDeleteBlockedCommandsV2Request(server string, body DeleteBlockedCommandsV2JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeleteBlockedCommandsV2RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeleteBlockedCommandsV2RequestWithBody constructs an http.Request for the DeleteBlockedCommandsV2 method, with any body, and a specified content type
+func NewDeleteBlockedCommandsV2RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v2/block-commands/delete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateBlockedCommandsV2Request calls the generic UpdateBlockedCommandsV2 builder with application/json body
+func NewUpdateBlockedCommandsV2Request(server string, body UpdateBlockedCommandsV2JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateBlockedCommandsV2RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateBlockedCommandsV2RequestWithBody constructs an http.Request for the UpdateBlockedCommandsV2 method, with any body, and a specified content type
+func NewUpdateBlockedCommandsV2RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v2/block-commands/update")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateScriptV2Request calls the generic CreateScriptV2 builder with application/json body
+func NewCreateScriptV2Request(server string, body CreateScriptV2JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateScriptV2RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateScriptV2RequestWithBody constructs an http.Request for the CreateScriptV2 method, with any body, and a specified content type
+func NewCreateScriptV2RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v2/script")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewImportLibraryScriptV2Request calls the generic ImportLibraryScriptV2 builder with application/json body
+func NewImportLibraryScriptV2Request(server string, body ImportLibraryScriptV2JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewImportLibraryScriptV2RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewImportLibraryScriptV2RequestWithBody constructs an http.Request for the ImportLibraryScriptV2 method, with any body, and a specified content type
+func NewImportLibraryScriptV2RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v2/script-library/import")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateScriptV2Request calls the generic UpdateScriptV2 builder with application/json body
+func NewUpdateScriptV2Request(server string, id int64, body UpdateScriptV2JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateScriptV2RequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateScriptV2RequestWithBody constructs an http.Request for the UpdateScriptV2 method, with any body, and a specified content type
+func NewUpdateScriptV2RequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v2/script/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateScriptV3Request calls the generic CreateScriptV3 builder with application/json body
+func NewCreateScriptV3Request(server string, body CreateScriptV3JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateScriptV3RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateScriptV3RequestWithBody constructs an http.Request for the CreateScriptV3 method, with any body, and a specified content type
+func NewCreateScriptV3RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v3/script")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateScriptV4Request calls the generic UpdateScriptV4 builder with application/json body
+func NewUpdateScriptV4Request(server string, id int64, body UpdateScriptV4JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateScriptV4RequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateScriptV4RequestWithBody constructs an http.Request for the UpdateScriptV4 method, with any body, and a specified content type
+func NewUpdateScriptV4RequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v4/script/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateScriptV5Request calls the generic CreateScriptV5 builder with application/json body
+func NewCreateScriptV5Request(server string, body CreateScriptV5JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateScriptV5RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateScriptV5RequestWithBody constructs an http.Request for the CreateScriptV5 method, with any body, and a specified content type
+func NewCreateScriptV5RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sm/v5/script")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2382,6 +7046,292 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
 	SearchAssetJobsWithResponse(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error)
 
+	// SearchAssetTagsWithBodyWithResponse List CAR asset tags
+	//
+	// Lists the asset tags on which CAR is enabled ("Fetch Asset Tags List");
+	// with a filter, lists the lab asset tags whose ids and UUIDs feed
+	// `testTags` of `executeScript`. The lab-tag filter value is not
+	// published, and Qualys' sample sends no body at all, so the body is
+	// optional. The page prints placeholders only (every value quoted), so the
+	// JSON types of the ids are unconfirmed and they are declared as
+	// string-or-number; which of `id` and `tagId` goes into `testTags[].id` is
+	// not stated.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
+	SearchAssetTagsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error)
+
+	// SearchAssetTagsWithResponse List CAR asset tags
+	//
+	// Lists the asset tags on which CAR is enabled ("Fetch Asset Tags List");
+	// with a filter, lists the lab asset tags whose ids and UUIDs feed
+	// `testTags` of `executeScript`. The lab-tag filter value is not
+	// published, and Qualys' sample sends no body at all, so the body is
+	// optional. The page prints placeholders only (every value quoted), so the
+	// JSON types of the ids are unconfirmed and they are declared as
+	// string-or-number; which of `id` and `tagId` goes into `testTags[].id` is
+	// not stated.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
+	SearchAssetTagsWithResponse(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error)
+
+	// BlockAssetsWithBodyWithResponse Block assets
+	//
+	// Adds assets to the list of blocked assets: no script runs on them. Only
+	// the CAR Manager role may call it. The body lists the asset ids to block
+	// in `ids`, with the acting `user` (the table lists `id` and `name` flat;
+	// the samples nest them under `user`). Partial success is reported inside
+	// an ordinary answer: `body.success` holds the ids processed,
+	// `body.failure` the ids rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
+	BlockAssetsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error)
+
+	// BlockAssetsWithResponse Block assets
+	//
+	// Adds assets to the list of blocked assets: no script runs on them. Only
+	// the CAR Manager role may call it. The body lists the asset ids to block
+	// in `ids`, with the acting `user` (the table lists `id` and `name` flat;
+	// the samples nest them under `user`). Partial success is reported inside
+	// an ordinary answer: `body.success` holds the ids processed,
+	// `body.failure` the ids rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
+	BlockAssetsWithResponse(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error)
+
+	// UnblockAssetsWithBodyWithResponse Unblock assets
+	//
+	// Removes assets from the list of blocked assets. Only the CAR Manager
+	// role may call it. The body lists the asset ids to unblock in `ids`, with
+	// the acting `user` (the table lists `id` and `name` flat; the samples
+	// nest them under `user`). Partial success is reported inside an ordinary
+	// answer: `body.success` holds the ids processed, `body.failure` the ids
+	// rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
+	UnblockAssetsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error)
+
+	// UnblockAssetsWithResponse Unblock assets
+	//
+	// Removes assets from the list of blocked assets. Only the CAR Manager
+	// role may call it. The body lists the asset ids to unblock in `ids`, with
+	// the acting `user` (the table lists `id` and `name` flat; the samples
+	// nest them under `user`). Partial success is reported inside an ordinary
+	// answer: `body.success` holds the ids processed, `body.failure` the ids
+	// rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
+	UnblockAssetsWithResponse(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error)
+
+	// CreateBlockedCommandsWithBodyWithResponse Add blocked commands
+	//
+	// Adds commands that scripts of one platform and language may not contain
+	// (checked at script creation). `languageId` names a platform and language
+	// combination (samples use 4 and 201, 201 being PowerShell-Command on
+	// WINDOWS); whether it shares the id space of script languages is not
+	// documented. `commands` is one comma-separated string. Only the CAR
+	// Manager role may call it. The answer is the create envelope with
+	// `errorCode` "0", `message` "Commands Blocked successfully" and the new
+	// record's `body.id`.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
+	CreateBlockedCommandsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error)
+
+	// CreateBlockedCommandsWithResponse Add blocked commands
+	//
+	// Adds commands that scripts of one platform and language may not contain
+	// (checked at script creation). `languageId` names a platform and language
+	// combination (samples use 4 and 201, 201 being PowerShell-Command on
+	// WINDOWS); whether it shares the id space of script languages is not
+	// documented. `commands` is one comma-separated string. Only the CAR
+	// Manager role may call it. The answer is the create envelope with
+	// `errorCode` "0", `message` "Commands Blocked successfully" and the new
+	// record's `body.id`.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
+	CreateBlockedCommandsWithResponse(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error)
+
+	// DeleteBlockedCommandsV1WithBodyWithResponse Delete the blocked commands of languages (v1)
+	//
+	// Deletes the blocked commands of the given platform and language ids.
+	// Only the CAR Manager role may call it. The answer is not published; it
+	// is declared as the CAR envelope with a raw `body` (v2 answers a plain
+	// string).
+	//
+	// Lifecycle: active (v1). `deleteBlockedCommandsV2` deletes records by
+	// `commandId`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
+	DeleteBlockedCommandsV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error)
+
+	// DeleteBlockedCommandsV1WithResponse Delete the blocked commands of languages (v1)
+	//
+	// Deletes the blocked commands of the given platform and language ids.
+	// Only the CAR Manager role may call it. The answer is not published; it
+	// is declared as the CAR envelope with a raw `body` (v2 answers a plain
+	// string).
+	//
+	// Lifecycle: active (v1). `deleteBlockedCommandsV2` deletes records by
+	// `commandId`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
+	DeleteBlockedCommandsV1WithResponse(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error)
+
+	// UpdateBlockedCommandsV1WithBodyWithResponse Replace the blocked commands of a language (v1)
+	//
+	// Replaces the blocked-command list of one platform and language id:
+	// `commands` is the full comma-separated list, not an addition. Only the
+	// CAR Manager role may call it. The answer's `body` is the plain string
+	// "Commands Updated Successfully".
+	//
+	// Lifecycle: active (v1). `updateBlockedCommandsV2` updates one record by
+	// `commandId`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
+	UpdateBlockedCommandsV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error)
+
+	// UpdateBlockedCommandsV1WithResponse Replace the blocked commands of a language (v1)
+	//
+	// Replaces the blocked-command list of one platform and language id:
+	// `commands` is the full comma-separated list, not an addition. Only the
+	// CAR Manager role may call it. The answer's `body` is the plain string
+	// "Commands Updated Successfully".
+	//
+	// Lifecycle: active (v1). `updateBlockedCommandsV2` updates one record by
+	// `commandId`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
+	UpdateBlockedCommandsV1WithResponse(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error)
+
+	// GetBlockedCommandsWithResponse List blocked commands of a language (end of support)
+	//
+	// Lists the blocked-command records of one platform and language id
+	// ("Search List of Blocked Commands by LanguageId"). The heading and the
+	// CAR 2.5.2 notification say GET; Qualys' curl sample sends POST with an
+	// empty body, which is not declared. In the sample, entries of `commands`
+	// after the first carry a leading space, and path id 508 is answered with
+	// `languageId` 201. Each record's `commandId` is what
+	// `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
+	// CAR Manager role may call it.
+	//
+	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+	// End of Support from December 2025 to June 2026 and End of Life in June
+	// 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
+	// published method or body, so it is not declared and `replacedBy` is
+	// empty.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	GetBlockedCommandsWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetBlockedCommandsResponse, error)
+
+	// BlockTagsWithBodyWithResponse Block tags
+	//
+	// Adds tags to the list of blocked tags: assets carrying them are blocked
+	// from script execution. Only the CAR Manager role may call it. The body
+	// lists the tag ids to block in `ids`, with the acting `user` (the table
+	// lists `id` and `name` flat; the samples nest them under `user`). Partial
+	// success is reported inside an ordinary answer: `body.success` holds the
+	// ids processed, `body.failure` the ids rejected as invalid, each with a
+	// message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
+	BlockTagsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error)
+
+	// BlockTagsWithResponse Block tags
+	//
+	// Adds tags to the list of blocked tags: assets carrying them are blocked
+	// from script execution. Only the CAR Manager role may call it. The body
+	// lists the tag ids to block in `ids`, with the acting `user` (the table
+	// lists `id` and `name` flat; the samples nest them under `user`). Partial
+	// success is reported inside an ordinary answer: `body.success` holds the
+	// ids processed, `body.failure` the ids rejected as invalid, each with a
+	// message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
+	BlockTagsWithResponse(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error)
+
+	// UnblockTagsWithBodyWithResponse Unblock tags
+	//
+	// Removes tags from the list of blocked tags. Only the CAR Manager role
+	// may call it. The body lists the tag ids to unblock in `ids`, with the
+	// acting `user` (the table lists `id` and `name` flat; the samples nest
+	// them under `user`). Partial success is reported inside an ordinary
+	// answer: `body.success` holds the ids processed, `body.failure` the ids
+	// rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
+	UnblockTagsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error)
+
+	// UnblockTagsWithResponse Unblock tags
+	//
+	// Removes tags from the list of blocked tags. Only the CAR Manager role
+	// may call it. The body lists the tag ids to unblock in `ids`, with the
+	// acting `user` (the table lists `id` and `name` flat; the samples nest
+	// them under `user`). Partial success is reported inside an ordinary
+	// answer: `body.success` holds the ids processed, `body.failure` the ids
+	// rejected as invalid, each with a message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
+	UnblockTagsWithResponse(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error)
+
 	// SearchJobsWithBodyWithResponse Search jobs
 	//
 	// Lists parent jobs: one per execution of a script. Filter tokens
@@ -2415,6 +7365,160 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
 	SearchJobsWithResponse(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error)
+
+	// DeleteLabAssetsWithBodyWithResponse Remove lab assets
+	//
+	// Removes lab (test-mode) assets. No call to add lab assets is published.
+	// Only the CAR Manager role may call it. The body lists the lab asset ids
+	// to remove in `ids`, with the acting `user` (the table lists `id` and
+	// `name` flat; the samples nest them under `user`). Partial success is
+	// reported inside an ordinary answer: `body.success` holds the ids
+	// processed, `body.failure` the ids rejected as invalid, each with a
+	// message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
+	DeleteLabAssetsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error)
+
+	// DeleteLabAssetsWithResponse Remove lab assets
+	//
+	// Removes lab (test-mode) assets. No call to add lab assets is published.
+	// Only the CAR Manager role may call it. The body lists the lab asset ids
+	// to remove in `ids`, with the acting `user` (the table lists `id` and
+	// `name` flat; the samples nest them under `user`). Partial success is
+	// reported inside an ordinary answer: `body.success` holds the ids
+	// processed, `body.failure` the ids rejected as invalid, each with a
+	// message.
+	//
+	// Lifecycle: active (v1).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
+	DeleteLabAssetsWithResponse(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error)
+
+	// SearchSchedulesWithBodyWithResponse Search schedules
+	//
+	// Lists the account's schedules. Qualys shows no filter token (its sample
+	// sends an empty `filter`); `startAt` and `endAt` are ISO-8601 times with
+	// milliseconds in the sample. Records start with the schedule's `id` (a
+	// UUID); the other record fields are not published and are kept as
+	// additional properties.
+	//
+	// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
+	SearchSchedulesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error)
+
+	// SearchSchedulesWithResponse Search schedules
+	//
+	// Lists the account's schedules. Qualys shows no filter token (its sample
+	// sends an empty `filter`); `startAt` and `endAt` are ISO-8601 times with
+	// milliseconds in the sample. Records start with the schedule's `id` (a
+	// UUID); the other record fields are not published and are kept as
+	// additional properties.
+	//
+	// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
+	SearchSchedulesWithResponse(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error)
+
+	// UpdateScheduleWithBodyWithResponse Update a schedule
+	//
+	// Updates a schedule (with POST, not PUT or PATCH). `scripts`, `title`,
+	// `startDate`, `startTime` and `scheduleType` are mandatory. Targets are
+	// lists of `{id, UUId}`. The table differs from that of schedule create
+	// (whose method and path are not published): dates are Integer here
+	// (String on create), `activate` is Boolean (String on create), and `user`
+	// is typed List although it is an object everywhere else, so its JSON form
+	// is left open. Recurrence fields and `endDate` are not published, nor is
+	// the answer. A title already in use is rejected ("Scheduler with the same
+	// title already exists: <title>", inferred to be a 409).
+	//
+	// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
+	UpdateScheduleWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
+
+	// UpdateScheduleWithResponse Update a schedule
+	//
+	// Updates a schedule (with POST, not PUT or PATCH). `scripts`, `title`,
+	// `startDate`, `startTime` and `scheduleType` are mandatory. Targets are
+	// lists of `{id, UUId}`. The table differs from that of schedule create
+	// (whose method and path are not published): dates are Integer here
+	// (String on create), `activate` is Boolean (String on create), and `user`
+	// is typed List although it is an object everywhere else, so its JSON form
+	// is left open. Recurrence fields and `endDate` are not published, nor is
+	// the answer. A title already in use is rejected ("Scheduler with the same
+	// title already exists: <title>", inferred to be a 409).
+	//
+	// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
+	UpdateScheduleWithResponse(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
+
+	// CreateScriptV1WithBodyWithResponse Create a script (v1, end of support)
+	//
+	// Creates a script in the account with the first version of the create
+	// API. Qualys publishes no body table for v1 (the Create Script page lists
+	// only v2 to v5), so the body is declared as an open object; the answer is
+	// not published either.
+	//
+	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// End of Support from December 2025 to June 2026 and End of Life in June
+	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
+
+	// CreateScriptV1WithResponse Create a script (v1, end of support)
+	//
+	// Creates a script in the account with the first version of the create
+	// API. Qualys publishes no body table for v1 (the Create Script page lists
+	// only v2 to v5), so the body is declared as an open object; the answer is
+	// not published either.
+	//
+	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// End of Support from December 2025 to June 2026 and End of Life in June
+	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV1WithResponse(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
+
+	// ListScriptLanguagesWithResponse List script languages
+	//
+	// Lists the script languages, the source of `languageId` on create. Qualys
+	// names this call only inside the `languageId` description of the create
+	// pages: its parameters, response shape and sample are not published, so
+	// the answer is declared as undocumented JSON, kept raw. Known values:
+	// PowerShell-Script (id 4), Shell (id 6), PowerShell-Command, VBScript,
+	// Python, Perl, Lua.
+	//
+	// Lifecycle: not stated by Qualys; declared active.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sm/v1/script-language (the `ListScriptLanguages` operationId).
+	ListScriptLanguagesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListScriptLanguagesResponse, error)
 
 	// ImportLibraryScriptV1WithBodyWithResponse Import a library script into the account (v1)
 	//
@@ -2496,6 +7600,59 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /sm/v1/script-library/{id} (the `GetLibraryScript` operationId).
 	GetLibraryScriptWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetLibraryScriptResponse, error)
 
+	// ListScriptTypesWithResponse List script types
+	//
+	// Lists the script types, the source of `typeId` on create and import.
+	// Qualys names this call only inside the `typeId` description of the
+	// create pages: its parameters, response shape and sample are not
+	// published, so the answer is declared as undocumented JSON, kept raw.
+	// Known values: Custom Script (id 1), Custom QID, Control ID Remediation.
+	//
+	// Lifecycle: not stated by Qualys; declared active.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sm/v1/script-types (the `ListScriptTypes` operationId).
+	ListScriptTypesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListScriptTypesResponse, error)
+
+	// UpdateScriptV1WithBodyWithResponse Update a script (v1, end of support)
+	//
+	// Updates a script with the first version of the update API (the CAR 2.5.2
+	// note names the path parameter `scriptid`). Qualys publishes no body
+	// table for v1, so the body is declared as an open object; the answer is
+	// not published.
+	//
+	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// End of Support from December 2025 to June 2026 and End of Life in June
+	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
+	// replacement.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	UpdateScriptV1WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
+
+	// UpdateScriptV1WithResponse Update a script (v1, end of support)
+	//
+	// Updates a script with the first version of the update API (the CAR 2.5.2
+	// note names the path parameter `scriptid`). Qualys publishes no body
+	// table for v1, so the body is declared as an open object; the answer is
+	// not published.
+	//
+	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// End of Support from December 2025 to June 2026 and End of Life in June
+	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
+	// replacement.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	UpdateScriptV1WithResponse(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
+
 	// SearchScriptsWithBodyWithResponse Search the account's scripts
 	//
 	// Lists the account's scripts ("List Scripts Based on Script
@@ -2529,6 +7686,348 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
 	SearchScriptsWithResponse(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error)
+
+	// ExecuteScriptWithBodyWithResponse Run a script now
+	//
+	// Runs a script asynchronously ("Execute Scripts On Demand"), in
+	// production mode on the given assets and asset tags, or in test
+	// (evaluation) mode on lab assets (`testAssets`) or lab asset tags
+	// (`testTags`, CAR 2.5; their ids and UUIDs come from `searchAssetTags`).
+	// Production targets are comma-separated id strings, unlike schedules,
+	// which take lists of `{id, UUId}`. `testMode` is typed String by Qualys
+	// and sent as a JSON boolean by its sample; both are accepted. How
+	// parameter values reach a parameterized script on this call is not
+	// documented.
+	//
+	// The answer carries the `correlationUuid` of the execution; the jobs and
+	// asset jobs of the run carry the same value (inferred). There is no
+	// documented filter token for it: follow a run with `searchJobs` by
+	// `scriptId` and time window, then `searchAssetJobs` by `job.id`.
+	//
+	// Lifecycle: active (v1); extended by CAR 2.5 (April 2025).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
+	ExecuteScriptWithBodyWithResponse(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
+
+	// ExecuteScriptWithResponse Run a script now
+	//
+	// Runs a script asynchronously ("Execute Scripts On Demand"), in
+	// production mode on the given assets and asset tags, or in test
+	// (evaluation) mode on lab assets (`testAssets`) or lab asset tags
+	// (`testTags`, CAR 2.5; their ids and UUIDs come from `searchAssetTags`).
+	// Production targets are comma-separated id strings, unlike schedules,
+	// which take lists of `{id, UUId}`. `testMode` is typed String by Qualys
+	// and sent as a JSON boolean by its sample; both are accepted. How
+	// parameter values reach a parameterized script on this call is not
+	// documented.
+	//
+	// The answer carries the `correlationUuid` of the execution; the jobs and
+	// asset jobs of the run carry the same value (inferred). There is no
+	// documented filter token for it: follow a run with `searchJobs` by
+	// `scriptId` and time window, then `searchAssetJobs` by `job.id`.
+	//
+	// Lifecycle: active (v1); extended by CAR 2.5 (April 2025).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
+	ExecuteScriptWithResponse(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
+
+	// DeleteBlockedCommandsV2WithBodyWithResponse Delete blocked-command records (v2)
+	//
+	// Deletes blocked-command records by `commandId` (from
+	// `getBlockedCommands`). Only the CAR Manager role may call it. The
+	// answer's `body` is the plain string "Commands Deleted Successfully".
+	// Qualys' sample masks the user id with a value that is not a UUID.
+	//
+	// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
+	DeleteBlockedCommandsV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error)
+
+	// DeleteBlockedCommandsV2WithResponse Delete blocked-command records (v2)
+	//
+	// Deletes blocked-command records by `commandId` (from
+	// `getBlockedCommands`). Only the CAR Manager role may call it. The
+	// answer's `body` is the plain string "Commands Deleted Successfully".
+	// Qualys' sample masks the user id with a value that is not a UUID.
+	//
+	// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
+	DeleteBlockedCommandsV2WithResponse(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error)
+
+	// UpdateBlockedCommandsV2WithBodyWithResponse Update one blocked-command record (v2)
+	//
+	// Replaces the command list of one blocked-command record, named by its
+	// `commandId` (from `getBlockedCommands`), for a platform and language id.
+	// `commands` is the full comma-separated list. Only the CAR Manager role
+	// may call it. Qualys' v2 sample adds `userName` to `user`. The answer's
+	// `body` is the plain string "Commands Updated Successfully".
+	//
+	// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
+	UpdateBlockedCommandsV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error)
+
+	// UpdateBlockedCommandsV2WithResponse Update one blocked-command record (v2)
+	//
+	// Replaces the command list of one blocked-command record, named by its
+	// `commandId` (from `getBlockedCommands`), for a platform and language id.
+	// `commands` is the full comma-separated list. Only the CAR Manager role
+	// may call it. Qualys' v2 sample adds `userName` to `user`. The answer's
+	// `body` is the plain string "Commands Updated Successfully".
+	//
+	// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
+	UpdateBlockedCommandsV2WithResponse(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error)
+
+	// CreateScriptV2WithBodyWithResponse Create a script from GitHub (v2, deprecated)
+	//
+	// Creates a custom script whose content is pulled from a GitHub file
+	// ("Create Custom Scripts with GitHub URL and Parameter"). Unlike later
+	// versions, `gitHubUser` and `gitHubFilePath` are mandatory, and there is
+	// no `typeId`. A private repository also needs `gitHubToken`. The answer
+	// is not published.
+	//
+	// Lifecycle: deprecated in February 2025 (Create Script version table); no
+	// end-of-support date announced. Use `createScriptV5`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error)
+
+	// CreateScriptV2WithResponse Create a script from GitHub (v2, deprecated)
+	//
+	// Creates a custom script whose content is pulled from a GitHub file
+	// ("Create Custom Scripts with GitHub URL and Parameter"). Unlike later
+	// versions, `gitHubUser` and `gitHubFilePath` are mandatory, and there is
+	// no `typeId`. A private repository also needs `gitHubToken`. The answer
+	// is not published.
+	//
+	// Lifecycle: deprecated in February 2025 (Create Script version table); no
+	// end-of-support date announced. Use `createScriptV5`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV2WithResponse(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error)
+
+	// ImportLibraryScriptV2WithBodyWithResponse Import a library script into the account (v2)
+	//
+	// Creates a script in the account from a library script, as v1 does, and
+	// sets its type: `typeId` and `typeName` (Custom Script, Custom QID or
+	// Control ID Remediation) and, for Custom Script only, `subType`
+	// (Detection or Response; automatic for the other types). The v2 table
+	// misspells `categoryId` as `categodyID`; the spelling every sample and v1
+	// use is declared. The answer's `body.id` is the id of the new account
+	// script, not the library id.
+	//
+	// Lifecycle: active (v2).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
+	ImportLibraryScriptV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error)
+
+	// ImportLibraryScriptV2WithResponse Import a library script into the account (v2)
+	//
+	// Creates a script in the account from a library script, as v1 does, and
+	// sets its type: `typeId` and `typeName` (Custom Script, Custom QID or
+	// Control ID Remediation) and, for Custom Script only, `subType`
+	// (Detection or Response; automatic for the other types). The v2 table
+	// misspells `categoryId` as `categodyID`; the spelling every sample and v1
+	// use is declared. The answer's `body.id` is the id of the new account
+	// script, not the library id.
+	//
+	// Lifecycle: active (v2).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
+	ImportLibraryScriptV2WithResponse(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error)
+
+	// UpdateScriptV2WithBodyWithResponse Update a script with GitHub URL or parameters (v2)
+	//
+	// Updates a script, typically its GitHub source ("Update Scripts with
+	// GitHub URL and Parameter"). Every field is optional. Mind Qualys'
+	// spellings on this version: `gitHubFilepath` (lower-case p) and
+	// `categoryID` (typed String in the table), while the page's own sample
+	// sends `categoryId` as a number; both are declared. The sample also sends
+	// `description`, which the table omits. The answer is not published.
+	//
+	// Lifecycle: Qualys states no status for v2: it is missing from the Update
+	// Scripts version table (v4.0 active, v3.0 removed August 2025) but keeps
+	// its own page, so it is declared active. Prefer `updateScriptV4`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
+	UpdateScriptV2WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
+
+	// UpdateScriptV2WithResponse Update a script with GitHub URL or parameters (v2)
+	//
+	// Updates a script, typically its GitHub source ("Update Scripts with
+	// GitHub URL and Parameter"). Every field is optional. Mind Qualys'
+	// spellings on this version: `gitHubFilepath` (lower-case p) and
+	// `categoryID` (typed String in the table), while the page's own sample
+	// sends `categoryId` as a number; both are declared. The sample also sends
+	// `description`, which the table omits. The answer is not published.
+	//
+	// Lifecycle: Qualys states no status for v2: it is missing from the Update
+	// Scripts version table (v4.0 active, v3.0 removed August 2025) but keeps
+	// its own page, so it is declared active. Prefer `updateScriptV4`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
+	UpdateScriptV2WithResponse(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
+
+	// CreateScriptV3WithBodyWithResponse Create a script or Custom QID (v3, deprecated)
+	//
+	// Creates a script, including a Custom QID script ("Create Custom QID").
+	// The body starts with the same rows as v5 (`title`, `typeId`,
+	// `languageId`, `categoryId`, `content` or the GitHub fields); the
+	// QID-specific rows (QID title, severity, vulnerability type, QDS,
+	// detection logic) have no published API names and are not declared.
+	// Either `content` or the GitHub fields must be given. The answer is not
+	// published.
+	//
+	// Lifecycle: deprecated in February 2025 (Create Script version table); no
+	// end-of-support date announced. Use `createScriptV5`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV3WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error)
+
+	// CreateScriptV3WithResponse Create a script or Custom QID (v3, deprecated)
+	//
+	// Creates a script, including a Custom QID script ("Create Custom QID").
+	// The body starts with the same rows as v5 (`title`, `typeId`,
+	// `languageId`, `categoryId`, `content` or the GitHub fields); the
+	// QID-specific rows (QID title, severity, vulnerability type, QDS,
+	// detection logic) have no published API names and are not declared.
+	// Either `content` or the GitHub fields must be given. The answer is not
+	// published.
+	//
+	// Lifecycle: deprecated in February 2025 (Create Script version table); no
+	// end-of-support date announced. Use `createScriptV5`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CreateScriptV3WithResponse(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error)
+
+	// UpdateScriptV4WithBodyWithResponse Update a script (v4)
+	//
+	// Updates a script: content, category, GitHub or GitLab source, parameters
+	// (CAR 2.4.1) and Control ID Remediation fields (CAR 2.5.1); the same
+	// table serves Custom QID updates. A change of `content` needs a consent
+	// `comment`. Note `githubInputURL` with capital URL here, where create
+	// uses `githubInputUrl`. A Qualys sample (CAR 2.4.1) sends `Accept:
+	// application/vnd.qualys.car.api.v4.0+json`; whether that media type is
+	// required is not documented. Rows beyond those listed, and the answer,
+	// are not published.
+	//
+	// Lifecycle: active (v4.0). It replaces `updateScriptV1`; v3 was
+	// deprecated in February 2025 and removed in August 2025.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
+	UpdateScriptV4WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
+
+	// UpdateScriptV4WithResponse Update a script (v4)
+	//
+	// Updates a script: content, category, GitHub or GitLab source, parameters
+	// (CAR 2.4.1) and Control ID Remediation fields (CAR 2.5.1); the same
+	// table serves Custom QID updates. A change of `content` needs a consent
+	// `comment`. Note `githubInputURL` with capital URL here, where create
+	// uses `githubInputUrl`. A Qualys sample (CAR 2.4.1) sends `Accept:
+	// application/vnd.qualys.car.api.v4.0+json`; whether that media type is
+	// required is not documented. Rows beyond those listed, and the answer,
+	// are not published.
+	//
+	// Lifecycle: active (v4.0). It replaces `updateScriptV1`; v3 was
+	// deprecated in February 2025 and removed in August 2025.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
+	UpdateScriptV4WithResponse(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
+
+	// CreateScriptV5WithBodyWithResponse Create a script (v5)
+	//
+	// Creates a script of any supported kind: Custom Script, Custom QID
+	// Script, the parameterized variants of both (CAR 2.4.1: `hasParameters`
+	// and base64 `params`), and Control ID Remediation (CAR 2.5.1:
+	// `autorScriptsMetadata`, `displayName`, `subType`). The content is given
+	// inline as base64 `content`, or pulled from GitHub (`githubInputUrl`, or
+	// `gitHubUser` + `gitHubRepo` + `gitHubFilePath`) or GitLab (CAR 2.7:
+	// `importedScriptFromGitLab` + `gitLabDetails`). When neither content nor
+	// a repository is given the call fails. `typeId` and `languageId` come
+	// from `listScriptTypes` and `listScriptLanguages` (published ids: type 1
+	// = Custom Script; language 4 = PowerShell-Script, 6 = Shell). Qualys
+	// prints only the first rows of the v5 table; the Custom QID rows and the
+	// shape of `detectionRegex` (CAR 2.5.2) are not published. The answer is
+	// not published; the create and import calls of the same API answer
+	// `{errorCode: "0", message, body: {id}}`.
+	//
+	// Lifecycle: active (v5.0, released February 2025). It replaces
+	// `createScriptV1`, `createScriptV2` and `createScriptV3`; the v4 create
+	// path is not published.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
+	CreateScriptV5WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error)
+
+	// CreateScriptV5WithResponse Create a script (v5)
+	//
+	// Creates a script of any supported kind: Custom Script, Custom QID
+	// Script, the parameterized variants of both (CAR 2.4.1: `hasParameters`
+	// and base64 `params`), and Control ID Remediation (CAR 2.5.1:
+	// `autorScriptsMetadata`, `displayName`, `subType`). The content is given
+	// inline as base64 `content`, or pulled from GitHub (`githubInputUrl`, or
+	// `gitHubUser` + `gitHubRepo` + `gitHubFilePath`) or GitLab (CAR 2.7:
+	// `importedScriptFromGitLab` + `gitLabDetails`). When neither content nor
+	// a repository is given the call fails. `typeId` and `languageId` come
+	// from `listScriptTypes` and `listScriptLanguages` (published ids: type 1
+	// = Custom Script; language 4 = PowerShell-Script, 6 = Shell). Qualys
+	// prints only the first rows of the v5 table; the Custom QID rows and the
+	// shape of `detectionRegex` (CAR 2.5.2) are not published. The answer is
+	// not published; the create and import calls of the same API answer
+	// `{errorCode: "0", message, body: {id}}`.
+	//
+	// Lifecycle: active (v5.0, released February 2025). It replaces
+	// `createScriptV1`, `createScriptV2` and `createScriptV3`; the v4 create
+	// path is not published.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
+	CreateScriptV5WithResponse(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error)
 }
 
 type CreateCarTokenResponse struct {
@@ -2678,6 +8177,967 @@ func (r SearchAssetJobsResponse) ContentType() string {
 	return ""
 }
 
+// SearchAssetTagsResponse200Headers the declared response headers of an HTTP 200 response for SearchAssetTags
+type SearchAssetTagsResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// SearchAssetTagsResponse409Headers the declared response headers of an HTTP 409 response for SearchAssetTags
+type SearchAssetTagsResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// SearchAssetTagsResponse429Headers the declared response headers of an HTTP 429 response for SearchAssetTags
+type SearchAssetTagsResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type SearchAssetTagsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AssetTagListResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SearchAssetTagsResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SearchAssetTagsResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SearchAssetTagsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchAssetTagsResponse) GetJSON200() *AssetTagListResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SearchAssetTagsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SearchAssetTagsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SearchAssetTagsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SearchAssetTagsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SearchAssetTagsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchAssetTagsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchAssetTagsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchAssetTagsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchAssetTagsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// BlockAssetsResponse200Headers the declared response headers of an HTTP 200 response for BlockAssets
+type BlockAssetsResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// BlockAssetsResponse409Headers the declared response headers of an HTTP 409 response for BlockAssets
+type BlockAssetsResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// BlockAssetsResponse429Headers the declared response headers of an HTTP 429 response for BlockAssets
+type BlockAssetsResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type BlockAssetsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BatchResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *BlockAssetsResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *BlockAssetsResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *BlockAssetsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BlockAssetsResponse) GetJSON200() *BatchResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r BlockAssetsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r BlockAssetsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r BlockAssetsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r BlockAssetsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r BlockAssetsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r BlockAssetsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BlockAssetsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BlockAssetsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BlockAssetsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UnblockAssetsResponse200Headers the declared response headers of an HTTP 200 response for UnblockAssets
+type UnblockAssetsResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// UnblockAssetsResponse409Headers the declared response headers of an HTTP 409 response for UnblockAssets
+type UnblockAssetsResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// UnblockAssetsResponse429Headers the declared response headers of an HTTP 429 response for UnblockAssets
+type UnblockAssetsResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type UnblockAssetsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BatchResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UnblockAssetsResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UnblockAssetsResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UnblockAssetsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnblockAssetsResponse) GetJSON200() *BatchResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnblockAssetsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnblockAssetsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnblockAssetsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UnblockAssetsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnblockAssetsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnblockAssetsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnblockAssetsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnblockAssetsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnblockAssetsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateBlockedCommandsResponse200Headers the declared response headers of an HTTP 200 response for CreateBlockedCommands
+type CreateBlockedCommandsResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// CreateBlockedCommandsResponse409Headers the declared response headers of an HTTP 409 response for CreateBlockedCommands
+type CreateBlockedCommandsResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// CreateBlockedCommandsResponse429Headers the declared response headers of an HTTP 429 response for CreateBlockedCommands
+type CreateBlockedCommandsResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type CreateBlockedCommandsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreatedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateBlockedCommandsResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateBlockedCommandsResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateBlockedCommandsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateBlockedCommandsResponse) GetJSON200() *CreatedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateBlockedCommandsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateBlockedCommandsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateBlockedCommandsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateBlockedCommandsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateBlockedCommandsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateBlockedCommandsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateBlockedCommandsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateBlockedCommandsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateBlockedCommandsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteBlockedCommandsV1Response200Headers the declared response headers of an HTTP 200 response for DeleteBlockedCommandsV1
+type DeleteBlockedCommandsV1Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// DeleteBlockedCommandsV1Response409Headers the declared response headers of an HTTP 409 response for DeleteBlockedCommandsV1
+type DeleteBlockedCommandsV1Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// DeleteBlockedCommandsV1Response429Headers the declared response headers of an HTTP 429 response for DeleteBlockedCommandsV1
+type DeleteBlockedCommandsV1Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type DeleteBlockedCommandsV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UnpublishedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeleteBlockedCommandsV1Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DeleteBlockedCommandsV1Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteBlockedCommandsV1Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteBlockedCommandsV1Response) GetJSON200() *UnpublishedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteBlockedCommandsV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteBlockedCommandsV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteBlockedCommandsV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteBlockedCommandsV1Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteBlockedCommandsV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteBlockedCommandsV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteBlockedCommandsV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteBlockedCommandsV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteBlockedCommandsV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateBlockedCommandsV1Response200Headers the declared response headers of an HTTP 200 response for UpdateBlockedCommandsV1
+type UpdateBlockedCommandsV1Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// UpdateBlockedCommandsV1Response409Headers the declared response headers of an HTTP 409 response for UpdateBlockedCommandsV1
+type UpdateBlockedCommandsV1Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// UpdateBlockedCommandsV1Response429Headers the declared response headers of an HTTP 429 response for UpdateBlockedCommandsV1
+type UpdateBlockedCommandsV1Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type UpdateBlockedCommandsV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TextResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateBlockedCommandsV1Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdateBlockedCommandsV1Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateBlockedCommandsV1Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateBlockedCommandsV1Response) GetJSON200() *TextResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateBlockedCommandsV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateBlockedCommandsV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateBlockedCommandsV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateBlockedCommandsV1Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateBlockedCommandsV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateBlockedCommandsV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateBlockedCommandsV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateBlockedCommandsV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateBlockedCommandsV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetBlockedCommandsResponse200Headers the declared response headers of an HTTP 200 response for GetBlockedCommands
+type GetBlockedCommandsResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// GetBlockedCommandsResponse409Headers the declared response headers of an HTTP 409 response for GetBlockedCommands
+type GetBlockedCommandsResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// GetBlockedCommandsResponse429Headers the declared response headers of an HTTP 429 response for GetBlockedCommands
+type GetBlockedCommandsResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type GetBlockedCommandsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BlockedCommandsListResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetBlockedCommandsResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *GetBlockedCommandsResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetBlockedCommandsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBlockedCommandsResponse) GetJSON200() *BlockedCommandsListResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetBlockedCommandsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetBlockedCommandsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetBlockedCommandsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetBlockedCommandsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetBlockedCommandsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetBlockedCommandsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBlockedCommandsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBlockedCommandsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBlockedCommandsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBlockedCommandsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// BlockTagsResponse200Headers the declared response headers of an HTTP 200 response for BlockTags
+type BlockTagsResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// BlockTagsResponse409Headers the declared response headers of an HTTP 409 response for BlockTags
+type BlockTagsResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// BlockTagsResponse429Headers the declared response headers of an HTTP 429 response for BlockTags
+type BlockTagsResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type BlockTagsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BatchResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *BlockTagsResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *BlockTagsResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *BlockTagsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BlockTagsResponse) GetJSON200() *BatchResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r BlockTagsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r BlockTagsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r BlockTagsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r BlockTagsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r BlockTagsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r BlockTagsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BlockTagsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BlockTagsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BlockTagsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UnblockTagsResponse200Headers the declared response headers of an HTTP 200 response for UnblockTags
+type UnblockTagsResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// UnblockTagsResponse409Headers the declared response headers of an HTTP 409 response for UnblockTags
+type UnblockTagsResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// UnblockTagsResponse429Headers the declared response headers of an HTTP 429 response for UnblockTags
+type UnblockTagsResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type UnblockTagsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BatchResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UnblockTagsResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UnblockTagsResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UnblockTagsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnblockTagsResponse) GetJSON200() *BatchResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnblockTagsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnblockTagsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnblockTagsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UnblockTagsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnblockTagsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnblockTagsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnblockTagsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnblockTagsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnblockTagsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // SearchJobsResponse200Headers the declared response headers of an HTTP 200 response for SearchJobs
 type SearchJobsResponse200Headers struct {
 	XRateLimitLimit     *int32
@@ -2778,6 +9238,543 @@ func (r SearchJobsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SearchJobsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteLabAssetsResponse200Headers the declared response headers of an HTTP 200 response for DeleteLabAssets
+type DeleteLabAssetsResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// DeleteLabAssetsResponse409Headers the declared response headers of an HTTP 409 response for DeleteLabAssets
+type DeleteLabAssetsResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// DeleteLabAssetsResponse429Headers the declared response headers of an HTTP 429 response for DeleteLabAssets
+type DeleteLabAssetsResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type DeleteLabAssetsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BatchResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeleteLabAssetsResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DeleteLabAssetsResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteLabAssetsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteLabAssetsResponse) GetJSON200() *BatchResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteLabAssetsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteLabAssetsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteLabAssetsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteLabAssetsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteLabAssetsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteLabAssetsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteLabAssetsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteLabAssetsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteLabAssetsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SearchSchedulesResponse200Headers the declared response headers of an HTTP 200 response for SearchSchedules
+type SearchSchedulesResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// SearchSchedulesResponse409Headers the declared response headers of an HTTP 409 response for SearchSchedules
+type SearchSchedulesResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// SearchSchedulesResponse429Headers the declared response headers of an HTTP 429 response for SearchSchedules
+type SearchSchedulesResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type SearchSchedulesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScheduleListResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SearchSchedulesResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SearchSchedulesResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SearchSchedulesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchSchedulesResponse) GetJSON200() *ScheduleListResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SearchSchedulesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SearchSchedulesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SearchSchedulesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SearchSchedulesResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SearchSchedulesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchSchedulesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchSchedulesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchSchedulesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchSchedulesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateScheduleResponse200Headers the declared response headers of an HTTP 200 response for UpdateSchedule
+type UpdateScheduleResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// UpdateScheduleResponse409Headers the declared response headers of an HTTP 409 response for UpdateSchedule
+type UpdateScheduleResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// UpdateScheduleResponse429Headers the declared response headers of an HTTP 429 response for UpdateSchedule
+type UpdateScheduleResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type UpdateScheduleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UnpublishedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateScheduleResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdateScheduleResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateScheduleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateScheduleResponse) GetJSON200() *UnpublishedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateScheduleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateScheduleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateScheduleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateScheduleResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateScheduleResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateScheduleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateScheduleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateScheduleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateScheduleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateScheduleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateScriptV1Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV1
+type CreateScriptV1Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// CreateScriptV1Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV1
+type CreateScriptV1Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// CreateScriptV1Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV1
+type CreateScriptV1Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type CreateScriptV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UnpublishedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateScriptV1Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateScriptV1Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateScriptV1Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateScriptV1Response) GetJSON200() *UnpublishedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateScriptV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateScriptV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateScriptV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateScriptV1Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateScriptV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateScriptV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateScriptV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateScriptV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateScriptV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListScriptLanguagesResponse200Headers the declared response headers of an HTTP 200 response for ListScriptLanguages
+type ListScriptLanguagesResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// ListScriptLanguagesResponse409Headers the declared response headers of an HTTP 409 response for ListScriptLanguages
+type ListScriptLanguagesResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// ListScriptLanguagesResponse429Headers the declared response headers of an HTTP 429 response for ListScriptLanguages
+type ListScriptLanguagesResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type ListScriptLanguagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UndocumentedValue
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListScriptLanguagesResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ListScriptLanguagesResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListScriptLanguagesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListScriptLanguagesResponse) GetJSON200() *UndocumentedValue {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListScriptLanguagesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListScriptLanguagesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListScriptLanguagesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListScriptLanguagesResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListScriptLanguagesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListScriptLanguagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListScriptLanguagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListScriptLanguagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListScriptLanguagesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3116,6 +10113,225 @@ func (r GetLibraryScriptResponse) ContentType() string {
 	return ""
 }
 
+// ListScriptTypesResponse200Headers the declared response headers of an HTTP 200 response for ListScriptTypes
+type ListScriptTypesResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// ListScriptTypesResponse409Headers the declared response headers of an HTTP 409 response for ListScriptTypes
+type ListScriptTypesResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// ListScriptTypesResponse429Headers the declared response headers of an HTTP 429 response for ListScriptTypes
+type ListScriptTypesResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type ListScriptTypesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UndocumentedValue
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListScriptTypesResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ListScriptTypesResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListScriptTypesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListScriptTypesResponse) GetJSON200() *UndocumentedValue {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListScriptTypesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListScriptTypesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListScriptTypesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListScriptTypesResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListScriptTypesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListScriptTypesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListScriptTypesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListScriptTypesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListScriptTypesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateScriptV1Response200Headers the declared response headers of an HTTP 200 response for UpdateScriptV1
+type UpdateScriptV1Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// UpdateScriptV1Response409Headers the declared response headers of an HTTP 409 response for UpdateScriptV1
+type UpdateScriptV1Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// UpdateScriptV1Response429Headers the declared response headers of an HTTP 429 response for UpdateScriptV1
+type UpdateScriptV1Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type UpdateScriptV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UnpublishedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateScriptV1Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdateScriptV1Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateScriptV1Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateScriptV1Response) GetJSON200() *UnpublishedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateScriptV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateScriptV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateScriptV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateScriptV1Response) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateScriptV1Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateScriptV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateScriptV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateScriptV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateScriptV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateScriptV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // SearchScriptsResponse200Headers the declared response headers of an HTTP 200 response for SearchScripts
 type SearchScriptsResponse200Headers struct {
 	XRateLimitLimit     *int32
@@ -3222,6 +10438,988 @@ func (r SearchScriptsResponse) ContentType() string {
 	return ""
 }
 
+// ExecuteScriptResponse200Headers the declared response headers of an HTTP 200 response for ExecuteScript
+type ExecuteScriptResponse200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// ExecuteScriptResponse409Headers the declared response headers of an HTTP 409 response for ExecuteScript
+type ExecuteScriptResponse409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// ExecuteScriptResponse429Headers the declared response headers of an HTTP 429 response for ExecuteScript
+type ExecuteScriptResponse429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type ExecuteScriptResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScriptExecutionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExecuteScriptResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ExecuteScriptResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExecuteScriptResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExecuteScriptResponse) GetJSON200() *ScriptExecutionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExecuteScriptResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExecuteScriptResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExecuteScriptResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ExecuteScriptResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ExecuteScriptResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExecuteScriptResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExecuteScriptResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExecuteScriptResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExecuteScriptResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExecuteScriptResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteBlockedCommandsV2Response200Headers the declared response headers of an HTTP 200 response for DeleteBlockedCommandsV2
+type DeleteBlockedCommandsV2Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// DeleteBlockedCommandsV2Response409Headers the declared response headers of an HTTP 409 response for DeleteBlockedCommandsV2
+type DeleteBlockedCommandsV2Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// DeleteBlockedCommandsV2Response429Headers the declared response headers of an HTTP 429 response for DeleteBlockedCommandsV2
+type DeleteBlockedCommandsV2Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type DeleteBlockedCommandsV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TextResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeleteBlockedCommandsV2Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DeleteBlockedCommandsV2Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteBlockedCommandsV2Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteBlockedCommandsV2Response) GetJSON200() *TextResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteBlockedCommandsV2Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteBlockedCommandsV2Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteBlockedCommandsV2Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteBlockedCommandsV2Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteBlockedCommandsV2Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteBlockedCommandsV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteBlockedCommandsV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteBlockedCommandsV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteBlockedCommandsV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateBlockedCommandsV2Response200Headers the declared response headers of an HTTP 200 response for UpdateBlockedCommandsV2
+type UpdateBlockedCommandsV2Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// UpdateBlockedCommandsV2Response409Headers the declared response headers of an HTTP 409 response for UpdateBlockedCommandsV2
+type UpdateBlockedCommandsV2Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// UpdateBlockedCommandsV2Response429Headers the declared response headers of an HTTP 429 response for UpdateBlockedCommandsV2
+type UpdateBlockedCommandsV2Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type UpdateBlockedCommandsV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TextResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateBlockedCommandsV2Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdateBlockedCommandsV2Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateBlockedCommandsV2Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateBlockedCommandsV2Response) GetJSON200() *TextResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateBlockedCommandsV2Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateBlockedCommandsV2Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateBlockedCommandsV2Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateBlockedCommandsV2Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateBlockedCommandsV2Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateBlockedCommandsV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateBlockedCommandsV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateBlockedCommandsV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateBlockedCommandsV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateScriptV2Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV2
+type CreateScriptV2Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// CreateScriptV2Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV2
+type CreateScriptV2Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// CreateScriptV2Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV2
+type CreateScriptV2Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type CreateScriptV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UnpublishedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateScriptV2Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateScriptV2Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateScriptV2Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateScriptV2Response) GetJSON200() *UnpublishedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateScriptV2Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateScriptV2Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateScriptV2Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateScriptV2Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateScriptV2Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateScriptV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateScriptV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateScriptV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateScriptV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ImportLibraryScriptV2Response200Headers the declared response headers of an HTTP 200 response for ImportLibraryScriptV2
+type ImportLibraryScriptV2Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// ImportLibraryScriptV2Response409Headers the declared response headers of an HTTP 409 response for ImportLibraryScriptV2
+type ImportLibraryScriptV2Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// ImportLibraryScriptV2Response429Headers the declared response headers of an HTTP 429 response for ImportLibraryScriptV2
+type ImportLibraryScriptV2Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type ImportLibraryScriptV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreatedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ImportLibraryScriptV2Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ImportLibraryScriptV2Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ImportLibraryScriptV2Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportLibraryScriptV2Response) GetJSON200() *CreatedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ImportLibraryScriptV2Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ImportLibraryScriptV2Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ImportLibraryScriptV2Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ImportLibraryScriptV2Response) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ImportLibraryScriptV2Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ImportLibraryScriptV2Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportLibraryScriptV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportLibraryScriptV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportLibraryScriptV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportLibraryScriptV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateScriptV2Response200Headers the declared response headers of an HTTP 200 response for UpdateScriptV2
+type UpdateScriptV2Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// UpdateScriptV2Response409Headers the declared response headers of an HTTP 409 response for UpdateScriptV2
+type UpdateScriptV2Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// UpdateScriptV2Response429Headers the declared response headers of an HTTP 429 response for UpdateScriptV2
+type UpdateScriptV2Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type UpdateScriptV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UnpublishedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateScriptV2Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdateScriptV2Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateScriptV2Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateScriptV2Response) GetJSON200() *UnpublishedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateScriptV2Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateScriptV2Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateScriptV2Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateScriptV2Response) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateScriptV2Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateScriptV2Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateScriptV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateScriptV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateScriptV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateScriptV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateScriptV3Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV3
+type CreateScriptV3Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// CreateScriptV3Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV3
+type CreateScriptV3Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// CreateScriptV3Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV3
+type CreateScriptV3Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type CreateScriptV3Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UnpublishedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateScriptV3Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateScriptV3Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateScriptV3Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateScriptV3Response) GetJSON200() *UnpublishedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateScriptV3Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateScriptV3Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateScriptV3Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateScriptV3Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateScriptV3Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateScriptV3Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateScriptV3Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateScriptV3Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateScriptV3Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateScriptV4Response200Headers the declared response headers of an HTTP 200 response for UpdateScriptV4
+type UpdateScriptV4Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// UpdateScriptV4Response409Headers the declared response headers of an HTTP 409 response for UpdateScriptV4
+type UpdateScriptV4Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// UpdateScriptV4Response429Headers the declared response headers of an HTTP 429 response for UpdateScriptV4
+type UpdateScriptV4Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type UpdateScriptV4Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UnpublishedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateScriptV4Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdateScriptV4Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateScriptV4Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateScriptV4Response) GetJSON200() *UnpublishedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateScriptV4Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateScriptV4Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateScriptV4Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateScriptV4Response) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateScriptV4Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateScriptV4Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateScriptV4Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateScriptV4Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateScriptV4Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateScriptV4Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateScriptV5Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV5
+type CreateScriptV5Response200Headers struct {
+	XRateLimitLimit     *int32
+	XRateLimitRemaining *int32
+}
+
+// CreateScriptV5Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV5
+type CreateScriptV5Response409Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+// CreateScriptV5Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV5
+type CreateScriptV5Response429Headers struct {
+	XConcurrencyLimitLimit *int32
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
+}
+
+type CreateScriptV5Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UnpublishedResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateScriptV5Response200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateScriptV5Response409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateScriptV5Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateScriptV5Response) GetJSON200() *UnpublishedResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateScriptV5Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateScriptV5Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateScriptV5Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateScriptV5Response) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateScriptV5Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateScriptV5Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateScriptV5Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateScriptV5Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateScriptV5Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateCarTokenWithBodyWithResponse Obtain a JWT
 //
 // Returns a JWT (valid for 4 hours) for the `Authorization: Bearer`
@@ -3310,6 +11508,394 @@ func (c *ClientWithResponses) SearchAssetJobsWithResponse(ctx context.Context, b
 	return ParseSearchAssetJobsResponse(rsp)
 }
 
+// SearchAssetTagsWithBodyWithResponse List CAR asset tags
+//
+// Lists the asset tags on which CAR is enabled ("Fetch Asset Tags List");
+// with a filter, lists the lab asset tags whose ids and UUIDs feed
+// `testTags` of `executeScript`. The lab-tag filter value is not
+// published, and Qualys' sample sends no body at all, so the body is
+// optional. The page prints placeholders only (every value quoted), so the
+// JSON types of the ids are unconfirmed and they are declared as
+// string-or-number; which of `id` and `tagId` goes into `testTags[].id` is
+// not stated.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
+func (c *ClientWithResponses) SearchAssetTagsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error) {
+	rsp, err := c.SearchAssetTagsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchAssetTagsResponse(rsp)
+}
+
+// SearchAssetTagsWithResponse List CAR asset tags
+//
+// Lists the asset tags on which CAR is enabled ("Fetch Asset Tags List");
+// with a filter, lists the lab asset tags whose ids and UUIDs feed
+// `testTags` of `executeScript`. The lab-tag filter value is not
+// published, and Qualys' sample sends no body at all, so the body is
+// optional. The page prints placeholders only (every value quoted), so the
+// JSON types of the ids are unconfirmed and they are declared as
+// string-or-number; which of `id` and `tagId` goes into `testTags[].id` is
+// not stated.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
+func (c *ClientWithResponses) SearchAssetTagsWithResponse(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error) {
+	rsp, err := c.SearchAssetTags(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchAssetTagsResponse(rsp)
+}
+
+// BlockAssetsWithBodyWithResponse Block assets
+//
+// Adds assets to the list of blocked assets: no script runs on them. Only
+// the CAR Manager role may call it. The body lists the asset ids to block
+// in `ids`, with the acting `user` (the table lists `id` and `name` flat;
+// the samples nest them under `user`). Partial success is reported inside
+// an ordinary answer: `body.success` holds the ids processed,
+// `body.failure` the ids rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
+func (c *ClientWithResponses) BlockAssetsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error) {
+	rsp, err := c.BlockAssetsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBlockAssetsResponse(rsp)
+}
+
+// BlockAssetsWithResponse Block assets
+//
+// Adds assets to the list of blocked assets: no script runs on them. Only
+// the CAR Manager role may call it. The body lists the asset ids to block
+// in `ids`, with the acting `user` (the table lists `id` and `name` flat;
+// the samples nest them under `user`). Partial success is reported inside
+// an ordinary answer: `body.success` holds the ids processed,
+// `body.failure` the ids rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
+func (c *ClientWithResponses) BlockAssetsWithResponse(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error) {
+	rsp, err := c.BlockAssets(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBlockAssetsResponse(rsp)
+}
+
+// UnblockAssetsWithBodyWithResponse Unblock assets
+//
+// Removes assets from the list of blocked assets. Only the CAR Manager
+// role may call it. The body lists the asset ids to unblock in `ids`, with
+// the acting `user` (the table lists `id` and `name` flat; the samples
+// nest them under `user`). Partial success is reported inside an ordinary
+// answer: `body.success` holds the ids processed, `body.failure` the ids
+// rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
+func (c *ClientWithResponses) UnblockAssetsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error) {
+	rsp, err := c.UnblockAssetsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnblockAssetsResponse(rsp)
+}
+
+// UnblockAssetsWithResponse Unblock assets
+//
+// Removes assets from the list of blocked assets. Only the CAR Manager
+// role may call it. The body lists the asset ids to unblock in `ids`, with
+// the acting `user` (the table lists `id` and `name` flat; the samples
+// nest them under `user`). Partial success is reported inside an ordinary
+// answer: `body.success` holds the ids processed, `body.failure` the ids
+// rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
+func (c *ClientWithResponses) UnblockAssetsWithResponse(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error) {
+	rsp, err := c.UnblockAssets(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnblockAssetsResponse(rsp)
+}
+
+// CreateBlockedCommandsWithBodyWithResponse Add blocked commands
+//
+// Adds commands that scripts of one platform and language may not contain
+// (checked at script creation). `languageId` names a platform and language
+// combination (samples use 4 and 201, 201 being PowerShell-Command on
+// WINDOWS); whether it shares the id space of script languages is not
+// documented. `commands` is one comma-separated string. Only the CAR
+// Manager role may call it. The answer is the create envelope with
+// `errorCode` "0", `message` "Commands Blocked successfully" and the new
+// record's `body.id`.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
+func (c *ClientWithResponses) CreateBlockedCommandsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error) {
+	rsp, err := c.CreateBlockedCommandsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBlockedCommandsResponse(rsp)
+}
+
+// CreateBlockedCommandsWithResponse Add blocked commands
+//
+// Adds commands that scripts of one platform and language may not contain
+// (checked at script creation). `languageId` names a platform and language
+// combination (samples use 4 and 201, 201 being PowerShell-Command on
+// WINDOWS); whether it shares the id space of script languages is not
+// documented. `commands` is one comma-separated string. Only the CAR
+// Manager role may call it. The answer is the create envelope with
+// `errorCode` "0", `message` "Commands Blocked successfully" and the new
+// record's `body.id`.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
+func (c *ClientWithResponses) CreateBlockedCommandsWithResponse(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error) {
+	rsp, err := c.CreateBlockedCommands(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBlockedCommandsResponse(rsp)
+}
+
+// DeleteBlockedCommandsV1WithBodyWithResponse Delete the blocked commands of languages (v1)
+//
+// Deletes the blocked commands of the given platform and language ids.
+// Only the CAR Manager role may call it. The answer is not published; it
+// is declared as the CAR envelope with a raw `body` (v2 answers a plain
+// string).
+//
+// Lifecycle: active (v1). `deleteBlockedCommandsV2` deletes records by
+// `commandId`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
+func (c *ClientWithResponses) DeleteBlockedCommandsV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error) {
+	rsp, err := c.DeleteBlockedCommandsV1WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteBlockedCommandsV1Response(rsp)
+}
+
+// DeleteBlockedCommandsV1WithResponse Delete the blocked commands of languages (v1)
+//
+// Deletes the blocked commands of the given platform and language ids.
+// Only the CAR Manager role may call it. The answer is not published; it
+// is declared as the CAR envelope with a raw `body` (v2 answers a plain
+// string).
+//
+// Lifecycle: active (v1). `deleteBlockedCommandsV2` deletes records by
+// `commandId`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
+func (c *ClientWithResponses) DeleteBlockedCommandsV1WithResponse(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error) {
+	rsp, err := c.DeleteBlockedCommandsV1(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteBlockedCommandsV1Response(rsp)
+}
+
+// UpdateBlockedCommandsV1WithBodyWithResponse Replace the blocked commands of a language (v1)
+//
+// Replaces the blocked-command list of one platform and language id:
+// `commands` is the full comma-separated list, not an addition. Only the
+// CAR Manager role may call it. The answer's `body` is the plain string
+// "Commands Updated Successfully".
+//
+// Lifecycle: active (v1). `updateBlockedCommandsV2` updates one record by
+// `commandId`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
+func (c *ClientWithResponses) UpdateBlockedCommandsV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error) {
+	rsp, err := c.UpdateBlockedCommandsV1WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateBlockedCommandsV1Response(rsp)
+}
+
+// UpdateBlockedCommandsV1WithResponse Replace the blocked commands of a language (v1)
+//
+// Replaces the blocked-command list of one platform and language id:
+// `commands` is the full comma-separated list, not an addition. Only the
+// CAR Manager role may call it. The answer's `body` is the plain string
+// "Commands Updated Successfully".
+//
+// Lifecycle: active (v1). `updateBlockedCommandsV2` updates one record by
+// `commandId`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
+func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error) {
+	rsp, err := c.UpdateBlockedCommandsV1(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateBlockedCommandsV1Response(rsp)
+}
+
+// GetBlockedCommandsWithResponse List blocked commands of a language (end of support)
+//
+// Lists the blocked-command records of one platform and language id
+// ("Search List of Blocked Commands by LanguageId"). The heading and the
+// CAR 2.5.2 notification say GET; Qualys' curl sample sends POST with an
+// empty body, which is not declared. In the sample, entries of `commands`
+// after the first carry a leading space, and path id 508 is answered with
+// `languageId` 201. Each record's `commandId` is what
+// `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
+// CAR Manager role may call it.
+//
+// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+// End of Support from December 2025 to June 2026 and End of Life in June
+// 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
+// published method or body, so it is not declared and `replacedBy` is
+// empty.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) GetBlockedCommandsWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetBlockedCommandsResponse, error) {
+	rsp, err := c.GetBlockedCommands(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBlockedCommandsResponse(rsp)
+}
+
+// BlockTagsWithBodyWithResponse Block tags
+//
+// Adds tags to the list of blocked tags: assets carrying them are blocked
+// from script execution. Only the CAR Manager role may call it. The body
+// lists the tag ids to block in `ids`, with the acting `user` (the table
+// lists `id` and `name` flat; the samples nest them under `user`). Partial
+// success is reported inside an ordinary answer: `body.success` holds the
+// ids processed, `body.failure` the ids rejected as invalid, each with a
+// message.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
+func (c *ClientWithResponses) BlockTagsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error) {
+	rsp, err := c.BlockTagsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBlockTagsResponse(rsp)
+}
+
+// BlockTagsWithResponse Block tags
+//
+// Adds tags to the list of blocked tags: assets carrying them are blocked
+// from script execution. Only the CAR Manager role may call it. The body
+// lists the tag ids to block in `ids`, with the acting `user` (the table
+// lists `id` and `name` flat; the samples nest them under `user`). Partial
+// success is reported inside an ordinary answer: `body.success` holds the
+// ids processed, `body.failure` the ids rejected as invalid, each with a
+// message.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
+func (c *ClientWithResponses) BlockTagsWithResponse(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error) {
+	rsp, err := c.BlockTags(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBlockTagsResponse(rsp)
+}
+
+// UnblockTagsWithBodyWithResponse Unblock tags
+//
+// Removes tags from the list of blocked tags. Only the CAR Manager role
+// may call it. The body lists the tag ids to unblock in `ids`, with the
+// acting `user` (the table lists `id` and `name` flat; the samples nest
+// them under `user`). Partial success is reported inside an ordinary
+// answer: `body.success` holds the ids processed, `body.failure` the ids
+// rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
+func (c *ClientWithResponses) UnblockTagsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error) {
+	rsp, err := c.UnblockTagsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnblockTagsResponse(rsp)
+}
+
+// UnblockTagsWithResponse Unblock tags
+//
+// Removes tags from the list of blocked tags. Only the CAR Manager role
+// may call it. The body lists the tag ids to unblock in `ids`, with the
+// acting `user` (the table lists `id` and `name` flat; the samples nest
+// them under `user`). Partial success is reported inside an ordinary
+// answer: `body.success` holds the ids processed, `body.failure` the ids
+// rejected as invalid, each with a message.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
+func (c *ClientWithResponses) UnblockTagsWithResponse(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error) {
+	rsp, err := c.UnblockTags(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnblockTagsResponse(rsp)
+}
+
 // SearchJobsWithBodyWithResponse Search jobs
 //
 // Lists parent jobs: one per execution of a script. Filter tokens
@@ -3354,6 +11940,213 @@ func (c *ClientWithResponses) SearchJobsWithResponse(ctx context.Context, body S
 		return nil, err
 	}
 	return ParseSearchJobsResponse(rsp)
+}
+
+// DeleteLabAssetsWithBodyWithResponse Remove lab assets
+//
+// Removes lab (test-mode) assets. No call to add lab assets is published.
+// Only the CAR Manager role may call it. The body lists the lab asset ids
+// to remove in `ids`, with the acting `user` (the table lists `id` and
+// `name` flat; the samples nest them under `user`). Partial success is
+// reported inside an ordinary answer: `body.success` holds the ids
+// processed, `body.failure` the ids rejected as invalid, each with a
+// message.
+//
+// Lifecycle: active (v1).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
+func (c *ClientWithResponses) DeleteLabAssetsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error) {
+	rsp, err := c.DeleteLabAssetsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteLabAssetsResponse(rsp)
+}
+
+// DeleteLabAssetsWithResponse Remove lab assets
+//
+// Removes lab (test-mode) assets. No call to add lab assets is published.
+// Only the CAR Manager role may call it. The body lists the lab asset ids
+// to remove in `ids`, with the acting `user` (the table lists `id` and
+// `name` flat; the samples nest them under `user`). Partial success is
+// reported inside an ordinary answer: `body.success` holds the ids
+// processed, `body.failure` the ids rejected as invalid, each with a
+// message.
+//
+// Lifecycle: active (v1).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
+func (c *ClientWithResponses) DeleteLabAssetsWithResponse(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error) {
+	rsp, err := c.DeleteLabAssets(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteLabAssetsResponse(rsp)
+}
+
+// SearchSchedulesWithBodyWithResponse Search schedules
+//
+// Lists the account's schedules. Qualys shows no filter token (its sample
+// sends an empty `filter`); `startAt` and `endAt` are ISO-8601 times with
+// milliseconds in the sample. Records start with the schedule's `id` (a
+// UUID); the other record fields are not published and are kept as
+// additional properties.
+//
+// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
+func (c *ClientWithResponses) SearchSchedulesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error) {
+	rsp, err := c.SearchSchedulesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchSchedulesResponse(rsp)
+}
+
+// SearchSchedulesWithResponse Search schedules
+//
+// Lists the account's schedules. Qualys shows no filter token (its sample
+// sends an empty `filter`); `startAt` and `endAt` are ISO-8601 times with
+// milliseconds in the sample. Records start with the schedule's `id` (a
+// UUID); the other record fields are not published and are kept as
+// additional properties.
+//
+// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
+func (c *ClientWithResponses) SearchSchedulesWithResponse(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error) {
+	rsp, err := c.SearchSchedules(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchSchedulesResponse(rsp)
+}
+
+// UpdateScheduleWithBodyWithResponse Update a schedule
+//
+// Updates a schedule (with POST, not PUT or PATCH). `scripts`, `title`,
+// `startDate`, `startTime` and `scheduleType` are mandatory. Targets are
+// lists of `{id, UUId}`. The table differs from that of schedule create
+// (whose method and path are not published): dates are Integer here
+// (String on create), `activate` is Boolean (String on create), and `user`
+// is typed List although it is an object everywhere else, so its JSON form
+// is left open. Recurrence fields and `endDate` are not published, nor is
+// the answer. A title already in use is rejected ("Scheduler with the same
+// title already exists: <title>", inferred to be a 409).
+//
+// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
+func (c *ClientWithResponses) UpdateScheduleWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
+	rsp, err := c.UpdateScheduleWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateScheduleResponse(rsp)
+}
+
+// UpdateScheduleWithResponse Update a schedule
+//
+// Updates a schedule (with POST, not PUT or PATCH). `scripts`, `title`,
+// `startDate`, `startTime` and `scheduleType` are mandatory. Targets are
+// lists of `{id, UUId}`. The table differs from that of schedule create
+// (whose method and path are not published): dates are Integer here
+// (String on create), `activate` is Boolean (String on create), and `user`
+// is typed List although it is an object everywhere else, so its JSON form
+// is left open. Recurrence fields and `endDate` are not published, nor is
+// the answer. A title already in use is rejected ("Scheduler with the same
+// title already exists: <title>", inferred to be a 409).
+//
+// Lifecycle: active; introduced by CAR 2.6 (July 29 2025).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
+func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
+	rsp, err := c.UpdateSchedule(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateScheduleResponse(rsp)
+}
+
+// CreateScriptV1WithBodyWithResponse Create a script (v1, end of support)
+//
+// Creates a script in the account with the first version of the create
+// API. Qualys publishes no body table for v1 (the Create Script page lists
+// only v2 to v5), so the body is declared as an open object; the answer is
+// not published either.
+//
+// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// End of Support from December 2025 to June 2026 and End of Life in June
+// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) CreateScriptV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
+	rsp, err := c.CreateScriptV1WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScriptV1Response(rsp)
+}
+
+// CreateScriptV1WithResponse Create a script (v1, end of support)
+//
+// Creates a script in the account with the first version of the create
+// API. Qualys publishes no body table for v1 (the Create Script page lists
+// only v2 to v5), so the body is declared as an open object; the answer is
+// not published either.
+//
+// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// End of Support from December 2025 to June 2026 and End of Life in June
+// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) CreateScriptV1WithResponse(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
+	rsp, err := c.CreateScriptV1(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScriptV1Response(rsp)
+}
+
+// ListScriptLanguagesWithResponse List script languages
+//
+// Lists the script languages, the source of `languageId` on create. Qualys
+// names this call only inside the `languageId` description of the create
+// pages: its parameters, response shape and sample are not published, so
+// the answer is declared as undocumented JSON, kept raw. Known values:
+// PowerShell-Script (id 4), Shell (id 6), PowerShell-Command, VBScript,
+// Python, Perl, Lua.
+//
+// Lifecycle: not stated by Qualys; declared active.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sm/v1/script-language (the `ListScriptLanguages` operationId).
+func (c *ClientWithResponses) ListScriptLanguagesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListScriptLanguagesResponse, error) {
+	rsp, err := c.ListScriptLanguages(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListScriptLanguagesResponse(rsp)
 }
 
 // ImportLibraryScriptV1WithBodyWithResponse Import a library script into the account (v1)
@@ -3466,6 +12259,76 @@ func (c *ClientWithResponses) GetLibraryScriptWithResponse(ctx context.Context, 
 	return ParseGetLibraryScriptResponse(rsp)
 }
 
+// ListScriptTypesWithResponse List script types
+//
+// Lists the script types, the source of `typeId` on create and import.
+// Qualys names this call only inside the `typeId` description of the
+// create pages: its parameters, response shape and sample are not
+// published, so the answer is declared as undocumented JSON, kept raw.
+// Known values: Custom Script (id 1), Custom QID, Control ID Remediation.
+//
+// Lifecycle: not stated by Qualys; declared active.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sm/v1/script-types (the `ListScriptTypes` operationId).
+func (c *ClientWithResponses) ListScriptTypesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListScriptTypesResponse, error) {
+	rsp, err := c.ListScriptTypes(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListScriptTypesResponse(rsp)
+}
+
+// UpdateScriptV1WithBodyWithResponse Update a script (v1, end of support)
+//
+// Updates a script with the first version of the update API (the CAR 2.5.2
+// note names the path parameter `scriptid`). Qualys publishes no body
+// table for v1, so the body is declared as an open object; the answer is
+// not published.
+//
+// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// End of Support from December 2025 to June 2026 and End of Life in June
+// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
+// replacement.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
+	rsp, err := c.UpdateScriptV1WithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateScriptV1Response(rsp)
+}
+
+// UpdateScriptV1WithResponse Update a script (v1, end of support)
+//
+// Updates a script with the first version of the update API (the CAR 2.5.2
+// note names the path parameter `scriptid`). Qualys publishes no body
+// table for v1, so the body is declared as an open object; the answer is
+// not published.
+//
+// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// End of Support from December 2025 to June 2026 and End of Life in June
+// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
+// replacement.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) UpdateScriptV1WithResponse(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
+	rsp, err := c.UpdateScriptV1(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateScriptV1Response(rsp)
+}
+
 // SearchScriptsWithBodyWithResponse Search the account's scripts
 //
 // Lists the account's scripts ("List Scripts Based on Script
@@ -3510,6 +12373,454 @@ func (c *ClientWithResponses) SearchScriptsWithResponse(ctx context.Context, bod
 		return nil, err
 	}
 	return ParseSearchScriptsResponse(rsp)
+}
+
+// ExecuteScriptWithBodyWithResponse Run a script now
+//
+// Runs a script asynchronously ("Execute Scripts On Demand"), in
+// production mode on the given assets and asset tags, or in test
+// (evaluation) mode on lab assets (`testAssets`) or lab asset tags
+// (`testTags`, CAR 2.5; their ids and UUIDs come from `searchAssetTags`).
+// Production targets are comma-separated id strings, unlike schedules,
+// which take lists of `{id, UUId}`. `testMode` is typed String by Qualys
+// and sent as a JSON boolean by its sample; both are accepted. How
+// parameter values reach a parameterized script on this call is not
+// documented.
+//
+// The answer carries the `correlationUuid` of the execution; the jobs and
+// asset jobs of the run carry the same value (inferred). There is no
+// documented filter token for it: follow a run with `searchJobs` by
+// `scriptId` and time window, then `searchAssetJobs` by `job.id`.
+//
+// Lifecycle: active (v1); extended by CAR 2.5 (April 2025).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
+func (c *ClientWithResponses) ExecuteScriptWithBodyWithResponse(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
+	rsp, err := c.ExecuteScriptWithBody(ctx, scriptID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExecuteScriptResponse(rsp)
+}
+
+// ExecuteScriptWithResponse Run a script now
+//
+// Runs a script asynchronously ("Execute Scripts On Demand"), in
+// production mode on the given assets and asset tags, or in test
+// (evaluation) mode on lab assets (`testAssets`) or lab asset tags
+// (`testTags`, CAR 2.5; their ids and UUIDs come from `searchAssetTags`).
+// Production targets are comma-separated id strings, unlike schedules,
+// which take lists of `{id, UUId}`. `testMode` is typed String by Qualys
+// and sent as a JSON boolean by its sample; both are accepted. How
+// parameter values reach a parameterized script on this call is not
+// documented.
+//
+// The answer carries the `correlationUuid` of the execution; the jobs and
+// asset jobs of the run carry the same value (inferred). There is no
+// documented filter token for it: follow a run with `searchJobs` by
+// `scriptId` and time window, then `searchAssetJobs` by `job.id`.
+//
+// Lifecycle: active (v1); extended by CAR 2.5 (April 2025).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
+func (c *ClientWithResponses) ExecuteScriptWithResponse(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
+	rsp, err := c.ExecuteScript(ctx, scriptID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExecuteScriptResponse(rsp)
+}
+
+// DeleteBlockedCommandsV2WithBodyWithResponse Delete blocked-command records (v2)
+//
+// Deletes blocked-command records by `commandId` (from
+// `getBlockedCommands`). Only the CAR Manager role may call it. The
+// answer's `body` is the plain string "Commands Deleted Successfully".
+// Qualys' sample masks the user id with a value that is not a UUID.
+//
+// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
+func (c *ClientWithResponses) DeleteBlockedCommandsV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error) {
+	rsp, err := c.DeleteBlockedCommandsV2WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteBlockedCommandsV2Response(rsp)
+}
+
+// DeleteBlockedCommandsV2WithResponse Delete blocked-command records (v2)
+//
+// Deletes blocked-command records by `commandId` (from
+// `getBlockedCommands`). Only the CAR Manager role may call it. The
+// answer's `body` is the plain string "Commands Deleted Successfully".
+// Qualys' sample masks the user id with a value that is not a UUID.
+//
+// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
+func (c *ClientWithResponses) DeleteBlockedCommandsV2WithResponse(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error) {
+	rsp, err := c.DeleteBlockedCommandsV2(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteBlockedCommandsV2Response(rsp)
+}
+
+// UpdateBlockedCommandsV2WithBodyWithResponse Update one blocked-command record (v2)
+//
+// Replaces the command list of one blocked-command record, named by its
+// `commandId` (from `getBlockedCommands`), for a platform and language id.
+// `commands` is the full comma-separated list. Only the CAR Manager role
+// may call it. Qualys' v2 sample adds `userName` to `user`. The answer's
+// `body` is the plain string "Commands Updated Successfully".
+//
+// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
+func (c *ClientWithResponses) UpdateBlockedCommandsV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error) {
+	rsp, err := c.UpdateBlockedCommandsV2WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateBlockedCommandsV2Response(rsp)
+}
+
+// UpdateBlockedCommandsV2WithResponse Update one blocked-command record (v2)
+//
+// Replaces the command list of one blocked-command record, named by its
+// `commandId` (from `getBlockedCommands`), for a platform and language id.
+// `commands` is the full comma-separated list. Only the CAR Manager role
+// may call it. Qualys' v2 sample adds `userName` to `user`. The answer's
+// `body` is the plain string "Commands Updated Successfully".
+//
+// Lifecycle: active (v2); introduced by CAR 2.5.2 (June 25 2025).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
+func (c *ClientWithResponses) UpdateBlockedCommandsV2WithResponse(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error) {
+	rsp, err := c.UpdateBlockedCommandsV2(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateBlockedCommandsV2Response(rsp)
+}
+
+// CreateScriptV2WithBodyWithResponse Create a script from GitHub (v2, deprecated)
+//
+// Creates a custom script whose content is pulled from a GitHub file
+// ("Create Custom Scripts with GitHub URL and Parameter"). Unlike later
+// versions, `gitHubUser` and `gitHubFilePath` are mandatory, and there is
+// no `typeId`. A private repository also needs `gitHubToken`. The answer
+// is not published.
+//
+// Lifecycle: deprecated in February 2025 (Create Script version table); no
+// end-of-support date announced. Use `createScriptV5`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) CreateScriptV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error) {
+	rsp, err := c.CreateScriptV2WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScriptV2Response(rsp)
+}
+
+// CreateScriptV2WithResponse Create a script from GitHub (v2, deprecated)
+//
+// Creates a custom script whose content is pulled from a GitHub file
+// ("Create Custom Scripts with GitHub URL and Parameter"). Unlike later
+// versions, `gitHubUser` and `gitHubFilePath` are mandatory, and there is
+// no `typeId`. A private repository also needs `gitHubToken`. The answer
+// is not published.
+//
+// Lifecycle: deprecated in February 2025 (Create Script version table); no
+// end-of-support date announced. Use `createScriptV5`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) CreateScriptV2WithResponse(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error) {
+	rsp, err := c.CreateScriptV2(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScriptV2Response(rsp)
+}
+
+// ImportLibraryScriptV2WithBodyWithResponse Import a library script into the account (v2)
+//
+// Creates a script in the account from a library script, as v1 does, and
+// sets its type: `typeId` and `typeName` (Custom Script, Custom QID or
+// Control ID Remediation) and, for Custom Script only, `subType`
+// (Detection or Response; automatic for the other types). The v2 table
+// misspells `categoryId` as `categodyID`; the spelling every sample and v1
+// use is declared. The answer's `body.id` is the id of the new account
+// script, not the library id.
+//
+// Lifecycle: active (v2).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
+func (c *ClientWithResponses) ImportLibraryScriptV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error) {
+	rsp, err := c.ImportLibraryScriptV2WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportLibraryScriptV2Response(rsp)
+}
+
+// ImportLibraryScriptV2WithResponse Import a library script into the account (v2)
+//
+// Creates a script in the account from a library script, as v1 does, and
+// sets its type: `typeId` and `typeName` (Custom Script, Custom QID or
+// Control ID Remediation) and, for Custom Script only, `subType`
+// (Detection or Response; automatic for the other types). The v2 table
+// misspells `categoryId` as `categodyID`; the spelling every sample and v1
+// use is declared. The answer's `body.id` is the id of the new account
+// script, not the library id.
+//
+// Lifecycle: active (v2).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
+func (c *ClientWithResponses) ImportLibraryScriptV2WithResponse(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error) {
+	rsp, err := c.ImportLibraryScriptV2(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportLibraryScriptV2Response(rsp)
+}
+
+// UpdateScriptV2WithBodyWithResponse Update a script with GitHub URL or parameters (v2)
+//
+// Updates a script, typically its GitHub source ("Update Scripts with
+// GitHub URL and Parameter"). Every field is optional. Mind Qualys'
+// spellings on this version: `gitHubFilepath` (lower-case p) and
+// `categoryID` (typed String in the table), while the page's own sample
+// sends `categoryId` as a number; both are declared. The sample also sends
+// `description`, which the table omits. The answer is not published.
+//
+// Lifecycle: Qualys states no status for v2: it is missing from the Update
+// Scripts version table (v4.0 active, v3.0 removed August 2025) but keeps
+// its own page, so it is declared active. Prefer `updateScriptV4`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
+func (c *ClientWithResponses) UpdateScriptV2WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
+	rsp, err := c.UpdateScriptV2WithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateScriptV2Response(rsp)
+}
+
+// UpdateScriptV2WithResponse Update a script with GitHub URL or parameters (v2)
+//
+// Updates a script, typically its GitHub source ("Update Scripts with
+// GitHub URL and Parameter"). Every field is optional. Mind Qualys'
+// spellings on this version: `gitHubFilepath` (lower-case p) and
+// `categoryID` (typed String in the table), while the page's own sample
+// sends `categoryId` as a number; both are declared. The sample also sends
+// `description`, which the table omits. The answer is not published.
+//
+// Lifecycle: Qualys states no status for v2: it is missing from the Update
+// Scripts version table (v4.0 active, v3.0 removed August 2025) but keeps
+// its own page, so it is declared active. Prefer `updateScriptV4`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
+func (c *ClientWithResponses) UpdateScriptV2WithResponse(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
+	rsp, err := c.UpdateScriptV2(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateScriptV2Response(rsp)
+}
+
+// CreateScriptV3WithBodyWithResponse Create a script or Custom QID (v3, deprecated)
+//
+// Creates a script, including a Custom QID script ("Create Custom QID").
+// The body starts with the same rows as v5 (`title`, `typeId`,
+// `languageId`, `categoryId`, `content` or the GitHub fields); the
+// QID-specific rows (QID title, severity, vulnerability type, QDS,
+// detection logic) have no published API names and are not declared.
+// Either `content` or the GitHub fields must be given. The answer is not
+// published.
+//
+// Lifecycle: deprecated in February 2025 (Create Script version table); no
+// end-of-support date announced. Use `createScriptV5`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) CreateScriptV3WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error) {
+	rsp, err := c.CreateScriptV3WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScriptV3Response(rsp)
+}
+
+// CreateScriptV3WithResponse Create a script or Custom QID (v3, deprecated)
+//
+// Creates a script, including a Custom QID script ("Create Custom QID").
+// The body starts with the same rows as v5 (`title`, `typeId`,
+// `languageId`, `categoryId`, `content` or the GitHub fields); the
+// QID-specific rows (QID title, severity, vulnerability type, QDS,
+// detection logic) have no published API names and are not declared.
+// Either `content` or the GitHub fields must be given. The answer is not
+// published.
+//
+// Lifecycle: deprecated in February 2025 (Create Script version table); no
+// end-of-support date announced. Use `createScriptV5`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) CreateScriptV3WithResponse(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error) {
+	rsp, err := c.CreateScriptV3(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScriptV3Response(rsp)
+}
+
+// UpdateScriptV4WithBodyWithResponse Update a script (v4)
+//
+// Updates a script: content, category, GitHub or GitLab source, parameters
+// (CAR 2.4.1) and Control ID Remediation fields (CAR 2.5.1); the same
+// table serves Custom QID updates. A change of `content` needs a consent
+// `comment`. Note `githubInputURL` with capital URL here, where create
+// uses `githubInputUrl`. A Qualys sample (CAR 2.4.1) sends `Accept:
+// application/vnd.qualys.car.api.v4.0+json`; whether that media type is
+// required is not documented. Rows beyond those listed, and the answer,
+// are not published.
+//
+// Lifecycle: active (v4.0). It replaces `updateScriptV1`; v3 was
+// deprecated in February 2025 and removed in August 2025.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
+func (c *ClientWithResponses) UpdateScriptV4WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
+	rsp, err := c.UpdateScriptV4WithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateScriptV4Response(rsp)
+}
+
+// UpdateScriptV4WithResponse Update a script (v4)
+//
+// Updates a script: content, category, GitHub or GitLab source, parameters
+// (CAR 2.4.1) and Control ID Remediation fields (CAR 2.5.1); the same
+// table serves Custom QID updates. A change of `content` needs a consent
+// `comment`. Note `githubInputURL` with capital URL here, where create
+// uses `githubInputUrl`. A Qualys sample (CAR 2.4.1) sends `Accept:
+// application/vnd.qualys.car.api.v4.0+json`; whether that media type is
+// required is not documented. Rows beyond those listed, and the answer,
+// are not published.
+//
+// Lifecycle: active (v4.0). It replaces `updateScriptV1`; v3 was
+// deprecated in February 2025 and removed in August 2025.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
+func (c *ClientWithResponses) UpdateScriptV4WithResponse(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
+	rsp, err := c.UpdateScriptV4(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateScriptV4Response(rsp)
+}
+
+// CreateScriptV5WithBodyWithResponse Create a script (v5)
+//
+// Creates a script of any supported kind: Custom Script, Custom QID
+// Script, the parameterized variants of both (CAR 2.4.1: `hasParameters`
+// and base64 `params`), and Control ID Remediation (CAR 2.5.1:
+// `autorScriptsMetadata`, `displayName`, `subType`). The content is given
+// inline as base64 `content`, or pulled from GitHub (`githubInputUrl`, or
+// `gitHubUser` + `gitHubRepo` + `gitHubFilePath`) or GitLab (CAR 2.7:
+// `importedScriptFromGitLab` + `gitLabDetails`). When neither content nor
+// a repository is given the call fails. `typeId` and `languageId` come
+// from `listScriptTypes` and `listScriptLanguages` (published ids: type 1
+// = Custom Script; language 4 = PowerShell-Script, 6 = Shell). Qualys
+// prints only the first rows of the v5 table; the Custom QID rows and the
+// shape of `detectionRegex` (CAR 2.5.2) are not published. The answer is
+// not published; the create and import calls of the same API answer
+// `{errorCode: "0", message, body: {id}}`.
+//
+// Lifecycle: active (v5.0, released February 2025). It replaces
+// `createScriptV1`, `createScriptV2` and `createScriptV3`; the v4 create
+// path is not published.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
+func (c *ClientWithResponses) CreateScriptV5WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error) {
+	rsp, err := c.CreateScriptV5WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScriptV5Response(rsp)
+}
+
+// CreateScriptV5WithResponse Create a script (v5)
+//
+// Creates a script of any supported kind: Custom Script, Custom QID
+// Script, the parameterized variants of both (CAR 2.4.1: `hasParameters`
+// and base64 `params`), and Control ID Remediation (CAR 2.5.1:
+// `autorScriptsMetadata`, `displayName`, `subType`). The content is given
+// inline as base64 `content`, or pulled from GitHub (`githubInputUrl`, or
+// `gitHubUser` + `gitHubRepo` + `gitHubFilePath`) or GitLab (CAR 2.7:
+// `importedScriptFromGitLab` + `gitLabDetails`). When neither content nor
+// a repository is given the call fails. `typeId` and `languageId` come
+// from `listScriptTypes` and `listScriptLanguages` (published ids: type 1
+// = Custom Script; language 4 = PowerShell-Script, 6 = Shell). Qualys
+// prints only the first rows of the v5 table; the Custom QID rows and the
+// shape of `detectionRegex` (CAR 2.5.2) are not published. The answer is
+// not published; the create and import calls of the same API answer
+// `{errorCode: "0", message, body: {id}}`.
+//
+// Lifecycle: active (v5.0, released February 2025). It replaces
+// `createScriptV1`, `createScriptV2` and `createScriptV3`; the v4 create
+// path is not published.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
+func (c *ClientWithResponses) CreateScriptV5WithResponse(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error) {
+	rsp, err := c.CreateScriptV5(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScriptV5Response(rsp)
 }
 
 // ParseCreateCarTokenResponse parses an HTTP response from a CreateCarTokenWithResponse call
@@ -3698,6 +13009,1453 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 	return response, nil
 }
 
+// ParseSearchAssetTagsResponse parses an HTTP response from a SearchAssetTagsWithResponse call
+func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchAssetTagsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AssetTagListResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SearchAssetTagsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers SearchAssetTagsResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers SearchAssetTagsResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseBlockAssetsResponse parses an HTTP response from a BlockAssetsWithResponse call
+func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BlockAssetsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BatchResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers BlockAssetsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers BlockAssetsResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers BlockAssetsResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnblockAssetsResponse parses an HTTP response from a UnblockAssetsWithResponse call
+func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnblockAssetsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BatchResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UnblockAssetsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers UnblockAssetsResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers UnblockAssetsResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateBlockedCommandsResponse parses an HTTP response from a CreateBlockedCommandsWithResponse call
+func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedCommandsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateBlockedCommandsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreatedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateBlockedCommandsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateBlockedCommandsResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateBlockedCommandsResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteBlockedCommandsV1Response parses an HTTP response from a DeleteBlockedCommandsV1WithResponse call
+func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCommandsV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteBlockedCommandsV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UnpublishedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DeleteBlockedCommandsV1Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers DeleteBlockedCommandsV1Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteBlockedCommandsV1Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateBlockedCommandsV1Response parses an HTTP response from a UpdateBlockedCommandsV1WithResponse call
+func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCommandsV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateBlockedCommandsV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TextResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateBlockedCommandsV1Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdateBlockedCommandsV1Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateBlockedCommandsV1Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetBlockedCommandsResponse parses an HTTP response from a GetBlockedCommandsWithResponse call
+func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBlockedCommandsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BlockedCommandsListResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetBlockedCommandsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers GetBlockedCommandsResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetBlockedCommandsResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseBlockTagsResponse parses an HTTP response from a BlockTagsWithResponse call
+func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BlockTagsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BatchResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers BlockTagsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers BlockTagsResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers BlockTagsResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnblockTagsResponse parses an HTTP response from a UnblockTagsWithResponse call
+func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnblockTagsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BatchResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UnblockTagsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers UnblockTagsResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers UnblockTagsResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseSearchJobsResponse parses an HTTP response from a SearchJobsWithResponse call
 func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3817,6 +14575,813 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
 		var headers SearchJobsResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteLabAssetsResponse parses an HTTP response from a DeleteLabAssetsWithResponse call
+func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteLabAssetsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BatchResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DeleteLabAssetsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers DeleteLabAssetsResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteLabAssetsResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSearchSchedulesResponse parses an HTTP response from a SearchSchedulesWithResponse call
+func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchSchedulesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScheduleListResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SearchSchedulesResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers SearchSchedulesResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers SearchSchedulesResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateScheduleResponse parses an HTTP response from a UpdateScheduleWithResponse call
+func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateScheduleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UnpublishedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateScheduleResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdateScheduleResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateScheduleResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateScriptV1Response parses an HTTP response from a CreateScriptV1WithResponse call
+func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateScriptV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UnpublishedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateScriptV1Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateScriptV1Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateScriptV1Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListScriptLanguagesResponse parses an HTTP response from a ListScriptLanguagesWithResponse call
+func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListScriptLanguagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UndocumentedValue
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListScriptLanguagesResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers ListScriptLanguagesResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListScriptLanguagesResponse429Headers
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -4352,6 +15917,333 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 	return response, nil
 }
 
+// ParseListScriptTypesResponse parses an HTTP response from a ListScriptTypesWithResponse call
+func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListScriptTypesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UndocumentedValue
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListScriptTypesResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers ListScriptTypesResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListScriptTypesResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateScriptV1Response parses an HTTP response from a UpdateScriptV1WithResponse call
+func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateScriptV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UnpublishedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateScriptV1Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdateScriptV1Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateScriptV1Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseSearchScriptsResponse parses an HTTP response from a SearchScriptsWithResponse call
 func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4471,6 +16363,1474 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
 		var headers SearchScriptsResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExecuteScriptResponse parses an HTTP response from a ExecuteScriptWithResponse call
+func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExecuteScriptResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScriptExecutionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExecuteScriptResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers ExecuteScriptResponse409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers ExecuteScriptResponse429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteBlockedCommandsV2Response parses an HTTP response from a DeleteBlockedCommandsV2WithResponse call
+func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCommandsV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteBlockedCommandsV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TextResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DeleteBlockedCommandsV2Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers DeleteBlockedCommandsV2Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteBlockedCommandsV2Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateBlockedCommandsV2Response parses an HTTP response from a UpdateBlockedCommandsV2WithResponse call
+func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCommandsV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateBlockedCommandsV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TextResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateBlockedCommandsV2Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdateBlockedCommandsV2Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateBlockedCommandsV2Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateScriptV2Response parses an HTTP response from a CreateScriptV2WithResponse call
+func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateScriptV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UnpublishedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateScriptV2Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateScriptV2Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateScriptV2Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseImportLibraryScriptV2Response parses an HTTP response from a ImportLibraryScriptV2WithResponse call
+func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScriptV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportLibraryScriptV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreatedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ImportLibraryScriptV2Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers ImportLibraryScriptV2Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers ImportLibraryScriptV2Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateScriptV2Response parses an HTTP response from a UpdateScriptV2WithResponse call
+func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateScriptV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UnpublishedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateScriptV2Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdateScriptV2Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateScriptV2Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateScriptV3Response parses an HTTP response from a CreateScriptV3WithResponse call
+func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateScriptV3Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UnpublishedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateScriptV3Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateScriptV3Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateScriptV3Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateScriptV4Response parses an HTTP response from a UpdateScriptV4WithResponse call
+func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateScriptV4Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UnpublishedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateScriptV4Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdateScriptV4Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateScriptV4Response429Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateScriptV5Response parses an HTTP response from a CreateScriptV5WithResponse call
+func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateScriptV5Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UnpublishedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateScriptV5Response200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateScriptV5Response409Headers
+		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XConcurrencyLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitToWaitSec = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitWindowSec = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateScriptV5Response429Headers
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
