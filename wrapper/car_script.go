@@ -113,3 +113,13 @@ func (c *Client) ImportLibraryScript(ctx context.Context, in Import) (int64, err
 	}
 	return *res.Body.ID, nil
 }
+
+// orMissingBody returns err, or, when there is none, an error saying the
+// envelope had no body: a 200 without its record must not look like
+// success.
+func orMissingBody(op string, resp *http.Response, body []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	return unexpectedBody(op, resp, body, errors.New("the response has no body field"))
+}

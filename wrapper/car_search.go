@@ -72,8 +72,8 @@ func WithScriptResult() SearchOption { return func(c *searchConfig) { c.result =
 
 // searchKind lists what a search supports, so misuse is reported.
 type searchKind struct {
-	op                      string
-	window, content, result bool
+	op                            string
+	sort, window, content, result bool
 }
 
 func newSearchConfig(kind searchKind, opts []SearchOption) (*searchConfig, error) {
@@ -86,6 +86,8 @@ func newSearchConfig(kind searchKind, opts []SearchOption) (*searchConfig, error
 		return nil, fmt.Errorf("qualys: %s: sort direction %q: %w (want asc or desc)", kind.op, c.badDirections[0], ErrInvalidRequest)
 	case c.pageSize < 0:
 		return nil, fmt.Errorf("qualys: %s: page size %d: %w", kind.op, c.pageSize, ErrInvalidRequest)
+	case !kind.sort && len(c.sort) > 0:
+		return nil, fmt.Errorf("qualys: %s does not sort: %w", kind.op, ErrInvalidRequest)
 	case !kind.window && (!c.start.IsZero() || !c.end.IsZero()):
 		return nil, fmt.Errorf("qualys: %s does not take a time window: %w", kind.op, ErrInvalidRequest)
 	case !kind.content && c.content:
@@ -139,28 +141,70 @@ func failed[T any](err error) iter.Seq2[T, error] {
 	}
 }
 
+// searchPage is one request of a search: the page to fetch and the
+// request fields every CAR search shares, ready to put in its body.
+type searchPage struct {
+	number, size   int32
+	filter, sort   *string
+	startAt, endAt *string
+	content        *wire.Flag
+	result         *wire.Flag
+}
+
+// listEnvelope is every CAR search answer: shape E (errorCode, message,
+// body) or shape B (body only), with a {totalCount, list} body of the
+// generated record type T.
+type listEnvelope[T any] struct {
+	ErrorCode *string `json:"errorCode"`
+	Message   *string `json:"message"`
+	Body      *struct {
+		TotalCount int64 `json:"totalCount"`
+		List       []T   `json:"list"`
+	} `json:"body"`
+}
+
+// parseList decodes a search answer the way the generated parsers do, into
+// one envelope type for every search.
+func parseList[T any](resp *http.Response) (*listEnvelope[T], error) {
+	var env listEnvelope[T]
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+		return nil, err
+	}
+	return &env, nil
+}
+
+// searchCAR walks a CAR search page by page. send posts one page with the
+// generated client; errors inside a 200 (errorCode other than "0") and a
+// 200 without a body end the walk with an error, never a short result.
+func searchCAR[T any](ctx context.Context, kind searchKind, opts []SearchOption, send func(context.Context, searchPage) (*http.Response, error)) iter.Seq2[T, error] {
+	cfg, err := newSearchConfig(kind, opts)
+	if err != nil {
+		return failed[T](err)
+	}
+	return Paginate(ctx, cfg.pageSize, func(ctx context.Context, number, size int32) (Page[T], error) {
+		p := searchPage{number: number, size: size, filter: cfg.filterPtr(), sort: cfg.sortPtr(),
+			startAt: carTime(cfg.start), endAt: carTime(cfg.end), content: flag(cfg.content), result: flag(cfg.result)}
+		env, err := call(ctx, kind.op, func(ctx context.Context) (*http.Response, error) { return send(ctx, p) }, parseList[T])
+		if err != nil {
+			return Page[T]{}, err
+		}
+		if err := CARBodyError(kind.op, env.ErrorCode, env.Message); err != nil {
+			return Page[T]{}, err
+		}
+		if env.Body == nil {
+			return Page[T]{}, fmt.Errorf("qualys: %s: %w: the response has no body field", kind.op, ErrUnexpectedBody)
+		}
+		return Page[T]{Items: env.Body.List, TotalCount: env.Body.TotalCount}, nil
+	})
+}
+
 // LibraryScripts iterates over the Qualys script library
 // (POST /sm/v1/script-library/search), page by page. Options: WithFilter
 // (e.g. "moduleCode:AUTOR"), WithScriptContent, WithPageSize.
 func (c *Client) LibraryScripts(ctx context.Context, opts ...SearchOption) iter.Seq2[car.LibraryScript, error] {
 	kind := searchKind{op: "POST /sm/v1/script-library/search", content: true}
-	cfg, err := newSearchConfig(kind, opts)
-	if err != nil {
-		return failed[car.LibraryScript](err)
-	}
-	return Paginate(ctx, cfg.pageSize, func(ctx context.Context, page, size int32) (Page[car.LibraryScript], error) {
-		req := car.LibraryScriptSearch{Filter: cfg.filterPtr(), IncludeScriptContent: flag(cfg.content), PageNumber: &page, PageSize: &size}
-		resp, err := call(ctx, kind.op, func(ctx context.Context) (*http.Response, error) {
-			return c.CAR.SearchLibraryScripts(ctx, req)
-		}, car.ParseSearchLibraryScriptsResponse)
-		if err != nil {
-			return Page[car.LibraryScript]{}, err
-		}
-		res, err := decoded(kind.op, resp.HTTPResponse, resp.Body, resp.JSON200)
-		if err != nil || res.Body == nil {
-			return Page[car.LibraryScript]{}, orMissingBody(kind.op, resp.HTTPResponse, resp.Body, err)
-		}
-		return Page[car.LibraryScript]{Items: res.Body.List, TotalCount: res.Body.TotalCount}, nil
+	return searchCAR[car.LibraryScript](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		return c.CAR.SearchLibraryScripts(ctx, car.LibraryScriptSearch{Filter: p.filter, IncludeScriptContent: p.content, PageNumber: &p.number, PageSize: &p.size})
 	})
 }
 
@@ -168,24 +212,9 @@ func (c *Client) LibraryScripts(ctx context.Context, opts ...SearchOption) iter.
 // Options: WithFilter (e.g. "language:PowerShell-Script", "type:Custom
 // Script"), WithSort, WithPageSize.
 func (c *Client) Scripts(ctx context.Context, opts ...SearchOption) iter.Seq2[car.Script, error] {
-	kind := searchKind{op: "POST /sm/v1/scripts/search"}
-	cfg, err := newSearchConfig(kind, opts)
-	if err != nil {
-		return failed[car.Script](err)
-	}
-	return Paginate(ctx, cfg.pageSize, func(ctx context.Context, page, size int32) (Page[car.Script], error) {
-		req := car.ScriptSearch{Filter: cfg.filterPtr(), Sort: cfg.sortPtr(), PageNumber: &page, PageSize: &size}
-		resp, err := call(ctx, kind.op, func(ctx context.Context) (*http.Response, error) {
-			return c.CAR.SearchScripts(ctx, req)
-		}, car.ParseSearchScriptsResponse)
-		if err != nil {
-			return Page[car.Script]{}, err
-		}
-		res, err := decoded(kind.op, resp.HTTPResponse, resp.Body, resp.JSON200)
-		if err != nil || res.Body == nil {
-			return Page[car.Script]{}, orMissingBody(kind.op, resp.HTTPResponse, resp.Body, err)
-		}
-		return Page[car.Script]{Items: res.Body.List, TotalCount: res.Body.TotalCount}, nil
+	kind := searchKind{op: "POST /sm/v1/scripts/search", sort: true}
+	return searchCAR[car.Script](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		return c.CAR.SearchScripts(ctx, car.ScriptSearch{Filter: p.filter, Sort: p.sort, PageNumber: &p.number, PageSize: &p.size})
 	})
 }
 
@@ -193,27 +222,9 @@ func (c *Client) Scripts(ctx context.Context, opts ...SearchOption) iter.Seq2[ca
 // (POST /sm/v1/jobs/search). Options: WithFilter (e.g. "scriptId:32533"),
 // WithSort, WithTimeWindow, WithPageSize.
 func (c *Client) Jobs(ctx context.Context, opts ...SearchOption) iter.Seq2[car.Job, error] {
-	kind := searchKind{op: "POST /sm/v1/jobs/search", window: true}
-	cfg, err := newSearchConfig(kind, opts)
-	if err != nil {
-		return failed[car.Job](err)
-	}
-	return Paginate(ctx, cfg.pageSize, func(ctx context.Context, page, size int32) (Page[car.Job], error) {
-		req := car.JobSearch{Filter: cfg.filterPtr(), Sort: cfg.sortPtr(), StartAt: carTime(cfg.start), EndAt: carTime(cfg.end), PageNumber: &page, PageSize: &size}
-		resp, err := call(ctx, kind.op, func(ctx context.Context) (*http.Response, error) {
-			return c.CAR.SearchJobs(ctx, req)
-		}, car.ParseSearchJobsResponse)
-		if err != nil {
-			return Page[car.Job]{}, err
-		}
-		res, err := decoded(kind.op, resp.HTTPResponse, resp.Body, resp.JSON200)
-		if err == nil {
-			err = CARBodyError(kind.op, res.ErrorCode, res.Message)
-		}
-		if err != nil || res.Body == nil {
-			return Page[car.Job]{}, orMissingBody(kind.op, resp.HTTPResponse, resp.Body, err)
-		}
-		return Page[car.Job]{Items: res.Body.List, TotalCount: res.Body.TotalCount}, nil
+	kind := searchKind{op: "POST /sm/v1/jobs/search", sort: true, window: true}
+	return searchCAR[car.Job](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		return c.CAR.SearchJobs(ctx, car.JobSearch{Filter: p.filter, Sort: p.sort, StartAt: p.startAt, EndAt: p.endAt, PageNumber: &p.number, PageSize: &p.size})
 	})
 }
 
@@ -222,37 +233,31 @@ func (c *Client) Jobs(ctx context.Context, opts ...SearchOption) iter.Seq2[car.J
 // "job.id:29429"), WithSort, WithTimeWindow, WithScriptResult,
 // WithPageSize.
 func (c *Client) AssetJobs(ctx context.Context, opts ...SearchOption) iter.Seq2[car.AssetJob, error] {
-	kind := searchKind{op: "POST /sm/v1/assetjobs/search", window: true, result: true}
-	cfg, err := newSearchConfig(kind, opts)
-	if err != nil {
-		return failed[car.AssetJob](err)
-	}
-	return Paginate(ctx, cfg.pageSize, func(ctx context.Context, page, size int32) (Page[car.AssetJob], error) {
-		req := car.AssetJobSearch{Filter: cfg.filterPtr(), Sort: cfg.sortPtr(), StartAt: carTime(cfg.start), EndAt: carTime(cfg.end),
-			IncludeScriptResult: flag(cfg.result), PageNumber: &page, PageSize: &size}
-		resp, err := call(ctx, kind.op, func(ctx context.Context) (*http.Response, error) {
-			return c.CAR.SearchAssetJobs(ctx, req)
-		}, car.ParseSearchAssetJobsResponse)
-		if err != nil {
-			return Page[car.AssetJob]{}, err
-		}
-		res, err := decoded(kind.op, resp.HTTPResponse, resp.Body, resp.JSON200)
-		if err == nil {
-			err = CARBodyError(kind.op, res.ErrorCode, res.Message)
-		}
-		if err != nil || res.Body == nil {
-			return Page[car.AssetJob]{}, orMissingBody(kind.op, resp.HTTPResponse, resp.Body, err)
-		}
-		return Page[car.AssetJob]{Items: res.Body.List, TotalCount: res.Body.TotalCount}, nil
+	kind := searchKind{op: "POST /sm/v1/assetjobs/search", sort: true, window: true, result: true}
+	return searchCAR[car.AssetJob](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		return c.CAR.SearchAssetJobs(ctx, car.AssetJobSearch{Filter: p.filter, Sort: p.sort, StartAt: p.startAt, EndAt: p.endAt,
+			IncludeScriptResult: p.result, PageNumber: &p.number, PageSize: &p.size})
 	})
 }
 
-// orMissingBody returns err, or, when there is none, an error saying the
-// envelope had no body: a 200 without records must not look like an empty
-// search.
-func orMissingBody(op string, resp *http.Response, body []byte, err error) error {
-	if err != nil {
-		return err
-	}
-	return unexpectedBody(op, resp, body, fmt.Errorf("the response has no body field"))
+// Schedules iterates over script schedules (POST /sm/v1/scheduler/search).
+// Options: WithFilter, WithSort (e.g. "created.dateTime"), WithTimeWindow,
+// WithPageSize. Qualys publishes only the schedule id of each record; the
+// other fields are in the record's AdditionalProperties.
+func (c *Client) Schedules(ctx context.Context, opts ...SearchOption) iter.Seq2[car.Schedule, error] {
+	kind := searchKind{op: "POST /sm/v1/scheduler/search", sort: true, window: true}
+	return searchCAR[car.Schedule](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		return c.CAR.SearchSchedules(ctx, car.ScheduleSearch{Filter: p.filter, Sort: p.sort, StartAt: p.startAt, EndAt: p.endAt, PageNumber: &p.number, PageSize: &p.size})
+	})
+}
+
+// AssetTags iterates over the asset tags CAR is enabled on
+// (POST /sm/v1/assettags/search); with the lab-tag filter, the lab tags
+// whose ids and UUIDs test-mode executions take. Options: WithFilter,
+// WithPageSize.
+func (c *Client) AssetTags(ctx context.Context, opts ...SearchOption) iter.Seq2[car.AssetTag, error] {
+	kind := searchKind{op: "POST /sm/v1/assettags/search"}
+	return searchCAR[car.AssetTag](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		return c.CAR.SearchAssetTags(ctx, car.AssetTagSearch{Filter: p.filter, PageNumber: &p.number, PageSize: &p.size})
+	})
 }

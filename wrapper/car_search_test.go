@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qualyskit/qualys-go/gen/car"
 	"github.com/qualyskit/qualys-go/wire"
 )
 
@@ -172,12 +173,15 @@ func TestCARSearchErrors(t *testing.T) {
 	for _, err := range c.Jobs(ctx, WithSort("id", "up")) {
 		misuse["bad direction"] = err
 	}
+	for _, err := range c.LibraryScripts(ctx, WithSort("id", Ascending)) {
+		misuse["sort on library"] = err
+	}
 	for name, err := range misuse {
 		if !errors.Is(err, ErrInvalidRequest) {
 			t.Errorf("%s: got %v, want ErrInvalidRequest", name, err)
 		}
 	}
-	if len(misuse) != 4 {
+	if len(misuse) != 5 {
 		t.Errorf("only %d misuses reported", len(misuse))
 	}
 }
@@ -234,5 +238,75 @@ func TestLibraryScript(t *testing.T) {
 	s.Content = wire.Base64{}
 	if _, err := LibraryScriptContent(s); !errors.Is(err, ErrNoContent) || !strings.Contains(err.Error(), "library script 599: content") {
 		t.Errorf("missing content: got %v", err)
+	}
+}
+
+func TestSchedulesAndAssetTags(t *testing.T) {
+	ctx := context.Background()
+	sched := &carPages{n: 3, envelope: "B", record: func(i int) string {
+		return fmt.Sprintf(`{"id":"6f1c2a7e-0000-4000-8000-00000000000%d","title":"Nightly %d"}`, i, i)
+	}}
+	c, _ := newAPIClient(t, sched.serve)
+	var titles []any
+	for s, err := range c.Schedules(ctx, WithPageSize(2), WithSort("created.dateTime", Descending)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		titles = append(titles, s.AdditionalProperties["title"])
+	}
+	if len(titles) != 3 || titles[2] != "Nightly 2" || len(sched.bodies) != 2 {
+		t.Errorf("titles %v after %d requests", titles, len(sched.bodies))
+	}
+
+	tags := &carPages{n: 2, envelope: "E", record: func(i int) string {
+		return fmt.Sprintf(`{"id":%d,"tagId":"%d","tagUuid":"5d551f4b-038e-4076-a111-52ce3a1d43e%d","name":"Lab %d"}`, i, 16245104+i, i, i)
+	}}
+	c, _ = newAPIClient(t, tags.serve)
+	n := 0
+	for tag, err := range c.AssetTags(ctx, WithFilter("lab:true")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id, _ := tag.TagID.Int64(); id != 16245104+int64(n) {
+			t.Errorf("tag %d: tagId %v", n, tag.TagID)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Errorf("%d tags", n)
+	}
+	for _, err := range c.AssetTags(ctx, WithSort("id", Ascending)) {
+		if !errors.Is(err, ErrInvalidRequest) {
+			t.Errorf("sort on a search without sort: got %v", err)
+		}
+	}
+}
+
+func TestExecuteScript(t *testing.T) {
+	var got map[string]any
+	var path string
+	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+		path = r.URL.Path
+		json.NewDecoder(r.Body).Decode(&got)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"body":{"correlationUuid":"bf7288eb-768e-4892-800e-e62914d540f8"}}`)
+	})
+	ctx := context.Background()
+	id, err := c.ExecuteScript(ctx, 32533, Execution{AssetIDs: []int64{22467561, 22467562}, ExcludedAssetIDs: []int64{7}})
+	if err != nil || id != "bf7288eb-768e-4892-800e-e62914d540f8" {
+		t.Fatalf("got %q, %v", id, err)
+	}
+	if path != "/sm/v1/scripts/32533/execute" || got["assetIds"] != "22467561,22467562" || got["excludedAssetIds"] != "7" || got["testMode"] != nil {
+		t.Errorf("request %s %v", path, got)
+	}
+	_, err = c.ExecuteScript(ctx, 32533, Execution{Test: true, TestAssets: []car.TargetRef{LabTarget(7512812, "665266f4-2474-4678-be93-a67575a2d4bb")}})
+	assets, _ := got["testAssets"].([]any)
+	if err != nil || got["testMode"] != true || len(assets) != 1 || assets[0].(map[string]any)["id"] != "7512812" {
+		t.Errorf("test run: %v, request %v", err, got)
+	}
+	for name, e := range map[string]Execution{"no targets": {}, "test without lab assets": {Test: true, AssetIDs: []int64{1}}} {
+		if _, err := c.ExecuteScript(ctx, 1, e); !errors.Is(err, ErrInvalidRequest) {
+			t.Errorf("%s: got %v", name, err)
+		}
 	}
 }
