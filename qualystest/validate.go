@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/qualyskit/qualys-go/internal/closedschema"
 	"github.com/qualyskit/qualys-go/spec"
 )
 
@@ -41,7 +42,7 @@ func loadSpecs(serverURL string) (car, pcrs *apiSpec, err error) {
 		qds := openapi3.NewInt32Schema().WithMin(1).WithMax(100)
 		rec.Value.Properties["qdScore"] = qds.NewRef()
 	}
-	closeResponses(pcrs.doc)
+	closedschema.Responses(pcrs.doc)
 	if _, err := fs.Stat(spec.FS, spec.CARFile); err != nil {
 		return nil, pcrs, nil // TEMPORARY until the CAR document exists
 	}
@@ -49,7 +50,7 @@ func loadSpecs(serverURL string) (car, pcrs *apiSpec, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	closeResponses(car.doc)
+	closedschema.Responses(car.doc)
 	return car, pcrs, nil
 }
 
@@ -69,73 +70,6 @@ func loadSpec(name string, data []byte, serverURL string) (*apiSpec, error) {
 		return nil, fmt.Errorf("route the %s spec: %w", name, err)
 	}
 	return &apiSpec{name: name, doc: doc, router: router}, nil
-}
-
-// closeResponses sets additionalProperties: false on every object schema a
-// response can contain, on this private copy only. The published documents
-// stay open because Qualys adds fields within a version; the simulator,
-// though, must send only declared fields, so that a misspelt key is caught
-// as a simulator bug instead of passing silently.
-func closeResponses(doc *openapi3.T) {
-	seen := map[*openapi3.Schema]bool{}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			for _, resp := range op.Responses.Map() {
-				if resp.Value == nil {
-					continue
-				}
-				for _, mt := range resp.Value.Content {
-					closeSchema(mt.Schema, seen)
-				}
-			}
-		}
-	}
-}
-
-func closeSchema(ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) {
-	if ref == nil || ref.Value == nil || seen[ref.Value] {
-		return
-	}
-	s := ref.Value
-	seen[s] = true
-	for _, p := range s.Properties {
-		closeSchema(p, seen)
-	}
-	closeSchema(s.Items, seen)
-	closeSchema(s.AdditionalProperties.Schema, seen)
-	for _, alt := range s.OneOf {
-		closeSchema(alt, seen)
-	}
-	for _, alt := range s.AnyOf {
-		closeSchema(alt, seen)
-	}
-	if len(s.AllOf) > 0 {
-		// A closed allOf member would reject its siblings' fields: keep
-		// the members open and close the composite over all their fields.
-		props := openapi3.Schemas{}
-		for k, v := range s.Properties {
-			props[k] = v
-		}
-		for i, m := range s.AllOf {
-			closeSchema(m, seen)
-			if m.Value == nil {
-				continue
-			}
-			for k, v := range m.Value.Properties {
-				props[k] = v
-			}
-			open := *m.Value
-			open.AdditionalProperties = openapi3.AdditionalProperties{}
-			s.AllOf[i] = &openapi3.SchemaRef{Value: &open}
-		}
-		if len(props) > 0 {
-			s.Properties = props
-		}
-	}
-	if (s.Type.Is("object") || len(s.Properties) > 0) && s.AdditionalProperties.Has == nil && s.AdditionalProperties.Schema == nil {
-		no := false
-		s.AdditionalProperties = openapi3.AdditionalProperties{Has: &no}
-	}
 }
 
 // validateRequest checks r against its operation. Authentication is the
