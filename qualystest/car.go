@@ -294,8 +294,19 @@ func getLibraryScript(s *Server, w http.ResponseWriter, r *http.Request, c *call
 	s.fail(w, r, c, http.StatusNotFound, "Script not found in the library: "+c.params["id"])
 }
 
-func importLibraryScriptV1(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
-	var req car.LibraryScriptImport
+// libraryImport is the body of import v1, and of v2 with its type fields.
+type libraryImport struct {
+	Title      string  `json:"title"`
+	ID         wire.ID `json:"id"`
+	CategoryID wire.ID `json:"categoryId"`
+	Approved   bool    `json:"approved"`
+	TypeID     *int64  `json:"typeId"`
+	SubType    *string `json:"subType"`
+}
+
+// importLibraryScript serves importLibraryScriptV1 and V2.
+func importLibraryScript(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+	var req libraryImport
 	if err := decodeBody(r, &req); err != nil {
 		s.badCARRequest(w, r, c, err)
 		return
@@ -327,8 +338,11 @@ func importLibraryScriptV1(s *Server, w http.ResponseWriter, r *http.Request, c 
 		if req.Approved {
 			status = "APPROVED"
 		}
+		typeID, subType := l.TypeID, "Response"
+		set(&typeID, req.TypeID)
+		set(&subType, req.SubType)
 		d.CAR.Scripts = append(d.CAR.Scripts, Script{
-			ID: newID, Title: req.Title, Description: l.Description, TypeID: l.TypeID, SubType: "Response",
+			ID: newID, Title: req.Title, Description: l.Description, TypeID: typeID, SubType: subType,
 			LanguageID: l.LanguageID, CategoryID: catID, Platform: l.Platform, Severity: max(l.Severity, 1),
 			Threshold: l.Threshold, ThresholdUnit: "SECONDS", Status: status, Content: append([]byte(nil), l.Content...),
 			CreatedBy: s.Username(), Created: d.Now, UpdatedBy: s.Username(), Updated: d.Now, LibraryID: l.ID, Version: 1,

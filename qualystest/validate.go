@@ -171,7 +171,18 @@ func problems(err error) []problem {
 func shortReason(err error, fallback string) string {
 	var se *openapi3.SchemaError
 	if errors.As(err, &se) {
-		if ptr := se.JSONPointer(); len(ptr) > 0 {
+		// allOf and oneOf failures carry the member's error as Origin:
+		// follow it to the field actually at fault.
+		ptr := se.JSONPointer()
+		for {
+			var inner *openapi3.SchemaError
+			if !errors.As(se.Origin, &inner) {
+				break
+			}
+			se = inner
+			ptr = append(ptr, se.JSONPointer()...)
+		}
+		if len(ptr) > 0 {
 			return "/" + strings.Join(ptr, "/") + ": " + se.Reason
 		}
 		return se.Reason

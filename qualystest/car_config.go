@@ -1,0 +1,333 @@
+package qualystest
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qualyskit/qualys-go/gen/car"
+	"github.com/qualyskit/qualys-go/wire"
+)
+
+// CAR configuration (blocked commands, blocked assets and tags, lab
+// assets), asset tags and schedules.
+
+// splitCommands turns Qualys' comma-separated command list into entries.
+func splitCommands(s string) []string {
+	var out []string
+	for _, c := range strings.Split(s, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func knownCommandLanguage(d *CARData, id int64) bool {
+	return slices.ContainsFunc(d.CommandLanguages, func(l CommandLanguage) bool { return l.ID == id })
+}
+
+func createBlockedCommands(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+	var req car.BlockedCommandsCreate
+	if err := decodeBody(r, &req); err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
+	cmds := splitCommands(req.Commands)
+	if len(cmds) == 0 {
+		s.badCARRequest(w, r, c, fmt.Errorf("commands: no command given"))
+		return
+	}
+	var id int64
+	ok := true
+	s.Update(func(d *Data) {
+		if ok = knownCommandLanguage(&d.CAR, req.LanguageID); !ok {
+			return
+		}
+		for _, b := range d.CAR.BlockedCommands {
+			id = max(id, b.CommandID)
+		}
+		id++
+		d.CAR.BlockedCommands = append(d.CAR.BlockedCommands, BlockedCommand{CommandID: id, LanguageID: req.LanguageID, Commands: cmds})
+	})
+	if !ok {
+		s.badCARRequest(w, r, c, fmt.Errorf("languageId %d is not a platform and language of blocked commands", req.LanguageID))
+		return
+	}
+	s.replyJSON(w, r, c, http.StatusOK, car.CreatedResult{ErrorCode: ptr("0"), Message: ptr("Commands Blocked successfully"), Body: &car.CreatedID{ID: ptr(id)}})
+}
+
+func getBlockedCommands(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+	langID, _ := strconv.ParseInt(c.params["id"], 10, 64)
+	d, _ := s.snapshot()
+	list := []car.BlockedCommands{}
+	for _, b := range d.CAR.BlockedCommands {
+		if b.LanguageID != langID {
+			continue
+		}
+		rec := car.BlockedCommands{CommandID: ptr(b.CommandID), LanguageID: ptr(b.LanguageID), Commands: b.Commands}
+		for _, l := range d.CAR.CommandLanguages {
+			if l.ID == b.LanguageID {
+				rec.Language, rec.Platform = ptr(l.Language), ptr(l.Platform)
+			}
+		}
+		list = append(list, rec)
+	}
+	s.replyJSON(w, r, c, http.StatusOK, car.BlockedCommandsListResult{Body: &car.BlockedCommandsList{TotalCount: int64(len(list)), List: list}})
+}
+
+// updateBlockedCommandsV1 replaces the commands of a language.
+func updateBlockedCommandsV1(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+	var req car.BlockedCommandsUpdateV1
+	if err := decodeBody(r, &req); err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
+	found := false
+	s.Update(func(d *Data) {
+		var kept []BlockedCommand
+		for _, b := range d.CAR.BlockedCommands {
+			if b.LanguageID == req.LanguageID {
+				if !found {
+					b.Commands, found = splitCommands(req.Commands), true
+					kept = append(kept, b)
+				}
+				continue
+			}
+			kept = append(kept, b)
+		}
+		d.CAR.BlockedCommands = kept
+	})
+	if !found {
+		s.fail(w, r, c, http.StatusNotFound, fmt.Sprintf("No blocked commands for languageId %d", req.LanguageID))
+		return
+	}
+	s.replyJSON(w, r, c, http.StatusOK, car.TextResult{Body: "Commands Updated Successfully"})
+}
+
+// updateBlockedCommandsV2 updates one record by commandId.
+func updateBlockedCommandsV2(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+	var req car.BlockedCommandsUpdateV2
+	if err := decodeBody(r, &req); err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
+	found := false
+	s.Update(func(d *Data) {
+		for i, b := range d.CAR.BlockedCommands {
+			if b.CommandID == req.CommandID && b.LanguageID == req.LanguageID {
+				d.CAR.BlockedCommands[i].Commands, found = splitCommands(req.Commands), true
+			}
+		}
+	})
+	if !found {
+		s.fail(w, r, c, http.StatusNotFound, fmt.Sprintf("No blocked-command record %d for languageId %d", req.CommandID, req.LanguageID))
+		return
+	}
+	s.replyJSON(w, r, c, http.StatusOK, car.TextResult{Body: "Commands Updated Successfully"})
+}
+
+// deleteBlockedCommands serves v1 (by languageIds) and v2 (by commandIds).
+func deleteBlockedCommands(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+	var req struct {
+		LanguageIDs []int64 `json:"languageIds"`
+		CommandIDs  []int64 `json:"commandIds"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
+	s.Update(func(d *Data) {
+		d.CAR.BlockedCommands = slices.DeleteFunc(d.CAR.BlockedCommands, func(b BlockedCommand) bool {
+			return slices.Contains(req.LanguageIDs, b.LanguageID) || slices.Contains(req.CommandIDs, b.CommandID)
+		})
+	})
+	s.replyJSON(w, r, c, http.StatusOK, car.TextResult{Body: "Commands Deleted Successfully"})
+}
+
+// batch serves the id-list calls: each id is processed or reported invalid
+// inside the 200, as Qualys does.
+func batch(apply func(d *Data, id int64) bool) handlerFunc {
+	return func(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+		var req car.BatchRequest
+		if err := decodeBody(r, &req); err != nil {
+			s.badCARRequest(w, r, c, err)
+			return
+		}
+		done, invalid := []int64{}, []int64{}
+		s.Update(func(d *Data) {
+			for _, id := range req.IDs {
+				if apply(d, id) {
+					done = append(done, id)
+				} else {
+					invalid = append(invalid, id)
+				}
+			}
+		})
+		s.replyJSON(w, r, c, http.StatusOK, car.BatchResult{Body: &car.BatchOutcomes{
+			Success: &car.BatchOutcome{IDs: done, Message: ptr("Ids are processed")},
+			Failure: &car.BatchOutcome{IDs: invalid, Message: ptr("Ids are Invalid")},
+		}})
+	}
+}
+
+func hostExists(d *Data, id int64) bool {
+	return slices.ContainsFunc(d.Hosts, func(h Host) bool { return h.ID == id })
+}
+
+// addID adds id to list when ok says it may be there; removeID takes it out.
+func addID(list *[]int64, id int64, ok bool) bool {
+	if !ok {
+		return false
+	}
+	if !slices.Contains(*list, id) {
+		*list = append(*list, id)
+	}
+	return true
+}
+
+func removeID(list *[]int64, id int64) bool {
+	i := slices.Index(*list, id)
+	if i < 0 {
+		return false
+	}
+	*list = slices.Delete(*list, i, i+1)
+	return true
+}
+
+var (
+	blockAssets = batch(func(d *Data, id int64) bool {
+		return addID(&d.CAR.BlockedAssetIDs, id, hostExists(d, id))
+	})
+	unblockAssets = batch(func(d *Data, id int64) bool { return removeID(&d.CAR.BlockedAssetIDs, id) })
+	blockTags     = batch(func(d *Data, id int64) bool {
+		return addID(&d.CAR.BlockedTagIDs, id, tagIndex(d, id) >= 0)
+	})
+	unblockTags     = batch(func(d *Data, id int64) bool { return removeID(&d.CAR.BlockedTagIDs, id) })
+	deleteLabAssets = batch(func(d *Data, id int64) bool { return removeID(&d.CAR.LabAssetIDs, id) })
+)
+
+var assetTagFields = map[string]filterField[Tag]{
+	"name": {text: true, get: func(t Tag) []string { return one(t.Name) }},
+	"lab":  {get: func(t Tag) []string { return one(strconv.FormatBool(t.Lab)) }},
+	"id":   {get: func(t Tag) []string { return idText(t.ID) }},
+}
+
+// searchAssetTags lists the tags CAR is enabled on (every tag but the
+// blocked ones); a filter such as lab:true lists the lab tags.
+func searchAssetTags(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+	var req car.AssetTagSearch // the body is optional: Qualys' sample sends none
+	if body, err := io.ReadAll(r.Body); err != nil || len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &req) != nil {
+		s.badCARRequest(w, r, c, fmt.Errorf("request body is not a JSON object"))
+		return
+	}
+	d, _ := s.snapshot()
+	var tags []Tag
+	for _, t := range d.Tags {
+		if !slices.Contains(d.CAR.BlockedTagIDs, t.ID) {
+			tags = append(tags, t)
+		}
+	}
+	page, total, err := runSearch(carSearch{filter: req.Filter, pageNumber: req.PageNumber, pageSize: req.PageSize}, tags, assetTagFields, nil, nil)
+	if err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
+	list := make([]car.AssetTag, 0, len(page))
+	for i, t := range page {
+		rec := car.AssetTag{ID: ptr(wire.IDFromString(strconv.Itoa(1204 + i))), TagID: ptr(wire.IDFromInt(t.ID)), TagUUID: ptr(t.UUID),
+			Name: ptr(t.Name), CustomerUUID: ptr(d.CustomerUUID), CustomerID: ptr(wire.IDFromInt(d.SubscriptionID))}
+		if t.BackgroundColor != "" {
+			rec.BackgroundColor = ptr(t.BackgroundColor)
+		}
+		list = append(list, rec)
+	}
+	s.replyJSON(w, r, c, http.StatusOK, car.AssetTagListResult{Body: &car.AssetTagList{TotalCount: total, List: list}})
+}
+
+var scheduleFields = map[string]filterField[Schedule]{
+	"title":        {text: true, get: func(sc Schedule) []string { return one(sc.Title) }},
+	"scheduleType": {get: func(sc Schedule) []string { return one(sc.ScheduleType) }},
+	"active":       {get: func(sc Schedule) []string { return one(strconv.FormatBool(sc.Active)) }},
+	"id":           {get: func(sc Schedule) []string { return one(sc.ID) }},
+}
+
+var scheduleSorters = map[string]carSorter[Schedule]{
+	"title":            func(a, b Schedule) int { return cmp.Compare(a.Title, b.Title) },
+	"created.datetime": func(a, b Schedule) int { return a.Created.Compare(b.Created) },
+}
+
+func searchSchedules(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+	var req car.ScheduleSearch
+	if err := decodeBody(r, &req); err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
+	d, _ := s.snapshot()
+	q := carSearch{filter: req.Filter, sort: req.Sort, pageNumber: req.PageNumber, pageSize: req.PageSize, startAt: req.StartAt, endAt: req.EndAt}
+	page, total, err := runSearch(q, d.CAR.Schedules, scheduleFields, scheduleSorters, func(sc Schedule) time.Time { return sc.Created })
+	if err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
+	list := make([]car.Schedule, 0, len(page))
+	for _, sc := range page {
+		scripts := make([]map[string]any, 0, len(sc.ScriptIDs))
+		for _, id := range sc.ScriptIDs {
+			scripts = append(scripts, map[string]any{"id": id})
+		}
+		list = append(list, car.Schedule{ID: sc.ID, AdditionalProperties: map[string]any{
+			"customerUuid": d.CustomerUUID, "title": sc.Title, "description": sc.Description, "activate": sc.Active,
+			"scheduleType": sc.ScheduleType, "startDate": sc.Start.UnixMilli(), "endDate": sc.End.UnixMilli(),
+			"scripts": scripts, "created": map[string]any{"dateTime": sc.Created.UnixMilli()},
+		}})
+	}
+	s.replyJSON(w, r, c, http.StatusOK, car.ScheduleListResult{Body: &car.ScheduleList{TotalCount: total, List: list}})
+}
+
+func updateSchedule(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+	id := c.params["id"]
+	var req car.ScheduleUpdate
+	if err := decodeBody(r, &req); err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
+	found, clash := false, false
+	s.Update(func(d *Data) {
+		i := slices.IndexFunc(d.CAR.Schedules, func(sc Schedule) bool { return sc.ID == id })
+		if i < 0 {
+			return
+		}
+		found = true
+		if slices.ContainsFunc(d.CAR.Schedules, func(sc Schedule) bool { return sc.ID != id && strings.EqualFold(sc.Title, req.Title) }) {
+			clash = true
+			return
+		}
+		sc := d.CAR.Schedules[i]
+		sc.Title, sc.ScheduleType = req.Title, string(req.ScheduleType)
+		set(&sc.Description, req.Description)
+		set(&sc.Active, req.Activate)
+		sc.ScriptIDs = sc.ScriptIDs[:0]
+		for _, x := range req.Scripts {
+			sc.ScriptIDs = append(sc.ScriptIDs, x.ID)
+		}
+		sc.Start = time.UnixMilli(req.StartDate)
+		sc.Updated = d.Now
+		d.CAR.Schedules[i] = sc
+	})
+	switch {
+	case !found:
+		s.fail(w, r, c, http.StatusNotFound, "Schedule not found: "+id)
+	case clash:
+		s.fail(w, r, c, http.StatusConflict, "Scheduler with the same title already exists: "+req.Title)
+	default:
+		s.replyJSON(w, r, c, http.StatusOK, car.UnpublishedResult{})
+	}
+}
