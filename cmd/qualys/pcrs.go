@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/qualyskit/qualys-go/gen/pcrs"
+	qualys "github.com/qualyskit/qualys-go/wrapper"
+)
+
+func platformsCommand() *command {
+	return &command{run: func(_ context.Context, c *cli, _ []string) error {
+		for _, p := range qualys.Platforms() {
+			if err := c.out.record(map[string]string{"name": p.Name, "gateway": p.GatewayURL, "apiServer": p.APIURL, "ui": p.UIURL}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+}
+
+func policiesCommand() *command {
+	var since string
+	return &command{
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&since, "since", "", "only policies evaluated on or after this date (2024-11-01 or RFC 3339)")
+		},
+		run: func(ctx context.Context, c *cli, _ []string) error {
+			client, err := c.client()
+			if err != nil {
+				return err
+			}
+			params := &pcrs.ListPoliciesV2Params{}
+			if since != "" {
+				params.LastEvaluationDate = &since
+			}
+			list, err := client.Policies(ctx, params)
+			if err != nil {
+				return err
+			}
+			for _, p := range list.PolicyList {
+				if err := c.out.record(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// policyFlag is --policy-id, repeatable or comma-separated.
+type policyFlag []string
+
+func (p *policyFlag) String() string { return strings.Join(*p, ",") }
+
+func (p *policyFlag) Set(v string) error {
+	for _, id := range strings.Split(v, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			*p = append(*p, id)
+		}
+	}
+	return nil
+}
+
+func hostIDsCommand() *command {
+	var policies policyFlag
+	var since string
+	return &command{
+		flags: func(fs *flag.FlagSet) {
+			fs.Var(&policies, "policy-id", "policy id(s), comma-separated or repeated (required)")
+			fs.StringVar(&since, "since", "", "only hosts whose posture changed since this date")
+		},
+		run: func(ctx context.Context, c *cli, _ []string) error {
+			if len(policies) == 0 {
+				return usagef("hostids needs --policy-id")
+			}
+			client, err := c.client()
+			if err != nil {
+				return err
+			}
+			list, err := client.HostIDs(ctx, policies, since)
+			for _, p := range list {
+				if perr := c.out.record(p); perr != nil {
+					return perr
+				}
+			}
+			return err // printed what resolved; a failed policy still fails the command
+		},
+	}
+}
+
+func postureCommand() *command {
+	var policies policyFlag
+	var status, version, since string
+	var evidence bool
+	var limit int
+	return &command{
+		flags: func(fs *flag.FlagSet) {
+			fs.Var(&policies, "policy-id", "policy id(s), comma-separated or repeated (required)")
+			fs.StringVar(&status, "status", "", "only records with this status: Passed, Failed or Error (comma-separated)")
+			fs.BoolVar(&evidence, "evidence", false, "include evidence")
+			fs.StringVar(&version, "api-version", string(qualys.DefaultPostureVersion), "postureInfo version: 1.0 to 5.0")
+			fs.StringVar(&since, "since", "", "only hosts whose posture changed since this date")
+			fs.IntVar(&limit, "limit", 0, "stop after this many records (0: all)")
+		},
+		run: func(ctx context.Context, c *cli, _ []string) error {
+			if len(policies) == 0 {
+				return usagef("posture needs --policy-id")
+			}
+			q := qualys.PostureQuery{PolicyIDs: policies, HostsChangedSince: since, Version: qualys.PostureVersion(version)}
+			switch q.Version {
+			case qualys.PostureV1, qualys.PostureV2, qualys.PostureV3, qualys.PostureV4, qualys.PostureV5:
+			default:
+				return usagef("--api-version %q: want 1.0, 2.0, 3.0, 4.0 or 5.0", version)
+			}
+			for _, s := range strings.Split(status, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					q.Params.Status = append(q.Params.Status, pcrs.PostureStatus(s))
+				}
+			}
+			if evidence {
+				on := pcrs.ToggleOn
+				q.Params.EvidenceRequired = &on
+			}
+			client, err := c.client()
+			if err != nil {
+				return err
+			}
+			var opts []qualys.FetchOption
+			if isTerminal(c.stderr) {
+				opts = append(opts, qualys.WithProgress(func(p qualys.FetchProgress) {
+					fmt.Fprintf(c.stderr, "\rhosts %d/%d, %d records", p.HostsDone, p.HostsTotal, p.Records)
+				}))
+				defer fmt.Fprintln(c.stderr)
+			}
+			return printAll(c, client.FetchPosture(ctx, q, opts...), limit, nil)
+		},
+	}
+}
