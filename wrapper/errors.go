@@ -391,7 +391,7 @@ func parseXMLError(b []byte) (code, msg string, ok bool) {
 
 // describeBody is the message for a body without a recognised structure.
 func describeBody(status int, contentType string, body []byte) string {
-	ct := contentType
+	ct := sanitize(contentType, 100) // the header is server text too
 	if ct == "" {
 		ct = "no content type"
 	}

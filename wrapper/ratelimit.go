@@ -54,6 +54,9 @@ func (r RateLimit) ToWait() (time.Duration, bool) {
 	if r.ToWaitSec == nil || *r.ToWaitSec <= 0 {
 		return 0, false
 	}
+	if *r.ToWaitSec > int(math.MaxInt64/time.Second) { // would overflow: longer than any cap
+		return math.MaxInt64, true
+	}
 	return time.Duration(*r.ToWaitSec) * time.Second, true
 }
 
