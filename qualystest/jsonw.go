@@ -1,7 +1,6 @@
 package qualystest
 
 import (
-	"encoding/json"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -10,10 +9,6 @@ import (
 // A few JSON appenders for the posture stream, which writes records by
 // hand: encoding/json's reflection would make the simulator, not the
 // client, the slowest part of a posture benchmark.
-
-// jsonMarshal is json.Marshal, named so that hand-written and reflective
-// encoding are easy to tell apart.
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // appendKey appends `,"name":` (without the comma for the first member).
 func appendKey(b []byte, first bool, name string) []byte {

@@ -1,5 +1,7 @@
 package qualystest_test
 
+//lint:file-ignore SA1019 deprecated Qualys operations stay documented and simulated until their end of life
+
 import (
 	"context"
 	"encoding/json"

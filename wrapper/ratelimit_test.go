@@ -236,7 +236,7 @@ func TestLimiterSetKeysSeparately(t *testing.T) {
 	if len(c.Sleeps()) != 0 {
 		t.Fatalf("separate APIs waited on each other: %v", c.Sleeps())
 	}
-	if s.get("hostids") != s.get("hostids") {
+	if first, again := s.get("hostids"), s.get("hostids"); first != again {
 		t.Fatal("limiter not reused")
 	}
 	if err := s.get("hostids").Wait(ctx); err != nil {

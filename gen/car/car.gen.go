@@ -2803,7 +2803,7 @@ type UpdateScheduleJSONRequestBody = ScheduleUpdate
 
 // CreateScriptV1JSONRequestBody defines body for CreateScriptV1 for application/json ContentType.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
 type CreateScriptV1JSONRequestBody = UnpublishedScriptBody
 
 // ImportLibraryScriptV1JSONRequestBody defines body for ImportLibraryScriptV1 for application/json ContentType.
@@ -2814,7 +2814,7 @@ type SearchLibraryScriptsJSONRequestBody = LibraryScriptSearch
 
 // UpdateScriptV1JSONRequestBody defines body for UpdateScriptV1 for application/json ContentType.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
 type UpdateScriptV1JSONRequestBody = UnpublishedScriptBody
 
 // SearchScriptsJSONRequestBody defines body for SearchScripts for application/json ContentType.
@@ -2831,7 +2831,7 @@ type UpdateBlockedCommandsV2JSONRequestBody = BlockedCommandsUpdateV2
 
 // CreateScriptV2JSONRequestBody defines body for CreateScriptV2 for application/json ContentType.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use createScriptV5.
 type CreateScriptV2JSONRequestBody = ScriptCreateV2
 
 // ImportLibraryScriptV2JSONRequestBody defines body for ImportLibraryScriptV2 for application/json ContentType.
@@ -2842,7 +2842,7 @@ type UpdateScriptV2JSONRequestBody = ScriptUpdateV2
 
 // CreateScriptV3JSONRequestBody defines body for CreateScriptV3 for application/json ContentType.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use createScriptV5.
 type CreateScriptV3JSONRequestBody = ScriptCreateV3
 
 // UpdateScriptV4JSONRequestBody defines body for UpdateScriptV4 for application/json ContentType.
@@ -3270,7 +3270,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
 	GetBlockedCommands(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// BlockTagsWithBody Block tags
@@ -3490,7 +3490,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
 	CreateScriptV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV1 Create a script (v1, end of support)
@@ -3508,7 +3508,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
 	CreateScriptV1(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListScriptLanguages List script languages
@@ -3632,7 +3632,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
 	UpdateScriptV1WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV1 Update a script (v1, end of support)
@@ -3651,7 +3651,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
 	UpdateScriptV1(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchScriptsWithBody Search the account's scripts
@@ -3809,7 +3809,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use createScriptV5.
 	CreateScriptV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV2 Create a script from GitHub (v2, deprecated)
@@ -3827,7 +3827,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use createScriptV5.
 	CreateScriptV2(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImportLibraryScriptV2WithBody Import a library script into the account (v2)
@@ -3917,7 +3917,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use createScriptV5.
 	CreateScriptV3WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV3 Create a script or Custom QID (v3, deprecated)
@@ -3937,7 +3937,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use createScriptV5.
 	CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV4WithBody Update a script (v4)
@@ -4469,7 +4469,7 @@ func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlocked
 // empty.
 //
 // Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
 func (c *Client) GetBlockedCommands(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetBlockedCommandsRequest(c.Server, id)
 	if err != nil {
@@ -4818,7 +4818,7 @@ func (c *Client) UpdateSchedule(ctx context.Context, id string, body UpdateSched
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
 func (c *Client) CreateScriptV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV1RequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4845,7 +4845,7 @@ func (c *Client) CreateScriptV1WithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
 func (c *Client) CreateScriptV1(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV1Request(c.Server, body)
 	if err != nil {
@@ -5048,7 +5048,7 @@ func (c *Client) ListScriptTypes(ctx context.Context, reqEditors ...RequestEdito
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
 func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV1RequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
@@ -5076,7 +5076,7 @@ func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id int64, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
 func (c *Client) UpdateScriptV1(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV1Request(c.Server, id, body)
 	if err != nil {
@@ -5323,7 +5323,7 @@ func (c *Client) UpdateBlockedCommandsV2(ctx context.Context, body UpdateBlocked
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use createScriptV5.
 func (c *Client) CreateScriptV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV2RequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -5350,7 +5350,7 @@ func (c *Client) CreateScriptV2WithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use createScriptV5.
 func (c *Client) CreateScriptV2(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV2Request(c.Server, body)
 	if err != nil {
@@ -5489,7 +5489,7 @@ func (c *Client) UpdateScriptV2(ctx context.Context, id int64, body UpdateScript
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use createScriptV5.
 func (c *Client) CreateScriptV3WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV3RequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -5518,7 +5518,7 @@ func (c *Client) CreateScriptV3WithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use createScriptV5.
 func (c *Client) CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV3Request(c.Server, body)
 	if err != nil {
@@ -7263,7 +7263,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
 	GetBlockedCommandsWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetBlockedCommandsResponse, error)
 
 	// BlockTagsWithBodyWithResponse Block tags
@@ -7483,7 +7483,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
 	CreateScriptV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
 
 	// CreateScriptV1WithResponse Create a script (v1, end of support)
@@ -7501,7 +7501,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
 	CreateScriptV1WithResponse(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
 
 	// ListScriptLanguagesWithResponse List script languages
@@ -7631,7 +7631,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
 	UpdateScriptV1WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
 
 	// UpdateScriptV1WithResponse Update a script (v1, end of support)
@@ -7650,7 +7650,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
 	UpdateScriptV1WithResponse(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
 
 	// SearchScriptsWithBodyWithResponse Search the account's scripts
@@ -7808,7 +7808,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use createScriptV5.
 	CreateScriptV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error)
 
 	// CreateScriptV2WithResponse Create a script from GitHub (v2, deprecated)
@@ -7826,7 +7826,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use createScriptV5.
 	CreateScriptV2WithResponse(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error)
 
 	// ImportLibraryScriptV2WithBodyWithResponse Import a library script into the account (v2)
@@ -7916,7 +7916,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use createScriptV5.
 	CreateScriptV3WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error)
 
 	// CreateScriptV3WithResponse Create a script or Custom QID (v3, deprecated)
@@ -7936,7 +7936,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use createScriptV5.
 	CreateScriptV3WithResponse(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error)
 
 	// UpdateScriptV4WithBodyWithResponse Update a script (v4)
@@ -11797,7 +11797,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Co
 //
 // Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
 //
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
 func (c *ClientWithResponses) GetBlockedCommandsWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetBlockedCommandsResponse, error) {
 	rsp, err := c.GetBlockedCommands(ctx, id, reqEditors...)
 	if err != nil {
@@ -12095,7 +12095,7 @@ func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 //
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
 func (c *ClientWithResponses) CreateScriptV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
 	rsp, err := c.CreateScriptV1WithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12118,7 +12118,7 @@ func (c *ClientWithResponses) CreateScriptV1WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
 func (c *ClientWithResponses) CreateScriptV1WithResponse(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
 	rsp, err := c.CreateScriptV1(ctx, body, reqEditors...)
 	if err != nil {
@@ -12296,7 +12296,7 @@ func (c *ClientWithResponses) ListScriptTypesWithResponse(ctx context.Context, r
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 //
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
 func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
 	rsp, err := c.UpdateScriptV1WithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
@@ -12320,7 +12320,7 @@ func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
 func (c *ClientWithResponses) UpdateScriptV1WithResponse(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
 	rsp, err := c.UpdateScriptV1(ctx, id, body, reqEditors...)
 	if err != nil {
@@ -12532,7 +12532,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV2WithResponse(ctx context.Co
 //
 // Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 //
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use createScriptV5.
 func (c *ClientWithResponses) CreateScriptV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error) {
 	rsp, err := c.CreateScriptV2WithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12555,7 +12555,7 @@ func (c *ClientWithResponses) CreateScriptV2WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use createScriptV5.
 func (c *ClientWithResponses) CreateScriptV2WithResponse(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error) {
 	rsp, err := c.CreateScriptV2(ctx, body, reqEditors...)
 	if err != nil {
@@ -12675,7 +12675,7 @@ func (c *ClientWithResponses) UpdateScriptV2WithResponse(ctx context.Context, id
 //
 // Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 //
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use createScriptV5.
 func (c *ClientWithResponses) CreateScriptV3WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error) {
 	rsp, err := c.CreateScriptV3WithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12700,7 +12700,7 @@ func (c *ClientWithResponses) CreateScriptV3WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use createScriptV5.
 func (c *ClientWithResponses) CreateScriptV3WithResponse(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error) {
 	rsp, err := c.CreateScriptV3(ctx, body, reqEditors...)
 	if err != nil {

@@ -1214,7 +1214,7 @@ type GetPostureInfoV1JSONRequestBody = PostureInfoRequest
 
 // GetPostureInfoV2JSONRequestBody defines body for GetPostureInfoV2 for application/json ContentType.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
 type GetPostureInfoV2JSONRequestBody = PostureInfoRequest
 
 // GetPostureInfoV3JSONRequestBody defines body for GetPostureInfoV3 for application/json ContentType.
@@ -1222,7 +1222,7 @@ type GetPostureInfoV3JSONRequestBody = PostureInfoRequest
 
 // GetPostureInfoV4JSONRequestBody defines body for GetPostureInfoV4 for application/json ContentType.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
 type GetPostureInfoV4JSONRequestBody = PostureInfoRequest
 
 // GetPostureInfoV5JSONRequestBody defines body for GetPostureInfoV5 for application/json ContentType.
@@ -1358,7 +1358,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /pcrs/1.0/posture/policy/list (the `ListPoliciesV1` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2026-11, end of life 2027-05; use listPoliciesV2.
 	ListPoliciesV1(ctx context.Context, params *ListPoliciesV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPostureInfoV1WithBody Stream posture records (1.0)
@@ -1407,7 +1407,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /pcrs/2.0/posture/hostids (the `ResolveHostIDsV2` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use resolveHostIdsV3.
 	ResolveHostIDsV2(ctx context.Context, params *ResolveHostIDsV2Params, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPoliciesV2 List policies (2.0), optionally with their asset-tag scope
@@ -1440,7 +1440,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
 	GetPostureInfoV2WithBody(ctx context.Context, params *GetPostureInfoV2Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPostureInfoV2 Stream posture records (2.0)
@@ -1457,7 +1457,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
 	GetPostureInfoV2(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV3 Resolve host ids of any number of policies (3.0)
@@ -1546,7 +1546,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
 	GetPostureInfoV4WithBody(ctx context.Context, params *GetPostureInfoV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPostureInfoV4 Stream posture records (4.0)
@@ -1563,7 +1563,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
 	GetPostureInfoV4(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV5 Resolve host ids (5.0)
@@ -1697,7 +1697,7 @@ func (c *Client) ResolveHostIDsV1(ctx context.Context, params *ResolveHostIDsV1P
 // 2026); use `listPoliciesV2`.
 //
 // Corresponds with GET /pcrs/1.0/posture/policy/list (the `ListPoliciesV1` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2026-11, end of life 2027-05; use listPoliciesV2.
 func (c *Client) ListPoliciesV1(ctx context.Context, params *ListPoliciesV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListPoliciesV1Request(c.Server, params)
 	if err != nil {
@@ -1775,7 +1775,7 @@ func (c *Client) GetPostureInfoV1(ctx context.Context, params *GetPostureInfoV1P
 // not stated.
 //
 // Corresponds with GET /pcrs/2.0/posture/hostids (the `ResolveHostIDsV2` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use resolveHostIdsV3.
 func (c *Client) ResolveHostIDsV2(ctx context.Context, params *ResolveHostIDsV2Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewResolveHostIDsV2Request(c.Server, params)
 	if err != nil {
@@ -1827,7 +1827,7 @@ func (c *Client) ListPoliciesV2(ctx context.Context, params *ListPoliciesV2Param
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
 func (c *Client) GetPostureInfoV2WithBody(ctx context.Context, params *GetPostureInfoV2Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV2RequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
@@ -1853,7 +1853,7 @@ func (c *Client) GetPostureInfoV2WithBody(ctx context.Context, params *GetPostur
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
 func (c *Client) GetPostureInfoV2(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV2Request(c.Server, params, body)
 	if err != nil {
@@ -1991,7 +1991,7 @@ func (c *Client) ResolveHostIDsV4(ctx context.Context, reqEditors ...RequestEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
 func (c *Client) GetPostureInfoV4WithBody(ctx context.Context, params *GetPostureInfoV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV4RequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
@@ -2017,7 +2017,7 @@ func (c *Client) GetPostureInfoV4WithBody(ctx context.Context, params *GetPostur
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
 func (c *Client) GetPostureInfoV4(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV4Request(c.Server, params, body)
 	if err != nil {
@@ -3520,7 +3520,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /pcrs/1.0/posture/policy/list (the `ListPoliciesV1` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2026-11, end of life 2027-05; use listPoliciesV2.
 	ListPoliciesV1WithResponse(ctx context.Context, params *ListPoliciesV1Params, reqEditors ...RequestEditorFn) (*ListPoliciesV1Response, error)
 
 	// GetPostureInfoV1WithBodyWithResponse Stream posture records (1.0)
@@ -3571,7 +3571,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /pcrs/2.0/posture/hostids (the `ResolveHostIDsV2` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use resolveHostIdsV3.
 	ResolveHostIDsV2WithResponse(ctx context.Context, params *ResolveHostIDsV2Params, reqEditors ...RequestEditorFn) (*ResolveHostIDsV2Response, error)
 
 	// ListPoliciesV2WithResponse List policies (2.0), optionally with their asset-tag scope
@@ -3606,7 +3606,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
 	GetPostureInfoV2WithBodyWithResponse(ctx context.Context, params *GetPostureInfoV2Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error)
 
 	// GetPostureInfoV2WithResponse Stream posture records (2.0)
@@ -3623,7 +3623,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
 	GetPostureInfoV2WithResponse(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error)
 
 	// ResolveHostIDsV3WithResponse Resolve host ids of any number of policies (3.0)
@@ -3716,7 +3716,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
 	GetPostureInfoV4WithBodyWithResponse(ctx context.Context, params *GetPostureInfoV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error)
 
 	// GetPostureInfoV4WithResponse Stream posture records (4.0)
@@ -3733,7 +3733,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 	//
-	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
 	GetPostureInfoV4WithResponse(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error)
 
 	// ResolveHostIDsV5WithResponse Resolve host ids (5.0)
@@ -4933,7 +4933,7 @@ func (c *ClientWithResponses) ResolveHostIDsV1WithResponse(ctx context.Context, 
 //
 // Corresponds with GET /pcrs/1.0/posture/policy/list (the `ListPoliciesV1` operationId).
 //
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2026-11, end of life 2027-05; use listPoliciesV2.
 func (c *ClientWithResponses) ListPoliciesV1WithResponse(ctx context.Context, params *ListPoliciesV1Params, reqEditors ...RequestEditorFn) (*ListPoliciesV1Response, error) {
 	rsp, err := c.ListPoliciesV1(ctx, params, reqEditors...)
 	if err != nil {
@@ -5002,7 +5002,7 @@ func (c *ClientWithResponses) GetPostureInfoV1WithResponse(ctx context.Context, 
 //
 // Corresponds with GET /pcrs/2.0/posture/hostids (the `ResolveHostIDsV2` operationId).
 //
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use resolveHostIdsV3.
 func (c *ClientWithResponses) ResolveHostIDsV2WithResponse(ctx context.Context, params *ResolveHostIDsV2Params, reqEditors ...RequestEditorFn) (*ResolveHostIDsV2Response, error) {
 	rsp, err := c.ResolveHostIDsV2(ctx, params, reqEditors...)
 	if err != nil {
@@ -5049,7 +5049,7 @@ func (c *ClientWithResponses) ListPoliciesV2WithResponse(ctx context.Context, pa
 //
 // Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 //
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
 func (c *ClientWithResponses) GetPostureInfoV2WithBodyWithResponse(ctx context.Context, params *GetPostureInfoV2Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error) {
 	rsp, err := c.GetPostureInfoV2WithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
@@ -5071,7 +5071,7 @@ func (c *ClientWithResponses) GetPostureInfoV2WithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
 func (c *ClientWithResponses) GetPostureInfoV2WithResponse(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error) {
 	rsp, err := c.GetPostureInfoV2(ctx, params, body, reqEditors...)
 	if err != nil {
@@ -5194,7 +5194,7 @@ func (c *ClientWithResponses) ResolveHostIDsV4WithResponse(ctx context.Context, 
 //
 // Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 //
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
 func (c *ClientWithResponses) GetPostureInfoV4WithBodyWithResponse(ctx context.Context, params *GetPostureInfoV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error) {
 	rsp, err := c.GetPostureInfoV4WithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
@@ -5216,7 +5216,7 @@ func (c *ClientWithResponses) GetPostureInfoV4WithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
-// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
 func (c *ClientWithResponses) GetPostureInfoV4WithResponse(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error) {
 	rsp, err := c.GetPostureInfoV4(ctx, params, body, reqEditors...)
 	if err != nil {

@@ -97,8 +97,10 @@ func Schema(ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) {
 			s.Properties = union
 		}
 	}
-	isObject := s.Type.Is("object") || len(s.Properties) > 0
-	if isObject && s.AdditionalProperties.Has == nil && s.AdditionalProperties.Schema == nil {
+	// A free-form object (no properties declared) stays open: it declares
+	// no fields to hold a record to.
+	declared := len(s.Properties) > 0
+	if declared && s.AdditionalProperties.Has == nil && s.AdditionalProperties.Schema == nil {
 		no := false
 		s.AdditionalProperties = openapi3.AdditionalProperties{Has: &no}
 	}
