@@ -187,6 +187,12 @@ func newTokenSource(cfg *config, gateway *url.URL, creds Credentials) (*TokenSou
 	}, nil
 }
 
+// Format prints the gateway and user only: the password and the token
+// stay out of %v, %+v and %#v, and so out of logs and panics.
+func (s *TokenSource) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "qualys.TokenSource{gateway: %s, username: %s}", s.gateway, s.creds.Username)
+}
+
 // GatewayURL is the gateway the tokens are minted for and may be sent to.
 func (s *TokenSource) GatewayURL() string { return s.gateway.String() }
 

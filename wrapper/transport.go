@@ -8,6 +8,8 @@ package qualys
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -124,6 +126,11 @@ func newTransport(cfg *config) (*Transport, *TokenSource, error) {
 	return t, ts, nil
 }
 
+// Format prints the gateway only, never the token source's secrets.
+func (t *Transport) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "qualys.Transport{tokens: %v}", t.tokens)
+}
+
 // TokenSource returns the token source the transport authenticates with.
 func (t *Transport) TokenSource() *TokenSource { return t.tokens }
 
@@ -235,7 +242,7 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 			if ctx.Err() != nil {
 				return nil, err
 			}
-			if (x.retryable || notSent(err)) && x.canRetry() {
+			if (x.retryable || notSent(err)) && !certificateError(err) && x.canRetry() {
 				if werr := x.wait(ctx, attempt, "connection error", t.backoff(x.retries), "backoff"); werr != nil {
 					return nil, werr
 				}
@@ -432,12 +439,25 @@ func notSent(err error) bool {
 // transientAuthError reports /auth failures worth retrying: the gateway
 // was unreachable, throttled or failing, not a credential problem.
 func transientAuthError(err error) bool {
+	if certificateError(err) {
+		return false
+	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.throttled() || retryableStatus(apiErr.StatusCode)
 	}
 	var netErr net.Error
 	return errors.As(err, &netErr) || notSent(err)
+}
+
+// certificateError reports whether err is a failed TLS certificate check:
+// retrying cannot fix it, and it is never skipped.
+func certificateError(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
 }
 
 // sameOrigin reports whether u has the scheme, host and port of gateway.
