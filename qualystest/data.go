@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/qualyskit/qualys-go/internal/jsonappend"
 )
 
 // Data is the subscription the simulator serves: PCRS policies, controls
@@ -398,22 +400,7 @@ func genPolicies(rng *rand.Rand, d *Data, g genConfig) []Policy {
 	return policies
 }
 
-func uuidFrom(rng *rand.Rand) string {
-	const hex = "0123456789abcdef"
-	b := make([]byte, 0, 36)
-	hi, lo := rng.Uint64(), rng.Uint64()
-	for i := 0; i < 32; i++ {
-		if i == 8 || i == 12 || i == 16 || i == 20 {
-			b = append(b, '-')
-		}
-		v := hi
-		if i >= 16 {
-			v = lo
-		}
-		b = append(b, hex[(v>>(4*(i%16)))&0xf])
-	}
-	return string(b)
-}
+func uuidFrom(rng *rand.Rand) string { return string(jsonappend.UUID(nil, rng)) }
 
 // Clone returns a deep copy.
 func (d *Data) Clone() *Data {

@@ -5,7 +5,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/qualyskit/qualys-go/internal/jsonappend"
 )
 
 // Seed is the generator's fixed seed: the same size gives the same bytes.
@@ -177,8 +178,7 @@ var (
 		"Key not found", "File not found", "Disabled (4)", "Setting not found", "8", "-rw-r--r--",
 		"root:root", "Enabled (1)", "C:\\Windows\\System32\\drivers\\etc\\hosts", "Permission denied",
 	}
-	hexDigits = "0123456789abcdef"
-	epoch     = time.Date(2024, 10, 4, 9, 47, 33, 0, time.UTC)
+	epoch = time.Date(2024, 10, 4, 9, 47, 33, 0, time.UTC)
 )
 
 // appendRecord appends record i, as one JSON object, one member per line
@@ -196,11 +196,11 @@ func appendRecord(b []byte, rng *rand.Rand, i int) []byte {
 	b = member(b, "id", true)
 	b = strconv.AppendInt(b, 19029070+int64(i), 10)
 	b = member(b, "instance", false)
-	b = appendString(b, "os")
+	b = jsonappend.String(b, "os")
 	b = member(b, "policyId", false)
 	b = strconv.AppendInt(b, pol.id, 10)
 	b = member(b, "policyTitle", false)
-	b = appendString(b, pol.title)
+	b = jsonappend.String(b, pol.title)
 	b = member(b, "netBios", false)
 	if rng.IntN(5) == 0 {
 		b = append(b, "null"...)
@@ -212,32 +212,32 @@ func appendRecord(b []byte, rng *rand.Rand, i int) []byte {
 	b = member(b, "controlId", false)
 	b = strconv.AppendInt(b, ctl.id, 10)
 	b = member(b, "controlStatement", false)
-	b = appendString(b, ctl.statement)
+	b = jsonappend.String(b, ctl.statement)
 	b = member(b, "rationale", false)
-	b = appendString(b, ctl.rationale)
+	b = jsonappend.String(b, ctl.rationale)
 	b = member(b, "remediation", false)
-	b = appendString(b, ctl.remediation)
+	b = jsonappend.String(b, ctl.remediation)
 	b = member(b, "category", false)
-	b = appendString(b, ctl.category)
+	b = jsonappend.String(b, ctl.category)
 	b = member(b, "subCategory", false)
-	b = appendString(b, ctl.subCategory)
+	b = jsonappend.String(b, ctl.subCategory)
 	b = member(b, "controlReference", false)
 	if rng.IntN(4) == 0 {
-		b = appendString(b, "CIS 5.2.1; NIST SP 800-53 AC-3")
+		b = jsonappend.String(b, "CIS 5.2.1; NIST SP 800-53 AC-3")
 	} else {
 		b = append(b, "null"...)
 	}
 	b = member(b, "technologyId", false)
 	b = strconv.AppendInt(b, tech.id, 10)
 	b = member(b, "status", false)
-	b = appendString(b, status)
+	b = jsonappend.String(b, status)
 	b = member(b, "previousStatus", false)
-	b = appendString(b, statuses[rng.IntN(len(statuses))])
+	b = jsonappend.String(b, statuses[rng.IntN(len(statuses))])
 	if status == "Passed" {
 		b = member(b, "firstFailDate", false)
-		b = appendString(b, "")
+		b = jsonappend.String(b, "")
 		b = member(b, "lastFailDate", false)
-		b = appendString(b, "")
+		b = jsonappend.String(b, "")
 		b = member(b, "firstPassDate", false)
 		b = appendDate(b, evaluated.Add(-72*time.Hour))
 		b = member(b, "lastPassDate", false)
@@ -250,7 +250,7 @@ func appendRecord(b []byte, rng *rand.Rand, i int) []byte {
 		b = member(b, "firstPassDate", false)
 		b = append(b, "null"...)
 		b = member(b, "lastPassDate", false)
-		b = appendString(b, "")
+		b = jsonappend.String(b, "")
 	}
 	b = member(b, "postureModifiedDate", false)
 	b = appendDate(b, evaluated.Add(-time.Hour))
@@ -263,7 +263,7 @@ func appendRecord(b []byte, rng *rand.Rand, i int) []byte {
 	b = member(b, "ip", false)
 	b = appendIP(b, rng)
 	b = member(b, "trackingMethod", false)
-	b = appendString(b, trackings[rng.IntN(len(trackings))])
+	b = jsonappend.String(b, trackings[rng.IntN(len(trackings))])
 	b = member(b, "os", false)
 	b = appendNullable(b, tech.os)
 	b = member(b, "osCpe", false)
@@ -271,9 +271,9 @@ func appendRecord(b []byte, rng *rand.Rand, i int) []byte {
 	host := strconv.AppendInt([]byte("host-"), hostID, 10)
 	host = append(host, ".corp.example.com"...)
 	b = member(b, "domainName", false)
-	b = appendString(b, string(host))
+	b = jsonappend.String(b, string(host))
 	b = member(b, "dns", false)
-	b = appendString(b, string(host))
+	b = jsonappend.String(b, string(host))
 	b = member(b, "qgHostid", false)
 	if rng.IntN(6) == 0 {
 		b = append(b, "null"...)
@@ -283,13 +283,13 @@ func appendRecord(b []byte, rng *rand.Rand, i int) []byte {
 	b = member(b, "networkId", false)
 	b = append(b, '0')
 	b = member(b, "networkName", false)
-	b = appendString(b, "Global Default Network")
+	b = jsonappend.String(b, "Global Default Network")
 	b = member(b, "complianceLastScanDate", false)
 	b = appendDate(b, evaluated.Add(-8*time.Minute))
 	b = member(b, "customerUuid", false)
-	b = appendString(b, "93f7ad53-1590-e3ac-83cd-322b91180e13")
+	b = jsonappend.String(b, "93f7ad53-1590-e3ac-83cd-322b91180e13")
 	b = member(b, "customerId", false)
-	b = appendString(b, "1337821")
+	b = jsonappend.String(b, "1337821")
 	b = member(b, "assetId", false)
 	b = strconv.AppendInt(b, 42078290+hostID%997, 10)
 
@@ -297,26 +297,26 @@ func appendRecord(b []byte, rng *rand.Rand, i int) []byte {
 	b = append(b, "{\n\"id\": "...)
 	b = strconv.AppendInt(b, tech.id, 10)
 	b = member(b, "name", false)
-	b = appendString(b, tech.name)
+	b = jsonappend.String(b, tech.name)
 	b = append(b, "\n}"...)
 
 	b = member(b, "criticality", false)
 	b = append(b, "{\n\"label\": "...)
-	b = appendString(b, criticalities[crit])
+	b = jsonappend.String(b, criticalities[crit])
 	b = member(b, "value", false)
 	b = strconv.AppendInt(b, int64(crit), 10)
 	b = append(b, "\n}"...)
 
 	b = member(b, "evidence", false)
 	b = append(b, "{\n\"expectedValues\": "...)
-	b = appendString(b, ctl.expected)
+	b = jsonappend.String(b, ctl.expected)
 	b = member(b, "currentValues", false)
 	b = append(b, "[\n"...)
 	for j, n := 0, 1+rng.IntN(4); j < n; j++ {
 		if j > 0 {
 			b = append(b, ",\n"...)
 		}
-		b = appendString(b, evidenceLines[rng.IntN(len(evidenceLines))])
+		b = jsonappend.String(b, evidenceLines[rng.IntN(len(evidenceLines))])
 	}
 	b = append(b, "\n]"...)
 	b = member(b, "actualValues", false)
@@ -332,9 +332,9 @@ func appendRecord(b []byte, rng *rand.Rand, i int) []byte {
 	b = member(b, "causeOfFailure", false)
 	if status == "Failed" {
 		b = append(b, "{\n\"missing\": ["...)
-		b = appendString(b, evidenceLines[rng.IntN(len(evidenceLines))])
+		b = jsonappend.String(b, evidenceLines[rng.IntN(len(evidenceLines))])
 		b = append(b, "],\n\"unexpected\": ["...)
-		b = appendString(b, evidenceLines[rng.IntN(len(evidenceLines))])
+		b = jsonappend.String(b, evidenceLines[rng.IntN(len(evidenceLines))])
 		b = append(b, "]\n}"...)
 	} else {
 		b = append(b, "null"...)
@@ -360,26 +360,26 @@ func appendRecord(b []byte, rng *rand.Rand, i int) []byte {
 	if cloud {
 		c := clouds[rng.IntN(len(clouds))]
 		b = append(b, "{\n\"cloudProvider\": "...)
-		b = appendString(b, c.provider)
+		b = jsonappend.String(b, c.provider)
 		b = member(b, "cloudService", false)
-		b = appendString(b, c.service)
+		b = jsonappend.String(b, c.service)
 		b = member(b, "cloudResourceId", false)
-		b = appendString(b, string(resourceID))
+		b = jsonappend.String(b, string(resourceID))
 		b = member(b, "cloudResourceType", false)
-		b = appendString(b, c.kind)
+		b = jsonappend.String(b, c.kind)
 		b = member(b, "cloudAccountId", false)
-		b = appendString(b, "175127636344")
+		b = jsonappend.String(b, "175127636344")
 		b = member(b, "cloudImageId", false)
 		b = append(b, "null"...)
 		b = member(b, "cloudResourceMetadata", false)
-		b = appendString(b, "{'Public IP Address':'35.224.87.179', 'Private IP Address':'10.128.0.27', 'Machine Type':'e2-medium', 'Zone':'null', 'ProjectId':'qlys-devqa-qweb', 'State':'RUNNING', 'Network':'N/A', 'MAC Address':'null'}")
+		b = jsonappend.String(b, "{'Public IP Address':'35.224.87.179', 'Private IP Address':'10.128.0.27', 'Machine Type':'e2-medium', 'Zone':'null', 'ProjectId':'qlys-devqa-qweb', 'State':'RUNNING', 'Network':'N/A', 'MAC Address':'null'}")
 		b = append(b, "\n}"...)
 	} else {
 		b = append(b, "null"...)
 	}
 	b = member(b, "CLOUD_RESOURCE_ID", false)
 	if cloud {
-		b = appendString(b, string(resourceID))
+		b = jsonappend.String(b, string(resourceID))
 	} else {
 		b = append(b, "null"...)
 	}
@@ -396,46 +396,11 @@ func member(b []byte, name string, first bool) []byte {
 	return append(b, `": `...)
 }
 
-// appendString appends s as a JSON string.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			_, size := utf8.DecodeRuneInString(s[i:])
-			i += size
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
 func appendNullable(b []byte, s string) []byte {
 	if s == "" {
 		return append(b, "null"...)
 	}
-	return appendString(b, s)
+	return jsonappend.String(b, s)
 }
 
 func appendDate(b []byte, t time.Time) []byte {
@@ -456,17 +421,7 @@ func appendIP(b []byte, rng *rand.Rand) []byte {
 
 func appendUUID(b []byte, rng *rand.Rand) []byte {
 	b = append(b, '"')
-	hi, lo := rng.Uint64(), rng.Uint64()
-	for i := 0; i < 32; i++ {
-		if i == 8 || i == 12 || i == 16 || i == 20 {
-			b = append(b, '-')
-		}
-		v := hi
-		if i >= 16 {
-			v = lo
-		}
-		b = append(b, hexDigits[(v>>(4*(i%16)))&0xf])
-	}
+	b = jsonappend.UUID(b, rng)
 	return append(b, '"')
 }
 
@@ -482,7 +437,7 @@ func appendSize(b []byte, hundredths int) []byte {
 // some records a long table of rows as file-permission controls produce.
 func appendExtended(b []byte, rng *rand.Rand, rows string) []byte {
 	if rng.IntN(3) != 0 {
-		return appendString(b, rows)
+		return jsonappend.String(b, rows)
 	}
 	text := []byte(rows)
 	for r, n := 0, 4+rng.IntN(24); r < n; r++ {
@@ -492,5 +447,5 @@ func appendExtended(b []byte, rng *rand.Rand, rows string) []byte {
 		text = strconv.AppendInt(text, int64(rng.IntN(100)), 10)
 		text = append(text, "-custom.conf,root,root,-rw-r--r--,\"hard core 0\"\n"...)
 	}
-	return appendString(b, string(text))
+	return jsonappend.String(b, string(text))
 }
