@@ -184,6 +184,14 @@ func uuidFromName(name string) string {
 	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", uint32(h), uint16(h>>32), uint16(h>>48), uint16(h>>8), h&0xffffffffffff)
 }
 
+// searchEnvelope is shape E as the searches send it (jobs, asset jobs,
+// asset tags): errorCode and message present and null, then the body.
+type searchEnvelope[B any] struct {
+	ErrorCode *string `json:"errorCode"`
+	Message   *string `json:"message"`
+	Body      B       `json:"body"`
+}
+
 func (s *Server) badCARRequest(w http.ResponseWriter, r *http.Request, c *call, err error) {
 	s.fail(w, r, c, http.StatusBadRequest, err.Error())
 }
@@ -319,6 +327,7 @@ func importLibraryScript(s *Server, w http.ResponseWriter, r *http.Request, c *c
 	}
 	var newID int64
 	var failure string
+	failCode := "404" // unknown library script or category; "400" for a bad type
 	s.Update(func(d *Data) {
 		i := slices.IndexFunc(d.CAR.Library, func(l LibraryScript) bool { return l.ID == libID })
 		if i < 0 {
@@ -327,6 +336,10 @@ func importLibraryScript(s *Server, w http.ResponseWriter, r *http.Request, c *c
 		}
 		if !slices.ContainsFunc(d.CAR.Categories, func(x IDName) bool { return x.ID == catID }) {
 			failure = fmt.Sprintf("Category %d not found", catID)
+			return
+		}
+		if req.TypeID != nil && !slices.ContainsFunc(d.CAR.ScriptTypes, func(x IDName) bool { return x.ID == *req.TypeID }) {
+			failure, failCode = fmt.Sprintf("typeId %d is not a script type (see /sm/v1/script-types)", *req.TypeID), "400"
 			return
 		}
 		l := d.CAR.Library[i]
@@ -349,7 +362,8 @@ func importLibraryScript(s *Server, w http.ResponseWriter, r *http.Request, c *c
 		})
 	})
 	if failure != "" {
-		s.replyJSON(w, r, c, http.StatusOK, car.CreatedResult{ErrorCode: ptr("404"), Message: ptr(failure)})
+		// A failed import is a 200 whose errorCode is not "0" (shape E).
+		s.replyJSON(w, r, c, http.StatusOK, car.CreatedResult{ErrorCode: ptr(failCode), Message: ptr(failure)})
 		return
 	}
 	s.replyJSON(w, r, c, http.StatusOK, car.CreatedResult{
@@ -360,7 +374,8 @@ func importLibraryScript(s *Server, w http.ResponseWriter, r *http.Request, c *c
 // ---- account scripts ----
 
 func (n carNames) scriptRecord(sc Script, customer string) car.Script {
-	return car.Script{
+	blocked := n.blockedIn(sc)
+	rec := car.Script{
 		ID:                           ptr(wire.IDFromString(strconv.FormatInt(sc.ID, 10))),
 		Title:                        ptr(sc.Title),
 		Description:                  ptr(sc.Description),
@@ -376,7 +391,7 @@ func (n carNames) scriptRecord(sc Script, customer string) car.Script {
 		Updated:                      &car.AuditStamp{DateTime: ms(sc.Updated), User: user(sc.UpdatedBy)},
 		LastExecutedDateTime:         ms(sc.LastExecuted),
 		Schedule:                     &car.ScriptSchedule{RecurringDay: ptr(int32(0)), RecurringTime: json.RawMessage("null"), Frequency: json.RawMessage("null")},
-		HasBlacklistedCommands:       ptr(false),
+		HasBlacklistedCommands:       ptr(len(blocked) > 0),
 		ScriptLibraryID:              ptr(wire.IDFromInt(sc.LibraryID)),
 		ImportedFromID:               ptr(wire.IDFromInt(sc.LibraryID)),
 		ImportedFromScriptLibrary:    ptr(sc.LibraryID != 0),
@@ -387,6 +402,30 @@ func (n carNames) scriptRecord(sc Script, customer string) car.Script {
 		GitHubAutoSync:               ptr(false),
 		GitHubLastSyncDateTime:       ptr(int64(0)),
 	}
+	if len(blocked) > 0 {
+		rec.BlacklistedCommands = ptr(strings.Join(blocked, ","))
+	}
+	return rec
+}
+
+// blockedIn lists the blocked commands of the script's platform and
+// language that its content contains.
+func (n carNames) blockedIn(sc Script) []string {
+	lang := n.language(sc.LanguageID).Name
+	content := strings.ToLower(string(sc.Content))
+	var out []string
+	for _, b := range n.d.BlockedCommands {
+		i := slices.IndexFunc(n.d.CommandLanguages, func(l CommandLanguage) bool { return l.ID == b.LanguageID })
+		if i < 0 || n.d.CommandLanguages[i].Language != lang || n.d.CommandLanguages[i].Platform != sc.Platform {
+			continue
+		}
+		for _, cmd := range b.Commands {
+			if strings.Contains(content, strings.ToLower(cmd)) && !slices.Contains(out, cmd) {
+				out = append(out, cmd)
+			}
+		}
+	}
+	return out
 }
 
 var scriptFields = map[string]filterField[scriptView]{
@@ -505,7 +544,7 @@ func searchJobs(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 	for _, v := range page {
 		list = append(list, v.record(d.CustomerUUID))
 	}
-	s.replyJSON(w, r, c, http.StatusOK, car.JobListResult{Body: &car.JobList{TotalCount: total, List: list}})
+	s.replyJSON(w, r, c, http.StatusOK, searchEnvelope[car.JobList]{Body: car.JobList{TotalCount: total, List: list}})
 }
 
 // assetJobView is an asset job with its job and host, for filtering.
@@ -560,7 +599,7 @@ func searchAssetJobs(s *Server, w http.ResponseWriter, r *http.Request, c *call)
 	for _, v := range page {
 		list = append(list, assetJobRecord(d, idx, v, results))
 	}
-	s.replyJSON(w, r, c, http.StatusOK, car.AssetJobListResult{Body: &car.AssetJobList{TotalCount: total, List: list}})
+	s.replyJSON(w, r, c, http.StatusOK, searchEnvelope[car.AssetJobList]{Body: car.AssetJobList{TotalCount: total, List: list}})
 }
 
 func assetJobRecord(d *Data, idx *index, v assetJobView, results bool) car.AssetJob {

@@ -67,6 +67,10 @@ func createBlockedCommands(s *Server, w http.ResponseWriter, r *http.Request, c 
 func getBlockedCommands(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 	langID, _ := strconv.ParseInt(c.params["id"], 10, 64)
 	d, _ := s.snapshot()
+	if !knownCommandLanguage(&d.CAR, langID) {
+		s.fail(w, r, c, http.StatusNotFound, fmt.Sprintf("languageId %d is not a platform and language of blocked commands", langID))
+		return
+	}
 	list := []car.BlockedCommands{}
 	for _, b := range d.CAR.BlockedCommands {
 		if b.LanguageID != langID {
@@ -144,11 +148,18 @@ func deleteBlockedCommands(s *Server, w http.ResponseWriter, r *http.Request, c 
 		s.badCARRequest(w, r, c, err)
 		return
 	}
+	deleted := 0
 	s.Update(func(d *Data) {
+		before := len(d.CAR.BlockedCommands)
 		d.CAR.BlockedCommands = slices.DeleteFunc(d.CAR.BlockedCommands, func(b BlockedCommand) bool {
 			return slices.Contains(req.LanguageIDs, b.LanguageID) || slices.Contains(req.CommandIDs, b.CommandID)
 		})
+		deleted = before - len(d.CAR.BlockedCommands)
 	})
+	if deleted == 0 {
+		s.fail(w, r, c, http.StatusNotFound, "No blocked commands match the given ids")
+		return
+	}
 	s.replyJSON(w, r, c, http.StatusOK, car.TextResult{Body: "Commands Deleted Successfully"})
 }
 
@@ -228,7 +239,7 @@ func searchAssetTags(s *Server, w http.ResponseWriter, r *http.Request, c *call)
 		s.badCARRequest(w, r, c, fmt.Errorf("request body is not a JSON object"))
 		return
 	}
-	d, _ := s.snapshot()
+	d, idx := s.snapshot()
 	var tags []Tag
 	for _, t := range d.Tags {
 		if !slices.Contains(d.CAR.BlockedTagIDs, t.ID) {
@@ -241,15 +252,16 @@ func searchAssetTags(s *Server, w http.ResponseWriter, r *http.Request, c *call)
 		return
 	}
 	list := make([]car.AssetTag, 0, len(page))
-	for i, t := range page {
-		rec := car.AssetTag{ID: ptr(wire.IDFromString(strconv.Itoa(1204 + i))), TagID: ptr(wire.IDFromInt(t.ID)), TagUUID: ptr(t.UUID),
+	for _, t := range page {
+		// The CAR record id of a tag: stable, whatever the page.
+		rec := car.AssetTag{ID: ptr(wire.IDFromString(strconv.Itoa(1204 + idx.tag[t.ID]))), TagID: ptr(wire.IDFromInt(t.ID)), TagUUID: ptr(t.UUID),
 			Name: ptr(t.Name), CustomerUUID: ptr(d.CustomerUUID), CustomerID: ptr(wire.IDFromInt(d.SubscriptionID))}
 		if t.BackgroundColor != "" {
 			rec.BackgroundColor = ptr(t.BackgroundColor)
 		}
 		list = append(list, rec)
 	}
-	s.replyJSON(w, r, c, http.StatusOK, car.AssetTagListResult{Body: &car.AssetTagList{TotalCount: total, List: list}})
+	s.replyJSON(w, r, c, http.StatusOK, searchEnvelope[car.AssetTagList]{Body: car.AssetTagList{TotalCount: total, List: list}})
 }
 
 var scheduleFields = map[string]filterField[Schedule]{
@@ -260,6 +272,7 @@ var scheduleFields = map[string]filterField[Schedule]{
 }
 
 var scheduleSorters = map[string]carSorter[Schedule]{
+	"id":               func(a, b Schedule) int { return cmp.Compare(a.ID, b.ID) },
 	"title":            func(a, b Schedule) int { return cmp.Compare(a.Title, b.Title) },
 	"created.datetime": func(a, b Schedule) int { return a.Created.Compare(b.Created) },
 }
@@ -299,7 +312,23 @@ func updateSchedule(s *Server, w http.ResponseWriter, r *http.Request, c *call) 
 		s.badCARRequest(w, r, c, err)
 		return
 	}
+	assets, err := refIDs("assets", req.Assets)
+	if err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
+	tags, err := refIDs("assetTags", req.AssetTags)
+	if err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
+	excluded, err := refIDs("excludedAssets", req.ExcludedAssets)
+	if err != nil {
+		s.badCARRequest(w, r, c, err)
+		return
+	}
 	found, clash := false, false
+	var bad error
 	s.Update(func(d *Data) {
 		i := slices.IndexFunc(d.CAR.Schedules, func(sc Schedule) bool { return sc.ID == id })
 		if i < 0 {
@@ -310,6 +339,24 @@ func updateSchedule(s *Server, w http.ResponseWriter, r *http.Request, c *call) 
 			clash = true
 			return
 		}
+		for k, x := range req.Scripts {
+			if !slices.ContainsFunc(d.CAR.Scripts, func(sc Script) bool { return sc.ID == x.ID }) {
+				bad = fmt.Errorf("scripts[%d].id: script %d not found", k, x.ID)
+				return
+			}
+		}
+		for _, a := range slices.Concat(assets, excluded) {
+			if !hostExists(d, a) {
+				bad = fmt.Errorf("assets: asset %d not found", a)
+				return
+			}
+		}
+		for _, t := range tags {
+			if tagIndex(d, t) < 0 {
+				bad = fmt.Errorf("assetTags: tag %d not found", t)
+				return
+			}
+		}
 		sc := d.CAR.Schedules[i]
 		sc.Title, sc.ScheduleType = req.Title, string(req.ScheduleType)
 		set(&sc.Description, req.Description)
@@ -317,6 +364,15 @@ func updateSchedule(s *Server, w http.ResponseWriter, r *http.Request, c *call) 
 		sc.ScriptIDs = sc.ScriptIDs[:0]
 		for _, x := range req.Scripts {
 			sc.ScriptIDs = append(sc.ScriptIDs, x.ID)
+		}
+		if req.Assets != nil {
+			sc.AssetIDs = assets
+		}
+		if req.AssetTags != nil {
+			sc.TagIDs = tags
+		}
+		if req.ExcludedAssets != nil {
+			sc.ExcludedAssetIDs = excluded
 		}
 		sc.Start = time.UnixMilli(req.StartDate)
 		sc.Updated = d.Now
@@ -327,7 +383,12 @@ func updateSchedule(s *Server, w http.ResponseWriter, r *http.Request, c *call) 
 		s.fail(w, r, c, http.StatusNotFound, "Schedule not found: "+id)
 	case clash:
 		s.fail(w, r, c, http.StatusConflict, "Scheduler with the same title already exists: "+req.Title)
+	case bad != nil:
+		s.badCARRequest(w, r, c, bad)
 	default:
-		s.replyJSON(w, r, c, http.StatusOK, car.UnpublishedResult{})
+		// Qualys publishes no response; the simulator answers like the
+		// other updates: errorCode "0", a message and the id.
+		s.replyJSON(w, r, c, http.StatusOK, car.UnpublishedResult{ErrorCode: ptr("0"), Message: ptr("Schedule updated successfully"),
+			Body: json.RawMessage(fmt.Sprintf(`{"id":%q}`, id))})
 	}
 }

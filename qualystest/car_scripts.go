@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,6 +67,9 @@ func (in scriptInput) apply(d *CARData, sc *Script) error {
 		if err != nil {
 			return fmt.Errorf("content: %v", err)
 		}
+		if len(b) > maxScriptSize {
+			return fmt.Errorf("content: the script is %d bytes, more than the 500 KB limit", len(b))
+		}
 		sc.Content = b
 	}
 	if in.LanguageID != nil {
@@ -101,6 +105,9 @@ func (in scriptInput) apply(d *CARData, sc *Script) error {
 	}
 	return nil
 }
+
+// maxScriptSize is Qualys' limit on a script's size (500 KB).
+const maxScriptSize = 500 << 10
 
 func set[T any](dst *T, src *T) {
 	if src != nil {
@@ -233,6 +240,9 @@ func executeScript(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 		if err == nil {
 			tags, err = commaIDs("assetTagIds", req.AssetTagIDs)
 		}
+		if err == nil && len(assets) == 0 && len(tags) == 0 {
+			err = fmt.Errorf("assetIds or assetTagIds is required (or testMode with testAssets or testTags)")
+		}
 	}
 	if err == nil {
 		excluded, err = commaIDs("excludedAssetIds", req.ExcludedAssetIDs)
@@ -243,12 +253,20 @@ func executeScript(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	var correlation string
 	found := false
+	var bad error
 	s.Update(func(d *Data) {
 		i := slices.IndexFunc(d.CAR.Scripts, func(x Script) bool { return x.ID == scriptID })
 		if i < 0 {
 			return
 		}
 		found = true
+		if test {
+			// Test mode runs on lab assets only: the lab assets named, and
+			// the lab assets carrying the lab tags named.
+			if bad = checkLabTargets(d, assets, tags); bad != nil {
+				return
+			}
+		}
 		sc := d.CAR.Scripts[i]
 		jobID := int64(29429)
 		for _, j := range d.CAR.Jobs {
@@ -264,11 +282,11 @@ func executeScript(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 			if !slices.Contains(assets, h.ID) && !slices.ContainsFunc(h.TagIDs, func(t int64) bool { return slices.Contains(tags, t) }) {
 				continue
 			}
-			if slices.Contains(excluded, h.ID) || slices.Contains(d.CAR.BlockedAssetIDs, h.ID) {
+			if slices.Contains(excluded, h.ID) || blockedHost(d, h) || (test && !slices.Contains(d.CAR.LabAssetIDs, h.ID)) {
 				continue
 			}
 			aj := newAssetJob(rng, d, int64(94779+len(d.CAR.AssetJobs)), job, h, true)
-			aj.Result = append([]byte(nil), sc.Content...)
+			aj.Result = scriptOutput(sc.Content, h)
 			d.CAR.AssetJobs = append(d.CAR.AssetJobs, aj)
 		}
 		sc.LastExecuted = d.Now
@@ -276,6 +294,10 @@ func executeScript(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 	})
 	if !found {
 		s.fail(w, r, c, http.StatusNotFound, "Script not found")
+		return
+	}
+	if bad != nil {
+		s.badCARRequest(w, r, c, bad)
 		return
 	}
 	s.replyJSON(w, r, c, http.StatusOK, car.ScriptExecutionResult{Body: car.ScriptExecutionStarted{CorrelationUUID: correlation}})
@@ -307,4 +329,45 @@ func refIDs(field string, refs []car.TargetRef) ([]int64, error) {
 		out = append(out, id)
 	}
 	return out, nil
+}
+
+// checkLabTargets: in test mode every asset named must be a lab asset and
+// every tag named a lab tag.
+func checkLabTargets(d *Data, assets, tags []int64) error {
+	for _, a := range assets {
+		if !slices.Contains(d.CAR.LabAssetIDs, a) {
+			return fmt.Errorf("testAssets: asset %d is not a lab asset", a)
+		}
+	}
+	for _, t := range tags {
+		if i := tagIndex(d, t); i < 0 || !d.Tags[i].Lab {
+			return fmt.Errorf("testTags: tag %d is not a lab asset tag", t)
+		}
+	}
+	return nil
+}
+
+// blockedHost tells whether a host is excluded from script execution: it
+// is a blocked asset or carries a blocked tag.
+func blockedHost(d *Data, h Host) bool {
+	return slices.Contains(d.CAR.BlockedAssetIDs, h.ID) ||
+		slices.ContainsFunc(h.TagIDs, func(t int64) bool { return slices.Contains(d.CAR.BlockedTagIDs, t) })
+}
+
+// printRE finds what a script line prints: echo, Write-Output/Write-Host,
+// print(...) and WScript.Echo with a quoted argument.
+var printRE = regexp.MustCompile(`(?im)^\s*(?:echo|write-output|write-host|print\(?|wscript\.echo)\s*"([^"]*)"`)
+
+// scriptOutput is what a run of the script prints on a host: the quoted
+// texts its print statements write, or a generic line when it has none.
+func scriptOutput(content []byte, h Host) []byte {
+	var b strings.Builder
+	for _, m := range printRE.FindAllSubmatch(content, -1) {
+		b.Write(m[1])
+		b.WriteByte('\n')
+	}
+	if b.Len() == 0 {
+		fmt.Fprintf(&b, "Script executed on %s\n", h.DNS)
+	}
+	return []byte(b.String())
 }

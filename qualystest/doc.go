@@ -40,4 +40,19 @@
 // client read every record exactly once. Posture records are derived on
 // demand from their policy, control and host, so data sets large enough
 // for benchmarks (tens of megabytes of postures) cost little memory.
+//
+// # CAR state
+//
+// The CAR side is stateful. Created, updated and imported scripts appear
+// in the scripts search; executeScript records a job and one finished
+// asset job per target (EXECUTION PASSED, with what the script prints as
+// base64 scriptResult), linked by the correlationUuid it returns, so a
+// client can poll searchJobs and searchAssetJobs at once. Production runs
+// skip excluded and blocked assets and assets carrying a blocked tag;
+// test runs (testMode) accept lab assets and lab tags only. Blocked
+// commands, assets and tags and lab assets change through their
+// configuration calls; id-list calls report unknown ids in body.failure.
+// Searches take the Qualys filter syntax (field:value, AND, OR,
+// parentheses), a sort string holding a JSON array, and 0-based pages
+// of 10 by default.
 package qualystest

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qualyskit/qualys-go/gen/car"
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // exampleT stands in for the *testing.T a real test passes to NewServer,
@@ -110,4 +112,38 @@ func ExampleStart() {
 	// Output:
 	// 100 hosts, 4 policies, 948 postures in the first
 	// true
+}
+
+// A simulator started outside a test serves CAR as well: run a script on
+// a host, then read the finished run and its output by the correlationUuid
+// the execution returned.
+func ExampleStart_car() {
+	s, err := qualystest.Start()
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+	c, _ := car.NewClientWithResponses(s.URL, car.WithHTTPClient(s.Client()),
+		car.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+s.Token())
+			return nil
+		}))
+	ctx := context.Background()
+	d := s.Data()
+	host := d.Hosts[0]
+	run, err := c.ExecuteScriptWithResponse(ctx, d.CAR.Scripts[0].ID, car.ScriptExecution{AssetIDs: ptr(fmt.Sprint(host.ID))})
+	if err != nil || run.JSON200 == nil {
+		panic(fmt.Sprint(err, string(run.Body)))
+	}
+	jobs, _ := c.SearchJobsWithResponse(ctx, car.JobSearch{Filter: ptr("correlationUuid:" + run.JSON200.Body.CorrelationUUID)})
+	job := jobs.JSON200.Body.List[0]
+	withOutput := wire.FlagOf(true)
+	runs, _ := c.SearchAssetJobsWithResponse(ctx, car.AssetJobSearch{Filter: ptr("job.id:" + job.ID.String()), IncludeScriptResult: &withOutput})
+	for _, a := range runs.JSON200.Body.List {
+		out, _ := a.ScriptResult.Decode()
+		id, _ := a.Asset.ID.Int64()
+		fmt.Printf("%s on host %v: %q\n", *a.Status, id == host.ID, out)
+	}
+	// Output:
+	// EXECUTION PASSED on host true: "Script Output printed!!\n"
 }

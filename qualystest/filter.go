@@ -10,7 +10,8 @@ import (
 // CAR search filters use the Qualys query syntax: field:value terms joined
 // with AND or OR, grouped with parentheses. Values may contain spaces
 // without quotes (a value runs up to the next " AND ", " OR " or closing
-// parenthesis) or be quoted ("..."). Matching is case-insensitive: text
+// parenthesis; parentheses balanced inside a value belong to it) or be
+// quoted ("..."). Matching is case-insensitive: text
 // fields (names, titles) match on a substring, every other field on the
 // whole value.
 
@@ -174,7 +175,7 @@ func (p *filterParser[T]) primary() (filterExpr[T], error) {
 }
 
 // value reads a quoted value, or an unquoted one up to the next AND, OR,
-// closing parenthesis or the end.
+// unbalanced closing parenthesis or the end.
 func (p *filterParser[T]) value() (string, error) {
 	if p.pos < len(p.src) && p.src[p.pos] == '"' {
 		end := strings.IndexByte(p.src[p.pos+1:], '"')
@@ -186,10 +187,17 @@ func (p *filterParser[T]) value() (string, error) {
 		return v, nil
 	}
 	start := p.pos
+	depth := 0 // parentheses opened inside the value, as in a title "Check (Shell) 3"
 	for p.pos < len(p.src) {
 		c := p.src[p.pos]
+		if c == '(' {
+			depth++
+		}
 		if c == ')' {
-			break
+			if depth == 0 {
+				break
+			}
+			depth--
 		}
 		if unicode.IsSpace(rune(c)) {
 			save := p.pos

@@ -21,20 +21,24 @@ func TestFilter(t *testing.T) {
 		{"29429", "PowerShell-Script", "Script test for subscribed modules"},
 		{"29429", "Shell", "Collect logs"},
 		{"100", "PowerShell-Script", "Reboot"},
+		{"7", "Shell", "Check disk (Shell) 3"},
 	}
 	cases := map[string][]int{
-		"":                         {0, 1, 2},
+		"":                         {0, 1, 2, 3},
 		"job.id:29429":             {0, 1},
 		"job.id: 29429":            {0, 1},
 		`job.id:"29429"`:           {0, 1},
-		"job.scriptLanguage:shell": {1},
+		"job.scriptLanguage:shell": {1, 3},
 		"job.id:29429 AND (job.scriptLanguage:PowerShell-Script)": {0},
 		"job.id:29429 and job.scriptLanguage:Shell":               {1},
-		"job.id:100 OR job.scriptLanguage:Shell":                  {1, 2},
+		"job.id:100 OR job.scriptLanguage:Shell":                  {1, 2, 3},
 		"(job.id:100 OR job.id:29429) AND script.name:test":       {0},
 		"script.name:Script test for subscribed modules":          {0},
 		`script.name:"test for" AND job.id:29429`:                 {0},
-		"Job.Id:100": {2},
+		"Job.Id:100":                       {2},
+		"script.name:Check disk (Shell) 3": {3},
+		"(job.id:7 AND script.name:disk (Shell)) OR job.id:100": {2, 3},
+		"job.id:7 AND (script.name:(Shell))":                    {3},
 	}
 	for src, want := range cases {
 		e, err := parseFilter(src, filterFields)
@@ -70,6 +74,7 @@ func TestFilterErrors(t *testing.T) {
 		"(job.id:1":            "",
 		`script.name:"open`:    "",
 		"job.id:":              "",
+		"(job.id:1))":          "",
 	} {
 		_, err := parseFilter(src, filterFields)
 		var fe *filterError
