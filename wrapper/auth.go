@@ -1,17 +1,20 @@
 package qualys
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -161,7 +164,7 @@ func NewTokenSource(gatewayURL string, creds Credentials, opts ...Option) (*Toke
 	if err != nil {
 		return nil, err
 	}
-	u, err := parseGatewayURL(gatewayURL, cfg.plainHTTPLoopback)
+	u, err := parseGatewayURLQuietly(gatewayURL, cfg.plainHTTPLoopback)
 	if err != nil {
 		return nil, err
 	}
@@ -273,8 +276,9 @@ func (s *TokenSource) fetch(ctx context.Context) (token string, refreshAt time.T
 	s.log(ctx, "qualys auth", slog.Int("status", resp.StatusCode), slog.Duration("duration", received.Sub(start)))
 
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
-		apiErr := ParseErrorResponse(resp, body)
+		apiErr := ParseErrorResponse(resp, []byte(s.scrub(string(body))))
 		apiErr.Operation = "POST /auth"
+		apiErr.Code = s.scrub(apiErr.Code)
 		apiErr.Message = s.scrub(apiErr.Message)
 		return "", time.Time{}, apiErr
 	}
@@ -292,12 +296,37 @@ func (s *TokenSource) fetch(ctx context.Context) (token string, refreshAt time.T
 }
 
 // scrub removes the password from server text, in case a server echoes
-// the form back.
+// the form back: as sent (form-encoded), as typed, escaped for JSON or
+// HTML, and as error messages print it (white space collapsed). It runs
+// on the body before parsing, so that truncating a long message cannot
+// leave part of the password, and on the parsed code and message.
 func (s *TokenSource) scrub(msg string) string {
-	if s.creds.Password == "" {
+	pw := s.creds.Password
+	if pw == "" {
 		return msg
 	}
-	return strings.ReplaceAll(msg, s.creds.Password, redacted)
+	jsonEsc, _ := json.Marshal(pw)
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(pw)
+	forms := []string{
+		pw,
+		url.QueryEscape(pw),
+		url.PathEscape(pw),
+		strings.Trim(string(jsonEsc), `"`),
+		strings.Trim(strings.TrimSpace(plain.String()), `"`),
+		html.EscapeString(pw),
+		sanitize(pw, len(pw)),
+	}
+	// Longest first, so a form that contains another is removed whole.
+	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	for _, f := range forms {
+		if f != "" {
+			msg = strings.ReplaceAll(msg, f, redacted)
+		}
+	}
+	return msg
 }
 
 func (s *TokenSource) log(ctx context.Context, msg string, attrs ...slog.Attr) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -237,7 +238,7 @@ func WithGatewayURL(u string) Option {
 func resolveGateway(cfg *config) (*url.URL, error) {
 	pick := func(gateway, platform, gatewaySrc, platformSrc string) (*url.URL, bool, error) {
 		if gateway != "" {
-			u, err := parseGatewayURL(gateway, cfg.plainHTTPLoopback)
+			u, err := parseGatewayURLQuietly(gateway, cfg.plainHTTPLoopback)
 			if err != nil {
 				return nil, true, fmt.Errorf("%s: %w", gatewaySrc, err)
 			}
@@ -246,6 +247,9 @@ func resolveGateway(cfg *config) (*url.URL, error) {
 		if platform != "" {
 			p, err := LookupPlatform(platform)
 			if err != nil {
+				if red, ok := redactUserinfo(platform); ok {
+					_, err = LookupPlatform(red) // the same error, without the user information
+				}
 				return nil, true, fmt.Errorf("%s: %w", platformSrc, err)
 			}
 			u, err := parseGatewayURL(p.GatewayURL, false)
@@ -270,4 +274,40 @@ func (c *config) credentials() (Credentials, error) {
 		return *c.creds, c.creds.validate()
 	}
 	return credentialsFromEnv(c.getenv)
+}
+
+// parseGatewayURLQuietly is parseGatewayURL for URLs from callers and the
+// environment, whose errors must not echo user information: url.Parse
+// quotes the whole URL in its errors, so "https://user:password@host" with
+// one bad character would carry the password into the message. On failure
+// the URL is parsed again with the user information replaced, and that
+// error (same cause, same sentinels) is returned.
+func parseGatewayURLQuietly(raw string, allowPlainLoopback bool) (*url.URL, error) {
+	u, err := parseGatewayURL(raw, allowPlainLoopback)
+	if err == nil {
+		return u, nil
+	}
+	red, ok := redactUserinfo(raw)
+	if !ok {
+		return nil, err
+	}
+	if _, rerr := parseGatewayURL(red, allowPlainLoopback); rerr != nil {
+		return nil, rerr
+	}
+	return nil, fmt.Errorf("qualys: gateway URL %q is not valid", truncate(red, 100))
+}
+
+// redactUserinfo replaces everything between the scheme (if any) and the
+// last "@" with REDACTED; ok is false when s has no "@". It errs on the
+// side of hiding too much: a password may itself hold "/", "?" or "#".
+func redactUserinfo(s string) (string, bool) {
+	at := strings.LastIndex(s, "@")
+	if at < 0 {
+		return s, false
+	}
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 && i < strings.Index(s, "@") {
+		start = i + 3
+	}
+	return s[:start] + "REDACTED" + s[at:], true
 }

@@ -82,7 +82,7 @@ func LookupPlatform(s string) (Platform, error) {
 // not publish (Help > About in the account shows them). gatewayURL must be
 // an absolute https URL without user information, query or fragment.
 func CustomPlatform(gatewayURL string) (Platform, error) {
-	u, err := parseGatewayURL(gatewayURL, false)
+	u, err := parseGatewayURLQuietly(gatewayURL, false) // errors must not echo user information
 	if err != nil {
 		return Platform{}, err
 	}
