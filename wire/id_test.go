@@ -50,3 +50,53 @@ func TestIDNull(t *testing.T) {
 		t.Fatalf("null id: %v %+v", err, v)
 	}
 }
+
+func TestIDSameIDInEitherForm(t *testing.T) {
+	var quoted, number ID
+	if err := json.Unmarshal([]byte(`"4677689"`), &quoted); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(`4677689`), &number); err != nil {
+		t.Fatal(err)
+	}
+	if !quoted.Equal(number) || quoted.String() != "4677689" || number.String() != "4677689" {
+		t.Fatalf("%v and %v should be the same id", quoted, number)
+	}
+	if quoted.Equal(NewID(4677688)) || quoted.Equal(ID{}) {
+		t.Fatal("different ids compared equal")
+	}
+	if b, _ := json.Marshal(number.AsString()); string(b) != `"4677689"` {
+		t.Fatalf("AsString encodes as %s", b)
+	}
+	if b, _ := json.Marshal(quoted.AsNumber()); string(b) != `4677689` {
+		t.Fatalf("AsNumber encodes as %s", b)
+	}
+	uuid := IDFromString("ddf20f3a-cfd3-6fd4-81d0-53071ad1d389")
+	if b, _ := json.Marshal(uuid.AsNumber()); string(b) != `"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389"` {
+		t.Fatalf("a UUID id must stay text, got %s", b)
+	}
+}
+
+func TestIDEmptyTextIsUnset(t *testing.T) {
+	var id ID
+	if err := json.Unmarshal([]byte(`""`), &id); err != nil || !id.IsZero() || id.String() != "" {
+		t.Fatalf(`"" gave %#v, %v`, id, err)
+	}
+	if b, _ := json.Marshal(id); string(b) != `""` {
+		t.Fatalf(`"" re-encoded as %s`, b)
+	}
+}
+
+func TestParseID(t *testing.T) {
+	for _, in := range []string{"1039", "0", "ddf20f3a-cfd3-6fd4-81d0-53071ad1d389"} {
+		id, err := ParseID(in)
+		if err != nil || id.String() != in {
+			t.Errorf("ParseID(%q) = %v, %v", in, id, err)
+		}
+	}
+	for _, in := range []string{"", "-1", "12a", "1.5", "abc", "01"} {
+		if id, err := ParseID(in); err == nil {
+			t.Errorf("ParseID(%q) = %v, want an error", in, id)
+		}
+	}
+}

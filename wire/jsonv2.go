@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"strconv"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -20,37 +21,25 @@ import (
 // Flag has no v2 form on purpose: its UnmarshalJSON already works on the raw
 // bytes, which is all a v2 form would do.
 
-// UnmarshalJSONFrom is the encoding/json/v2 form of [ID.UnmarshalJSON].
+// UnmarshalJSONFrom is the encoding/json/v2 form of [ID.UnmarshalJSON]. It
+// reads the raw value without allocating for the common forms (a number
+// or a quoted number); everything else goes through UnmarshalJSON.
 func (id *ID) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	switch dec.PeekKind() {
-	case 'n':
-		if _, err := dec.ReadToken(); err != nil {
-			return err
-		}
-		*id = ID{}
-		return nil
-	case '"':
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		*id = ID{raw: tok.String(), quoted: true}
-		return nil
-	case '0':
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		s := tok.String()
-		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
-			*id = ID{raw: s}
-			return nil
-		}
-		return id.UnmarshalJSON([]byte(s))
-	}
 	val, err := dec.ReadValue()
 	if err != nil {
 		return err
+	}
+	switch {
+	case len(val) > 0 && val[0] == '"':
+		if n, ok := simpleQuotedInt(val); ok {
+			*id = ID{n: n, form: formString}
+			return nil
+		}
+	case len(val) > 0 && val[0] != 'n':
+		if n, ok := canonicalInt(val); ok {
+			*id = ID{n: n, form: formNumber}
+			return nil
+		}
 	}
 	return id.UnmarshalJSON(val)
 }
@@ -112,4 +101,32 @@ func (b *Base64) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		return err
 	}
 	return b.UnmarshalJSON(val)
+}
+
+// UnmarshalJSONFrom is the encoding/json/v2 form of [Count.UnmarshalJSON].
+func (c *Count) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	val, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	if len(val) > 0 && val[0] != '"' && val[0] != 'n' {
+		if n, ok := canonicalInt(val); ok {
+			*c = Count{n: n, form: formNumber}
+			return nil
+		}
+	}
+	return c.UnmarshalJSON(val)
+}
+
+// UnmarshalJSONFrom is the encoding/json/v2 form of [Time.UnmarshalJSON]:
+// plain text (no escapes) is parsed in place.
+func (t *Time) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	val, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' && bytes.IndexByte(val, '\\') < 0 {
+		return t.parse(val[1 : len(val)-1])
+	}
+	return t.UnmarshalJSON(val)
 }

@@ -26,11 +26,15 @@ var agreementInputs = []string{
 	`{"a":1}`, `{ "a" : [1, 2] }`, `"unterminated`, `01`, `+1`, ``, `nul`,
 	`"U2hlbGwgU2NyaXB0IE91dHB1dCBwcmludGVkISEK+/8="`, `"not*base64!"`,
 	`"a very long string value that is longer than forty bytes for sure"`,
+	`"2024-10-04T09:47:33Z"`, `"2024-10-04T09:47:33.120Z"`, `"2024-10-04T09:47:33+02:00"`, `"\u0032024-10-04T09:47:33Z"`,
+	`"2024-13-04T09:47:33Z"`, `"007"`, `"-5"`, `"9223372036854775808"`,
 	`123456789012345678901234567890123456789012345678901234567890`,
 }
 
 // wireTypes returns a fresh pointer to each wire type.
-func wireTypes() []any { return []any{new(ID), new(Decimal), new(Base64), new(Flag)} }
+func wireTypes() []any {
+	return []any{new(ID), new(Decimal), new(Base64), new(Flag), new(Time), new(Count)}
+}
 
 // v1Only hides the v2 method of the value it points to, so that
 // encoding/json/v2 has to call UnmarshalJSON.
