@@ -67,9 +67,12 @@ func unmarshalNumber(b []byte, v *any) error {
 	return d.Decode(v)
 }
 
-// dropTolerated removes from want the keys that are null or empty
-// containers, absent from got, and backed by an omitempty pointer, slice
-// or map field of t.
+// dropTolerated removes from want the keys that are absent from got and
+// whose fixture value the field's type cannot tell from absence: null or
+// an empty container on an omitempty pointer, slice or map; a zero value
+// ("", 0, false, null, empty container) on an omitzero value field, where
+// zero, null and absent are one state by design. Everything else, a
+// changed value or a non-zero value gone missing, still fails.
 func dropTolerated(want, got any, t reflect.Type, path string, note func(string)) {
 	for t != nil && (t.Kind() == reflect.Pointer) {
 		t = t.Elem()
@@ -106,7 +109,7 @@ func dropTolerated(want, got any, t reflect.Type, path string, note func(string)
 }
 
 // fieldByJSONName finds the struct field encoded under name and reports
-// whether it is an omitempty pointer, slice or map.
+// whether it is omitzero, or an omitempty pointer, slice or map.
 func fieldByJSONName(t reflect.Type, name string) (reflect.Type, bool) {
 	if t.Kind() != reflect.Struct {
 		return nil, false
@@ -118,12 +121,13 @@ func fieldByJSONName(t reflect.Type, name string) (reflect.Type, bool) {
 		if parts[0] != name {
 			continue
 		}
-		omit := false
+		omitEmpty, omitZero := false, false
 		for _, p := range parts[1:] {
-			omit = omit || p == "omitempty"
+			omitEmpty = omitEmpty || p == "omitempty"
+			omitZero = omitZero || p == "omitzero"
 		}
 		k := f.Type.Kind()
-		return f.Type, omit && (k == reflect.Pointer || k == reflect.Slice || k == reflect.Map)
+		return f.Type, omitZero || omitEmpty && (k == reflect.Pointer || k == reflect.Slice || k == reflect.Map)
 	}
 	return nil, false
 }
@@ -132,6 +136,13 @@ func isEmptyJSON(v any) bool {
 	switch x := v.(type) {
 	case nil:
 		return true
+	case string:
+		return x == ""
+	case bool:
+		return !x
+	case json.Number:
+		f, err := x.Float64()
+		return err == nil && f == 0
 	case []any:
 		return len(x) == 0
 	case map[string]any:
@@ -195,6 +206,18 @@ func TestRoundTripDetectsLoss(t *testing.T) {
 		{"value lost by omitempty", `{"a":"","c":null}`, &struct {
 			A string  `json:"a,omitempty"`
 			C *string `json:"c"`
+		}{}, false},
+		{"zero, null and absent are one state on omitzero", `{"a":"","n":0,"f":false,"p":null}`, &struct {
+			A string `json:"a,omitzero"`
+			N int64  `json:"n,omitzero"`
+			F bool   `json:"f,omitzero"`
+			P string `json:"p,omitzero"`
+		}{}, true},
+		{"null to zero on a plain value field", `{"a":null}`, &struct {
+			A string `json:"a"`
+		}{}, false},
+		{"zero lost on a plain value field", `{"n":0}`, &struct {
+			N int64 `json:"n,omitempty"`
 		}{}, false},
 	}
 	for _, tc := range cases {
