@@ -1,8 +1,3 @@
-// Package qualys is the hand-written layer of the Qualys SDK: platforms,
-// authentication, retries, throttling, rate limits and typed errors for the
-// CAR (/sm) and PCRS (/pcrs) APIs. Its authTransport is an http.RoundTripper,
-// so an *http.Client built from it (NewHTTPClient) plugs into the generated
-// clients wherever they accept an HttpRequestDoer.
 package qualys
 
 import (
