@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Decimal is a number that Qualys sends either as JSON text ("2.98") or as
@@ -49,6 +50,9 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 	case bytes.Equal(b, []byte("null")):
 		*d = Decimal{}
 		return nil
+	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && plainString(b[1:len(b)-1]):
+		*d = Decimal{raw: string(b[1 : len(b)-1]), quoted: true}
+		return nil
 	case len(b) > 0 && b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -62,4 +66,16 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 	}
 	*d = Decimal{raw: string(b)}
 	return nil
+}
+
+// plainString reports whether b, the inside of a JSON string, is its own
+// value: valid UTF-8 without quotes, escapes or control characters, so
+// that decoding it would give b back.
+func plainString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/jsonstream"
+	"github.com/qualyskit/qualys-go/internal/posturedecode"
 	"github.com/qualyskit/qualys-go/wire"
 )
 
@@ -72,7 +73,8 @@ func (c *Client) PostureStream(ctx context.Context, r PostureRequest) iter.Seq2[
 			yield(zero, parseErrorResponse(resp, body))
 			return
 		}
-		for rec, err := range jsonstream.ElementsCloser[pcrs.PostureRecord](resp.Body) {
+		for rec, err := range jsonstream.ElementsCloser[pcrs.PostureRecord](resp.Body,
+			jsonstream.WithElementDecoder(posturedecode.NewElementDecoder)) {
 			if err != nil {
 				if ctxErr := ctx.Err(); ctxErr != nil {
 					err = fmt.Errorf("qualys: %s: %w", op, ctxErr)

@@ -135,8 +135,9 @@ func (e *Error) Unwrap() error { return e.Err }
 type Option func(*config)
 
 type config struct {
-	bufferSize int
-	extra      []json.Options
+	bufferSize     int
+	extra          []json.Options
+	elementDecoder any // func() ElementDecoder[T], see WithElementDecoder
 }
 
 // BufferSize sets the size of the read buffer in front of the body
@@ -246,6 +247,11 @@ func decode[T any](r io.Reader, c config, yield func(T, error) bool) {
 		jsonOpts = json.JoinOptions(append([]json.Options{v1Compatible}, c.extra...)...)
 	}
 	dec := jsontext.NewDecoder(src, jsonOpts)
+	unmarshal, err := elementUnmarshaler[T](c, dec, jsonOpts)
+	if err != nil {
+		fail(0, beforeArray, err)
+		return
+	}
 
 	// The first token decides the form of the body.
 	n := 0
@@ -273,7 +279,7 @@ func decode[T any](r io.Reader, c config, yield func(T, error) bool) {
 				return
 			}
 			var v T
-			if err := json.UnmarshalDecode(dec, &v); err != nil {
+			if err := unmarshal(&v); err != nil {
 				fail(n, inElement, err)
 				return
 			}
@@ -284,7 +290,7 @@ func decode[T any](r io.Reader, c config, yield func(T, error) bool) {
 		}
 	case '{':
 		var v T
-		if err := json.UnmarshalDecode(dec, &v); err != nil {
+		if err := unmarshal(&v); err != nil {
 			fail(0, inElement, err)
 			return
 		}

@@ -5,7 +5,7 @@
 //
 //	streamfile -gen posture.json -size 50        # write the generated data set
 //	streamfile -gen posture.json.gz -size 50 -gzip
-//	streamfile posture.json                      # stream with jsonstream.Elements
+//	streamfile posture.json                      # stream as PostureStream does
 //	streamfile -baseline posture.json            # io.ReadAll + encoding/json.Unmarshal
 //
 // It prints one line, e.g.
@@ -31,6 +31,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/jsonstream"
+	"github.com/qualyskit/qualys-go/internal/posturedecode"
 	"github.com/qualyskit/qualys-go/internal/posturegen"
 )
 
@@ -126,7 +127,7 @@ func decode(path string, baseline bool) error {
 
 func decodeStream(r io.Reader) (int, error) {
 	n := 0
-	for _, err := range jsonstream.Elements[pcrs.PostureRecord](r) {
+	for _, err := range jsonstream.Elements[pcrs.PostureRecord](r, jsonstream.WithElementDecoder(posturedecode.NewElementDecoder)) {
 		if err != nil {
 			return n, err
 		}

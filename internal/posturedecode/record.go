@@ -1,0 +1,665 @@
+// Package posturedecode decodes PCRS posture records (pcrs.PostureRecord)
+// from their raw JSON text without reflection, for the streaming posture
+// path. It is a [jsonstream.ElementDecoder]: it takes the forms Qualys
+// sends (strings, numbers, null, the record's nested objects) and hands
+// every other element back to jsonstream's general decoder, which then
+// decodes it by the package's rules. So a record decodes to the same value,
+// or fails with the same error, with or without this package; only faster.
+//
+// Names match fields as encoding/json matches them: the exact name first,
+// else the first field whose name is equal under Unicode case folding.
+// An element that names a field twice goes to the general decoder, which
+// owns the rules for merging.
+//
+// Strings that repeat across records (control texts, host names,
+// technology names, statuses) are interned per stream in a bounded table.
+package posturedecode
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/internal/jsonstream"
+)
+
+// Decoder decodes posture records. It keeps an intern table and scratch
+// buffers, so use one per stream, from one goroutine.
+type Decoder struct {
+	intern   internTable
+	unquoted []byte
+	strs     []string
+}
+
+// New returns a Decoder for one stream.
+func New() *Decoder { return &Decoder{} }
+
+// NewElementDecoder returns a Decoder as a jsonstream.ElementDecoder, for
+// jsonstream.WithElementDecoder.
+func NewElementDecoder() jsonstream.ElementDecoder[pcrs.PostureRecord] { return New() }
+
+// DecodeElement decodes raw, one posture record, into *r, or reports false
+// when the record holds a form that the general decoder must handle.
+func (d *Decoder) DecodeElement(raw []byte, r *pcrs.PostureRecord) bool {
+	s := scanner{b: raw}
+	if !d.record(&s, r) {
+		return false
+	}
+	s.ws()
+	return s.i == len(s.b)
+}
+
+// Fields of pcrs.PostureRecord, in the struct's order: the order in which
+// a case-insensitive name is matched.
+var recordNames = []string{
+	"CLOUD_RESOURCE_ID", "assetId", "category", "causeOfFailure", "cloudMetaData",
+	"complianceLastScanDate", "controlId", "controlReference", "controlStatement", "created",
+	"criticality", "currentBatch", "currentDataSizeKB", "customerId", "customerUuid",
+	"dns", "domainName", "evidence", "firstFailDate", "firstPassDate",
+	"hostId", "id", "instance", "ip", "lastEvaluatedDate",
+	"lastFailDate", "lastPassDate", "netBios", "networkId", "networkName",
+	"os", "osCpe", "policyId", "policyTitle", "postureModifiedDate",
+	"previousStatus", "qgHostid", "rationale", "remediation", "status",
+	"subCategory", "technology", "technologyId", "totalBatches", "totalDataSizeKB",
+	"trackingMethod", "userDefinedAttributesList",
+}
+
+// fieldIndex returns the index in names of the field a JSON name fills,
+// or -1. exact is the index the compiled switch over the same names gave.
+func fieldIndex(names []string, exact int, name []byte) int {
+	if exact >= 0 {
+		return exact
+	}
+	for i, n := range names {
+		if bytes.EqualFold([]byte(n), name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func recordExact(name []byte) int {
+	switch string(name) {
+	case "CLOUD_RESOURCE_ID":
+		return 0
+	case "assetId":
+		return 1
+	case "category":
+		return 2
+	case "causeOfFailure":
+		return 3
+	case "cloudMetaData":
+		return 4
+	case "complianceLastScanDate":
+		return 5
+	case "controlId":
+		return 6
+	case "controlReference":
+		return 7
+	case "controlStatement":
+		return 8
+	case "created":
+		return 9
+	case "criticality":
+		return 10
+	case "currentBatch":
+		return 11
+	case "currentDataSizeKB":
+		return 12
+	case "customerId":
+		return 13
+	case "customerUuid":
+		return 14
+	case "dns":
+		return 15
+	case "domainName":
+		return 16
+	case "evidence":
+		return 17
+	case "firstFailDate":
+		return 18
+	case "firstPassDate":
+		return 19
+	case "hostId":
+		return 20
+	case "id":
+		return 21
+	case "instance":
+		return 22
+	case "ip":
+		return 23
+	case "lastEvaluatedDate":
+		return 24
+	case "lastFailDate":
+		return 25
+	case "lastPassDate":
+		return 26
+	case "netBios":
+		return 27
+	case "networkId":
+		return 28
+	case "networkName":
+		return 29
+	case "os":
+		return 30
+	case "osCpe":
+		return 31
+	case "policyId":
+		return 32
+	case "policyTitle":
+		return 33
+	case "postureModifiedDate":
+		return 34
+	case "previousStatus":
+		return 35
+	case "qgHostid":
+		return 36
+	case "rationale":
+		return 37
+	case "remediation":
+		return 38
+	case "status":
+		return 39
+	case "subCategory":
+		return 40
+	case "technology":
+		return 41
+	case "technologyId":
+		return 42
+	case "totalBatches":
+		return 43
+	case "totalDataSizeKB":
+		return 44
+	case "trackingMethod":
+		return 45
+	case "userDefinedAttributesList":
+		return 46
+	}
+	return -1
+}
+
+// seen tracks the fields an object has filled, to hand duplicates over.
+type seen uint64
+
+func (m *seen) first(i int) bool {
+	bit := seen(1) << i
+	if *m&bit != 0 {
+		return false
+	}
+	*m |= bit
+	return true
+}
+
+func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
+	var filled seen
+	return s.members(d, func(name []byte) bool {
+		i := fieldIndex(recordNames, recordExact(name), name)
+		if i < 0 {
+			s.value()
+			return true
+		}
+		if !filled.first(i) {
+			return false
+		}
+		switch i {
+		case 0:
+			return d.str(s, &r.CloudResourceID, false)
+		case 1:
+			return unmarshal(s, &r.AssetID)
+		case 2:
+			return d.str(s, &r.Category, true)
+		case 3:
+			return d.causeOfFailure(s, &r.CauseOfFailure)
+		case 4:
+			return d.cloudMetaData(s, &r.CloudMetaData)
+		case 5:
+			return unmarshal(s, &r.ComplianceLastScanDate)
+		case 6:
+			return unmarshal(s, &r.ControlID)
+		case 7:
+			return raw(s, &r.ControlReference)
+		case 8:
+			return d.str(s, &r.ControlStatement, true)
+		case 9:
+			return unmarshal(s, &r.Created)
+		case 10:
+			return d.criticality(s, &r.Criticality)
+		case 11:
+			return unmarshal(s, &r.CurrentBatch)
+		case 12:
+			return unmarshal(s, &r.CurrentDataSizeKB)
+		case 13:
+			return unmarshal(s, &r.CustomerID)
+		case 14:
+			return d.str(s, &r.CustomerUUID, true)
+		case 15:
+			return d.str(s, &r.DNS, true)
+		case 16:
+			return d.str(s, &r.DomainName, true)
+		case 17:
+			return d.evidence(s, &r.Evidence)
+		case 18:
+			return unmarshal(s, &r.FirstFailDate)
+		case 19:
+			return unmarshal(s, &r.FirstPassDate)
+		case 20:
+			return unmarshal(s, &r.HostID)
+		case 21:
+			return unmarshal(s, &r.ID)
+		case 22:
+			return d.str(s, &r.Instance, true)
+		case 23:
+			return d.str(s, &r.IP, true)
+		case 24:
+			return unmarshal(s, &r.LastEvaluatedDate)
+		case 25:
+			return unmarshal(s, &r.LastFailDate)
+		case 26:
+			return unmarshal(s, &r.LastPassDate)
+		case 27:
+			return d.str(s, &r.NetBios, true)
+		case 28:
+			return unmarshal(s, &r.NetworkID)
+		case 29:
+			return d.str(s, &r.NetworkName, true)
+		case 30:
+			return d.str(s, &r.OS, true)
+		case 31:
+			return d.str(s, &r.OSCPE, true)
+		case 32:
+			return unmarshal(s, &r.PolicyID)
+		case 33:
+			return d.str(s, &r.PolicyTitle, true)
+		case 34:
+			return unmarshal(s, &r.PostureModifiedDate)
+		case 35:
+			return d.str(s, (*string)(&r.PreviousStatus), true)
+		case 36:
+			return d.str(s, &r.QGHostID, false)
+		case 37:
+			return d.str(s, &r.Rationale, true)
+		case 38:
+			return d.str(s, &r.Remediation, true)
+		case 39:
+			return d.str(s, (*string)(&r.Status), true)
+		case 40:
+			return d.str(s, &r.SubCategory, true)
+		case 41:
+			return d.technology(s, &r.Technology)
+		case 42:
+			return unmarshal(s, &r.TechnologyID)
+		case 43:
+			return unmarshal(s, &r.TotalBatches)
+		case 44:
+			return unmarshal(s, &r.TotalDataSizeKB)
+		case 45:
+			return d.str(s, &r.TrackingMethod, true)
+		case 46:
+			return d.anyList(s, &r.UserDefinedAttributesList)
+		}
+		return false
+	})
+}
+
+var criticalityNames = []string{"label", "value"}
+
+func criticalityExact(name []byte) int {
+	switch string(name) {
+	case "label":
+		return 0
+	case "value":
+		return 1
+	}
+	return -1
+}
+
+func (d *Decoder) criticality(s *scanner, c *pcrs.Criticality) bool {
+	if s.isNull() {
+		return true
+	}
+	var filled seen
+	return s.members(d, func(name []byte) bool {
+		i := fieldIndex(criticalityNames, criticalityExact(name), name)
+		switch {
+		case i < 0:
+			s.value()
+			return true
+		case !filled.first(i):
+			return false
+		case i == 0:
+			return d.str(s, (*string)(&c.Label), true)
+		}
+		if s.isNull() {
+			return true
+		}
+		n, ok := int32Of(s.value())
+		c.Value = n
+		return ok
+	})
+}
+
+var technologyNames = []string{"id", "name"}
+
+func technologyExact(name []byte) int {
+	switch string(name) {
+	case "id":
+		return 0
+	case "name":
+		return 1
+	}
+	return -1
+}
+
+func (d *Decoder) technology(s *scanner, t *pcrs.Technology) bool {
+	if s.isNull() {
+		return true
+	}
+	var filled seen
+	return s.members(d, func(name []byte) bool {
+		i := fieldIndex(technologyNames, technologyExact(name), name)
+		switch {
+		case i < 0:
+			s.value()
+			return true
+		case !filled.first(i):
+			return false
+		case i == 0:
+			return unmarshal(s, &t.ID)
+		}
+		return d.str(s, &t.Name, true)
+	})
+}
+
+var cloudNames = []string{
+	"cloudAccountId", "cloudImageId", "cloudProvider", "cloudResourceId",
+	"cloudResourceMetadata", "cloudResourceType", "cloudService",
+}
+
+func cloudExact(name []byte) int {
+	switch string(name) {
+	case "cloudAccountId":
+		return 0
+	case "cloudImageId":
+		return 1
+	case "cloudProvider":
+		return 2
+	case "cloudResourceId":
+		return 3
+	case "cloudResourceMetadata":
+		return 4
+	case "cloudResourceType":
+		return 5
+	case "cloudService":
+		return 6
+	}
+	return -1
+}
+
+func (d *Decoder) cloudMetaData(s *scanner, c *pcrs.CloudMetaData) bool {
+	if s.isNull() {
+		return true
+	}
+	var filled seen
+	return s.members(d, func(name []byte) bool {
+		i := fieldIndex(cloudNames, cloudExact(name), name)
+		switch {
+		case i < 0:
+			s.value()
+			return true
+		case !filled.first(i):
+			return false
+		}
+		fields := [...]*string{&c.CloudAccountID, &c.CloudImageID, &c.CloudProvider, &c.CloudResourceID,
+			&c.CloudResourceMetadata, &c.CloudResourceType, &c.CloudService}
+		// Account, image, provider, type and service repeat across hosts.
+		return d.str(s, fields[i], i != 3 && i != 4)
+	})
+}
+
+var evidenceNames = []string{
+	"actualValues", "currentValues", "directoryFimUdc", "expectedValues", "extendedEvidence", "lastUpdated",
+}
+
+func evidenceExact(name []byte) int {
+	switch string(name) {
+	case "actualValues":
+		return 0
+	case "currentValues":
+		return 1
+	case "directoryFimUdc":
+		return 2
+	case "expectedValues":
+		return 3
+	case "extendedEvidence":
+		return 4
+	case "lastUpdated":
+		return 5
+	}
+	return -1
+}
+
+func (d *Decoder) evidence(s *scanner, e *pcrs.Evidence) bool {
+	if s.isNull() {
+		return true
+	}
+	var filled seen
+	return s.members(d, func(name []byte) bool {
+		i := fieldIndex(evidenceNames, evidenceExact(name), name)
+		switch {
+		case i < 0:
+			s.value()
+			return true
+		case !filled.first(i):
+			return false
+		}
+		switch i {
+		case 0:
+			return raw(s, &e.ActualValues)
+		case 1:
+			return d.strings(s, &e.CurrentValues)
+		case 2:
+			return raw(s, &e.DirectoryFimUdc)
+		case 3:
+			return d.str(s, &e.ExpectedValues, true)
+		case 4:
+			return d.str(s, &e.ExtendedEvidence, false)
+		}
+		return unmarshal(s, &e.LastUpdated)
+	})
+}
+
+var causeNames = []string{"missing", "unexpected"}
+
+func causeExact(name []byte) int {
+	switch string(name) {
+	case "missing":
+		return 0
+	case "unexpected":
+		return 1
+	}
+	return -1
+}
+
+func (d *Decoder) causeOfFailure(s *scanner, c *pcrs.CauseOfFailure) bool {
+	if s.isNull() {
+		return true
+	}
+	var filled seen
+	return s.members(d, func(name []byte) bool {
+		i := fieldIndex(causeNames, causeExact(name), name)
+		switch {
+		case i < 0:
+			s.value()
+			return true
+		case !filled.first(i):
+			return false
+		case i == 0:
+			return raw(s, &c.Missing)
+		}
+		return raw(s, &c.Unexpected)
+	})
+}
+
+// str decodes a JSON string or null into *dst; intern says whether the
+// field's values repeat across records.
+func (d *Decoder) str(s *scanner, dst *string, intern bool) bool {
+	switch s.peek() {
+	case 'n':
+		s.i += len("null")
+		return true
+	case '"':
+	default:
+		return false
+	}
+	span, escaped := s.stringSpan()
+	if escaped {
+		var ok bool
+		if span, ok = d.unquote(span); !ok {
+			return false
+		}
+	} else if !utf8.Valid(span) {
+		return false
+	}
+	if intern {
+		*dst = d.intern.get(span)
+	} else {
+		*dst = string(span)
+	}
+	return true
+}
+
+// strings decodes an array of JSON strings, or null.
+func (d *Decoder) strings(s *scanner, dst *[]string) bool {
+	if s.isNull() {
+		return true
+	}
+	if !s.consume('[') {
+		return false
+	}
+	d.strs = d.strs[:0]
+	if !s.consume(']') {
+		for {
+			var v string
+			if s.peek() != '"' || !d.str(s, &v, false) {
+				return false
+			}
+			d.strs = append(d.strs, v)
+			if s.consume(']') {
+				break
+			}
+			if !s.consume(',') {
+				return false
+			}
+		}
+	}
+	*dst = append(make([]string, 0, len(d.strs)), d.strs...)
+	clear(d.strs)
+	return true
+}
+
+// anyList decodes null or an array into a list of any values, as
+// encoding/json does: objects as map[string]any, numbers as float64.
+func (d *Decoder) anyList(s *scanner, dst *[]interface{}) bool {
+	if s.peek() != '[' && s.peek() != 'n' {
+		return false
+	}
+	v, ok := d.anyValue(s)
+	if !ok {
+		return false
+	}
+	if v != nil {
+		*dst = v.([]interface{})
+	}
+	return true
+}
+
+// anyValue decodes any JSON value the way encoding/json fills an
+// interface{}.
+func (d *Decoder) anyValue(s *scanner) (interface{}, bool) {
+	switch s.peek() {
+	case '"':
+		var v string
+		ok := d.str(s, &v, true)
+		return v, ok
+	case '{':
+		m := map[string]interface{}{}
+		ok := s.members(d, func(name []byte) bool {
+			key := d.intern.get(name)
+			v, ok := d.anyValue(s)
+			m[key] = v
+			return ok
+		})
+		return m, ok
+	case '[':
+		s.i++
+		list := []interface{}{}
+		if s.consume(']') {
+			return list, true
+		}
+		for {
+			v, ok := d.anyValue(s)
+			if !ok {
+				return nil, false
+			}
+			list = append(list, v)
+			if s.consume(']') {
+				return list, true
+			}
+			if !s.consume(',') {
+				return nil, false
+			}
+		}
+	case 'n':
+		s.i += len("null")
+		return nil, true
+	case 't':
+		s.i += len("true")
+		return true, true
+	case 'f':
+		s.i += len("false")
+		return false, true
+	}
+	f, err := strconv.ParseFloat(string(s.literal()), 64)
+	return f, err == nil
+}
+
+// raw copies the value's text, as encoding/json does for a RawMessage.
+func raw(s *scanner, dst *json.RawMessage) bool {
+	v := s.value()
+	*dst = append(json.RawMessage(nil), v...)
+	return true
+}
+
+// unmarshal hands the value's text to a wire type's UnmarshalJSON, which
+// the general decoder's UnmarshalJSONFrom agrees with; an error goes to
+// the general decoder for its message.
+func unmarshal(s *scanner, dst json.Unmarshaler) bool {
+	return dst.UnmarshalJSON(s.value()) == nil
+}
+
+// int32Of parses a JSON integer that fits an int32.
+func int32Of(b []byte) (int32, bool) {
+	if len(b) == 0 || len(b) > 11 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false // a fraction or exponent
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	if n < -1<<31 || n > 1<<31-1 || len(b) == 0 {
+		return 0, false
+	}
+	return int32(n), true
+}
