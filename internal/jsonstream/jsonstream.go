@@ -66,8 +66,11 @@
 //
 // # Lifetime
 //
-// Breaking out of the range loop stops reading at once. No goroutine is
-// started. A sequence reads its body once: ranging over it a second time
+// Breaking out of the range loop stops reading at once. [Elements] starts
+// no goroutine. [ElementsCloser] inflates a gzip body on a second
+// goroutine, a few chunks ahead of the decoder, so that inflating and
+// decoding share two cores; it closes the body and waits for that
+// goroutine before the iteration returns. A sequence reads its body once: ranging over it a second time
 // yields an error. [Elements] never closes its reader; [ElementsCloser]
 // closes it when the iteration ends, however it ends.
 package jsonstream
@@ -75,7 +78,6 @@ package jsonstream
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -182,7 +184,7 @@ func Elements[T any](r io.Reader, opts ...Option) iter.Seq2[T, error] {
 			yield(zero, &Error{Err: errReused})
 			return
 		}
-		decode(r, c, yield)
+		decode(r, c, nil, yield)
 	}
 }
 
@@ -195,15 +197,21 @@ func Elements[T any](r io.Reader, opts ...Option) iter.Seq2[T, error] {
 // If the sequence is never ranged over, rc is not closed; the caller must
 // then close it.
 func ElementsCloser[T any](rc io.ReadCloser, opts ...Option) iter.Seq2[T, error] {
-	seq := Elements[T](rc, opts...)
-	var closed atomic.Bool
+	c := newConfig(opts)
+	var used, closed atomic.Bool
+	closeBody := func() {
+		if !closed.Swap(true) {
+			rc.Close()
+		}
+	}
 	return func(yield func(T, error) bool) {
-		defer func() {
-			if !closed.Swap(true) {
-				rc.Close()
-			}
-		}()
-		seq(yield)
+		defer closeBody()
+		if used.Swap(true) {
+			var zero T
+			yield(zero, &Error{Err: errReused})
+			return
+		}
+		decode(rc, c, closeBody, yield)
 	}
 }
 
@@ -215,7 +223,9 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-func decode[T any](r io.Reader, c config, yield func(T, error) bool) {
+// decode reads the body r. stop, when set, closes it: a gzip body is then
+// inflated on a second goroutine, which stop can interrupt.
+func decode[T any](r io.Reader, c config, stop func(), yield func(T, error) bool) {
 	var zero T
 	fail := func(index int, where stage, err error) {
 		yield(zero, &Error{Index: index, Err: err, stage: where})
@@ -233,13 +243,13 @@ func decode[T any](r io.Reader, c config, yield func(T, error) bool) {
 		fail(0, beforeArray, fmt.Errorf("gzip: %w", io.ErrUnexpectedEOF))
 		return
 	case len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b:
-		zr, err := gzip.NewReader(br)
+		zr, wait, err := newGzipReader(br, stop)
 		if err != nil {
-			fail(0, beforeArray, fmt.Errorf("gzip: %w", err))
+			fail(0, beforeArray, err)
 			return
 		}
-		defer zr.Close()
-		src = gzipErrors{zr}
+		defer wait()
+		src = zr
 	}
 
 	jsonOpts := v1Compatible
@@ -325,18 +335,6 @@ func checkEnd(dec *jsontext.Decoder, n int, fail func(int, stage, error)) {
 	default:
 		fail(n, betweenElements, err)
 	}
-}
-
-// gzipErrors marks errors from the gzip stream as such, so that a cut or
-// damaged compressed body reads "gzip: unexpected EOF".
-type gzipErrors struct{ r *gzip.Reader }
-
-func (g gzipErrors) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	if err != nil && err != io.EOF {
-		err = fmt.Errorf("gzip: %w", err)
-	}
-	return n, err
 }
 
 func isSyntax(err error) bool {

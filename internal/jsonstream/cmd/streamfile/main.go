@@ -125,9 +125,12 @@ func decode(path string, baseline bool) error {
 	return nil
 }
 
-func decodeStream(r io.Reader) (int, error) {
+// decodeStream decodes as PostureStream does an HTTP body: the file is
+// closed when the iteration ends (the deferred Close then has nothing to
+// do), and a gzip file is inflated on a second goroutine.
+func decodeStream(f *os.File) (int, error) {
 	n := 0
-	for _, err := range jsonstream.Elements[pcrs.PostureRecord](r, jsonstream.WithElementDecoder(posturedecode.NewElementDecoder)) {
+	for _, err := range jsonstream.ElementsCloser[pcrs.PostureRecord](f, jsonstream.WithElementDecoder(posturedecode.NewElementDecoder)) {
 		if err != nil {
 			return n, err
 		}
