@@ -4,9 +4,12 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -117,18 +120,14 @@ func (l *windowLimiter) Wait(ctx context.Context) error {
 		}
 		l.mu.Lock()
 		now := l.now()
-		cut := now.Add(-l.window)
-		i := 0
-		for i < len(l.sent) && !l.sent[i].After(cut) {
-			i++
-		}
-		l.sent = append(l.sent[:0], l.sent[i:]...)
-		if len(l.sent) < l.n {
+		l.prune(now)
+		if l.inWindow(now) < l.n {
 			l.sent = append(l.sent, now)
 			l.mu.Unlock()
 			return nil
 		}
-		wait := l.sent[0].Add(l.window).Sub(now)
+		// The call fits once the n-th newest event leaves the window.
+		wait := l.sent[len(l.sent)-l.n].Add(l.window).Sub(now)
 		l.mu.Unlock()
 		// Another caller may take the freed slot first; the loop then
 		// simply waits for the next one.
@@ -136,6 +135,29 @@ func (l *windowLimiter) Wait(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// prune drops events older than two windows. The window before the
+// current one is kept for observe, which reasons about past send times.
+func (l *windowLimiter) prune(now time.Time) {
+	keep := now.Add(-2 * l.window)
+	i := 0
+	for i < len(l.sent) && !l.sent[i].After(keep) {
+		i++
+	}
+	l.sent = append(l.sent[:0], l.sent[i:]...)
+}
+
+// inWindow counts the events in the window that ends at t.
+func (l *windowLimiter) inWindow(t time.Time) int {
+	cut := t.Add(-l.window)
+	n := 0
+	for i := len(l.sent) - 1; i >= 0 && l.sent[i].After(cut); i-- {
+		if !l.sent[i].After(t) {
+			n++
+		}
+	}
+	return n
 }
 
 // sleepContext sleeps for d or until ctx ends, whichever is first.
@@ -239,11 +261,12 @@ type rateBook struct {
 	m  map[string]RateLimit
 }
 
-func (b *rateBook) record(path string, h http.Header) {
+// record keeps the rate-limit state of a response and returns it.
+func (b *rateBook) record(path string, h http.Header) RateLimit {
 	rl := parseRateLimit(h)
 	key := rateKey(path)
 	if rl.IsZero() || key == "" {
-		return
+		return rl
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -251,6 +274,7 @@ func (b *rateBook) record(path string, h http.Header) {
 		b.m = map[string]RateLimit{}
 	}
 	b.m[key] = rl
+	return rl
 }
 
 func (b *rateBook) last(path string) (RateLimit, bool) {
@@ -258,4 +282,53 @@ func (b *rateBook) last(path string) (RateLimit, bool) {
 	defer b.mu.Unlock()
 	rl, ok := b.m[rateKey(path)]
 	return rl, ok
+}
+
+// observe brings the limiter in line with the server's count, from a
+// response to a request sent at sentAt that says remaining calls are left
+// in the server's window. When the server has counted more calls in the
+// window up to sentAt than the limiter has (another client spends the
+// same subscription's budget), the difference is recorded as calls made
+// at sentAt, so the next requests wait instead of being throttled. A
+// response from before the current window (a slow one that crossed into a
+// new window) says nothing about it and is ignored, and the limiter never
+// counts fewer calls than it made.
+func (l *windowLimiter) observe(sentAt time.Time, remaining int) {
+	if l == nil || remaining < 0 || remaining >= l.n {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if now.Sub(sentAt) >= l.window {
+		return
+	}
+	l.prune(now)
+	missing := l.n - remaining - l.inWindow(sentAt)
+	if missing <= 0 {
+		return
+	}
+	at := sort.Search(len(l.sent), func(i int) bool { return l.sent[i].After(sentAt) })
+	l.sent = slices.Insert(l.sent, at, slices.Repeat([]time.Time{sentAt}, missing)...)
+}
+
+// admission is a limiter slot taken ahead of a request by a caller that
+// paces its own requests (FetchPosture). The transport uses it in place of
+// its own Wait on the request's first attempt; retries wait as usual.
+type admission struct {
+	limiter *windowLimiter
+	used    atomic.Bool
+}
+
+type admissionKey struct{}
+
+func withAdmission(ctx context.Context, a *admission) context.Context {
+	return context.WithValue(ctx, admissionKey{}, a)
+}
+
+// admitted reports whether ctx carries an unused admission for l, and
+// uses it.
+func admitted(ctx context.Context, l *windowLimiter) bool {
+	a, ok := ctx.Value(admissionKey{}).(*admission)
+	return ok && l != nil && a.limiter == l && a.used.CompareAndSwap(false, true)
 }

@@ -161,8 +161,8 @@ func TestLimiterConcurrent(t *testing.T) {
 	// 20 events at 5 per window need at least three further windows.
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.sent) > 5 {
-		t.Fatalf("limiter holds %d events in its window", len(l.sent))
+	if n := l.inWindow(c.Now()); n > 5 {
+		t.Fatalf("limiter holds %d events in its window", n)
 	}
 	if c.Now().Sub(start) < 3*time.Minute {
 		t.Fatalf("20 events at 5 per minute finished after %s", c.Now().Sub(start))
@@ -244,5 +244,78 @@ func TestLimiterSetKeysSeparately(t *testing.T) {
 	}
 	if diff := cmp.Diff([]time.Duration{time.Minute}, c.Sleeps()); diff != "" {
 		t.Fatalf("sleeps (-want +got):\n%s", diff)
+	}
+}
+
+// TestLimiterObservesServerCount: a server that has counted calls the
+// limiter did not make (another client on the same subscription) holds
+// the next calls back; a late answer from the previous window does not.
+func TestLimiterObservesServerCount(t *testing.T) {
+	ctx := context.Background()
+	c := newFakeClock()
+	l := newTestLimiter(5, time.Minute, c)
+	for range 2 {
+		if err := l.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := c.Now()
+	c.Advance(time.Second)
+	l.observe(sent, 1) // the server counted 4 calls; the limiter made 2
+	if n := l.inWindow(c.Now()); n != 4 {
+		t.Fatalf("%d calls in the window after observing, want 4", n)
+	}
+	before := c.Now()
+	for range 2 {
+		if err := l.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Now().Sub(before) < 58*time.Second {
+		t.Fatalf("the second call after observing waited %s, want most of a window", c.Now().Sub(before))
+	}
+
+	// A response to a call sent at the end of a window arrives after the
+	// window rolled over, saying 0 left: the limiter's own count up to the
+	// send time already explains it, so nothing is added.
+	c2 := newFakeClock()
+	l2 := newTestLimiter(3, time.Minute, c2)
+	for range 3 {
+		if err := l2.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastSent := c2.Now()
+	c2.Advance(61 * time.Second)
+	l2.observe(lastSent, 0)
+	if n := l2.inWindow(c2.Now()); n != 0 {
+		t.Fatalf("a stale answer added %d calls to the new window", n)
+	}
+	l2.observe(lastSent.Add(-time.Hour), 0) // older than a window: ignored
+	if n := l2.inWindow(c2.Now()); n != 0 {
+		t.Fatalf("an answer older than a window added %d calls", n)
+	}
+	// The server's budget is larger than the limiter's: nothing to add.
+	l2.observe(c2.Now(), 10)
+	if n := l2.inWindow(c2.Now()); n != 0 {
+		t.Fatalf("a larger server budget added %d calls", n)
+	}
+}
+
+func TestAdmissionIsUsedOnce(t *testing.T) {
+	l := newLimiter(1, time.Minute)
+	other := newLimiter(1, time.Minute)
+	ctx := withAdmission(context.Background(), &admission{limiter: l})
+	if admitted(ctx, other) {
+		t.Fatal("an admission for one limiter was used for another")
+	}
+	if !admitted(ctx, l) {
+		t.Fatal("the admission was not used")
+	}
+	if admitted(ctx, l) {
+		t.Fatal("the admission was used twice")
+	}
+	if admitted(context.Background(), l) {
+		t.Fatal("admitted without an admission")
 	}
 }

@@ -207,9 +207,11 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := x.limiter.Wait(ctx); err != nil {
-			closeRequestBody(r)
-			return nil, err
+		if attempt > 1 || !admitted(ctx, x.limiter) {
+			if err := x.limiter.Wait(ctx); err != nil {
+				closeRequestBody(r)
+				return nil, err
+			}
 		}
 		var token string
 		if x.auth {
@@ -246,7 +248,9 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 			return nil, err
 		}
 		t.log(ctx, "qualys request", x.attrs(attempt, slog.Int("status", resp.StatusCode), slog.Duration("duration", dur))...)
-		t.rates.record(x.req.URL.Path, resp.Header)
+		if rl := t.rates.record(x.req.URL.Path, resp.Header); rl.Remaining != nil {
+			x.limiter.observe(start, *rl.Remaining)
+		}
 
 		switch code := resp.StatusCode; {
 		case code == http.StatusUnauthorized && x.auth && !x.reauthed && x.replayable:
