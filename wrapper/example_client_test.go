@@ -64,7 +64,7 @@ func ExampleClient_LibraryScripts() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("%s %s: %q\n", s.ID, *s.Title, content)
+		fmt.Printf("%s %s: %q\n", s.ID, s.Title, content)
 	}
 	// Output:
 	// 1039 1052.ps1: "Write-Host 1052\n"

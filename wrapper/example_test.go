@@ -137,11 +137,10 @@ func ExampleParseErrorResponse() {
 
 func ExampleCARBodyError() {
 	// A CAR import answered 200 with envelope shape E.
-	ok := "Script created from library successfully"
-	fmt.Println(qualys.CARBodyError("POST /sm/v2/script-library/import", "0", &ok))
+	fmt.Println(qualys.CARBodyError("POST /sm/v2/script-library/import", "0", "Script created from library successfully"))
 
-	failed := "Category not found"
-	err := qualys.CARBodyError("POST /sm/v2/script-library/import", "SM-4001", &failed)
+	// The code and message here are illustrative; Qualys does not publish its CAR error codes.
+	err := qualys.CARBodyError("POST /sm/v2/script-library/import", "SM-4001", "Category not found")
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, qualys.ErrInBody))
 	// Output:
