@@ -182,7 +182,7 @@ type ActingUser struct {
 	// Example: ddf20f3a-cfd3-6fd4-81d0-53071ad1d389
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name Display name (the example name is illustrative; Qualys' samples mask it).
 	//
 	// Example: Jane Doe
 	Name string `json:"name,omitempty,omitzero"`
@@ -1779,7 +1779,7 @@ type Script struct {
 	// Example: ddf20f3a-cfd3-6fd4-81d0-53071ad1d389
 	ApproverID string `json:"approverId,omitempty,omitzero"`
 
-	// ApproverName Who approved the script.
+	// ApproverName Who approved the script (the example name is illustrative).
 	//
 	// Example: Jane Doe
 	ApproverName string `json:"approverName,omitempty,omitzero"`
@@ -2829,7 +2829,7 @@ type UserRef struct {
 	// Example: ddf20f3a-cfd3-6fd4-81d0-53071ad1d389
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name Display name (the example name is illustrative; Qualys' samples mask it).
 	//
 	// Example: Jane Doe
 	Name string `json:"name,omitempty,omitzero"`
