@@ -8197,15 +8197,15 @@ func (r CreateCarTokenResponse) ContentType() string {
 // RateLimitHeaders are the rate-limit headers Qualys' gateway declares on a successful response.
 type RateLimitHeaders struct {
 	XRateLimitLimit     int32
-	XRateLimitRemaining int32
+	XRateLimitRemaining *int32
 }
 
 // ThrottleHeaders are the rate-limit and concurrency headers declared on a conflict or throttled response.
 type ThrottleHeaders struct {
 	XConcurrencyLimitLimit int32
 	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
+	XRateLimitRemaining    *int32
+	XRateLimitToWaitSec    *int32
 	XRateLimitWindowSec    int32
 }
 
@@ -12324,7 +12324,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -12348,14 +12348,14 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -12386,14 +12386,14 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -12484,7 +12484,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -12508,14 +12508,14 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -12546,14 +12546,14 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -12644,7 +12644,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -12668,14 +12668,14 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -12706,14 +12706,14 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -12804,7 +12804,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -12828,14 +12828,14 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -12866,14 +12866,14 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -12964,7 +12964,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -12988,14 +12988,14 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13026,14 +13026,14 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13124,7 +13124,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -13148,14 +13148,14 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13186,14 +13186,14 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13284,7 +13284,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -13308,14 +13308,14 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13346,14 +13346,14 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13451,7 +13451,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -13475,14 +13475,14 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13513,14 +13513,14 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13611,7 +13611,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -13635,14 +13635,14 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13673,14 +13673,14 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13771,7 +13771,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -13795,14 +13795,14 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13833,14 +13833,14 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13931,7 +13931,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -13955,14 +13955,14 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -13993,14 +13993,14 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14091,7 +14091,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -14115,14 +14115,14 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14153,14 +14153,14 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14251,7 +14251,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -14275,14 +14275,14 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14313,14 +14313,14 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14418,7 +14418,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -14442,14 +14442,14 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14480,14 +14480,14 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14578,7 +14578,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -14602,14 +14602,14 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14640,14 +14640,14 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14738,7 +14738,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -14762,14 +14762,14 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14800,14 +14800,14 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14905,7 +14905,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -14929,14 +14929,14 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -14967,14 +14967,14 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15065,7 +15065,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -15089,14 +15089,14 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15127,14 +15127,14 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15232,7 +15232,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -15256,14 +15256,14 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15294,14 +15294,14 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15392,7 +15392,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -15416,14 +15416,14 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15454,14 +15454,14 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15559,7 +15559,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -15583,14 +15583,14 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15621,14 +15621,14 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15719,7 +15719,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -15743,14 +15743,14 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15781,14 +15781,14 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15886,7 +15886,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -15910,14 +15910,14 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -15948,14 +15948,14 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16046,7 +16046,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -16070,14 +16070,14 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16108,14 +16108,14 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16206,7 +16206,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -16230,14 +16230,14 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16268,14 +16268,14 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16366,7 +16366,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -16390,14 +16390,14 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16428,14 +16428,14 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16533,7 +16533,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -16557,14 +16557,14 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16595,14 +16595,14 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16700,7 +16700,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -16724,14 +16724,14 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16762,14 +16762,14 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16860,7 +16860,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -16884,14 +16884,14 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -16922,14 +16922,14 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -17027,7 +17027,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -17051,14 +17051,14 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -17089,14 +17089,14 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -17187,7 +17187,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
@@ -17211,14 +17211,14 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
@@ -17249,14 +17249,14 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = value
+			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = value
+			headers.XRateLimitToWaitSec = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
