@@ -2867,98 +2867,6 @@ type Failure = CarError
 // Example: {"error":"Unauthorized","message":"JWT expired","status":401}
 type Unauthorized = GatewayAuthError
 
-// CreateCarTokenFormdataRequestBody defines body for CreateCarToken for application/x-www-form-urlencoded ContentType.
-type CreateCarTokenFormdataRequestBody = TokenRequest
-
-// SearchAssetJobsJSONRequestBody defines body for SearchAssetJobs for application/json ContentType.
-type SearchAssetJobsJSONRequestBody = AssetJobSearch
-
-// SearchAssetTagsJSONRequestBody defines body for SearchAssetTags for application/json ContentType.
-type SearchAssetTagsJSONRequestBody = AssetTagSearch
-
-// BlockAssetsJSONRequestBody defines body for BlockAssets for application/json ContentType.
-type BlockAssetsJSONRequestBody = BatchRequest
-
-// UnblockAssetsJSONRequestBody defines body for UnblockAssets for application/json ContentType.
-type UnblockAssetsJSONRequestBody = BatchRequest
-
-// CreateBlockedCommandsJSONRequestBody defines body for CreateBlockedCommands for application/json ContentType.
-type CreateBlockedCommandsJSONRequestBody = BlockedCommandsCreate
-
-// DeleteBlockedCommandsV1JSONRequestBody defines body for DeleteBlockedCommandsV1 for application/json ContentType.
-type DeleteBlockedCommandsV1JSONRequestBody = BlockedCommandsDeleteV1
-
-// UpdateBlockedCommandsV1JSONRequestBody defines body for UpdateBlockedCommandsV1 for application/json ContentType.
-type UpdateBlockedCommandsV1JSONRequestBody = BlockedCommandsUpdateV1
-
-// BlockTagsJSONRequestBody defines body for BlockTags for application/json ContentType.
-type BlockTagsJSONRequestBody = BatchRequest
-
-// UnblockTagsJSONRequestBody defines body for UnblockTags for application/json ContentType.
-type UnblockTagsJSONRequestBody = BatchRequest
-
-// SearchJobsJSONRequestBody defines body for SearchJobs for application/json ContentType.
-type SearchJobsJSONRequestBody = JobSearch
-
-// DeleteLabAssetsJSONRequestBody defines body for DeleteLabAssets for application/json ContentType.
-type DeleteLabAssetsJSONRequestBody = BatchRequest
-
-// SearchSchedulesJSONRequestBody defines body for SearchSchedules for application/json ContentType.
-type SearchSchedulesJSONRequestBody = ScheduleSearch
-
-// UpdateScheduleJSONRequestBody defines body for UpdateSchedule for application/json ContentType.
-type UpdateScheduleJSONRequestBody = ScheduleUpdate
-
-// CreateScriptV1JSONRequestBody defines body for CreateScriptV1 for application/json ContentType.
-//
-// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
-type CreateScriptV1JSONRequestBody = UnpublishedScriptBody
-
-// ImportLibraryScriptV1JSONRequestBody defines body for ImportLibraryScriptV1 for application/json ContentType.
-type ImportLibraryScriptV1JSONRequestBody = LibraryScriptImport
-
-// SearchLibraryScriptsJSONRequestBody defines body for SearchLibraryScripts for application/json ContentType.
-type SearchLibraryScriptsJSONRequestBody = LibraryScriptSearch
-
-// UpdateScriptV1JSONRequestBody defines body for UpdateScriptV1 for application/json ContentType.
-//
-// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
-type UpdateScriptV1JSONRequestBody = UnpublishedScriptBody
-
-// SearchScriptsJSONRequestBody defines body for SearchScripts for application/json ContentType.
-type SearchScriptsJSONRequestBody = ScriptSearch
-
-// ExecuteScriptJSONRequestBody defines body for ExecuteScript for application/json ContentType.
-type ExecuteScriptJSONRequestBody = ScriptExecution
-
-// DeleteBlockedCommandsV2JSONRequestBody defines body for DeleteBlockedCommandsV2 for application/json ContentType.
-type DeleteBlockedCommandsV2JSONRequestBody = BlockedCommandsDeleteV2
-
-// UpdateBlockedCommandsV2JSONRequestBody defines body for UpdateBlockedCommandsV2 for application/json ContentType.
-type UpdateBlockedCommandsV2JSONRequestBody = BlockedCommandsUpdateV2
-
-// CreateScriptV2JSONRequestBody defines body for CreateScriptV2 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys; use createScriptV5.
-type CreateScriptV2JSONRequestBody = ScriptCreateV2
-
-// ImportLibraryScriptV2JSONRequestBody defines body for ImportLibraryScriptV2 for application/json ContentType.
-type ImportLibraryScriptV2JSONRequestBody = LibraryScriptImportV2
-
-// UpdateScriptV2JSONRequestBody defines body for UpdateScriptV2 for application/json ContentType.
-type UpdateScriptV2JSONRequestBody = ScriptUpdateV2
-
-// CreateScriptV3JSONRequestBody defines body for CreateScriptV3 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys; use createScriptV5.
-type CreateScriptV3JSONRequestBody = ScriptCreateV3
-
-// UpdateScriptV4JSONRequestBody defines body for UpdateScriptV4 for application/json ContentType.
-type UpdateScriptV4JSONRequestBody = ScriptUpdateV4
-
-// CreateScriptV5JSONRequestBody defines body for CreateScriptV5 for application/json ContentType.
-type CreateScriptV5JSONRequestBody = ScriptCreateV5
-
 // Getter for additional properties for Schedule. Returns the specified
 // element and whether it was found
 func (a Schedule) Get(fieldName string) (value interface{}, found bool) {
@@ -3127,7 +3035,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /auth (the `CreateCarToken` operationId).
-	CreateCarTokenWithFormdataBody(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCarTokenWithFormdataBody(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchAssetJobsWithBody Search asset jobs
 	//
@@ -3161,7 +3069,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-	SearchAssetJobs(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchAssetJobs(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchAssetTagsWithBody List CAR asset tags
 	//
@@ -3197,7 +3105,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-	SearchAssetTags(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchAssetTags(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// BlockAssetsWithBody Block assets
 	//
@@ -3229,7 +3137,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-	BlockAssets(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BlockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnblockAssetsWithBody Unblock assets
 	//
@@ -3261,7 +3169,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-	UnblockAssets(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UnblockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateBlockedCommandsWithBody Add blocked commands
 	//
@@ -3297,7 +3205,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-	CreateBlockedCommands(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateBlockedCommands(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteBlockedCommandsV1WithBody Delete the blocked commands of languages (v1)
 	//
@@ -3327,7 +3235,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-	DeleteBlockedCommandsV1(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteBlockedCommandsV1(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateBlockedCommandsV1WithBody Replace the blocked commands of a language (v1)
 	//
@@ -3357,7 +3265,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-	UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateBlockedCommandsV1(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetBlockedCommands List blocked commands of a language (end of life)
 	//
@@ -3414,7 +3322,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-	BlockTags(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BlockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnblockTagsWithBody Unblock tags
 	//
@@ -3446,7 +3354,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-	UnblockTags(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UnblockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchJobsWithBody Search jobs
 	//
@@ -3480,7 +3388,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-	SearchJobs(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchJobs(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteLabAssetsWithBody Remove lab assets
 	//
@@ -3514,7 +3422,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-	DeleteLabAssets(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteLabAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchSchedulesWithBody Search schedules
 	//
@@ -3544,7 +3452,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-	SearchSchedules(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchSchedules(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScheduleWithBody Update a schedule
 	//
@@ -3582,7 +3490,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateSchedule(ctx context.Context, id UUIDID, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSchedule(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV1WithBody Create a script (v1, end of life)
 	//
@@ -3620,7 +3528,7 @@ type ClientInterface interface {
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
 	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
-	CreateScriptV1(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV1(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListScriptLanguages List script languages
 	//
@@ -3666,7 +3574,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-	ImportLibraryScriptV1(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ImportLibraryScriptV1(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchLibraryScriptsWithBody Search the Qualys script library
 	//
@@ -3700,7 +3608,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-	SearchLibraryScripts(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchLibraryScripts(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetLibraryScript Get one library script
 	//
@@ -3765,7 +3673,7 @@ type ClientInterface interface {
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
 	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
-	UpdateScriptV1(ctx context.Context, id FlexibleID, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV1(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchScriptsWithBody Search the account's scripts
 	//
@@ -3799,7 +3707,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-	SearchScripts(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchScripts(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExecuteScriptWithBody Run a script now
 	//
@@ -3847,7 +3755,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScript(ctx context.Context, scriptID FlexibleID, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ExecuteScript(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteBlockedCommandsV2WithBody Delete blocked-command records (v2)
 	//
@@ -3875,7 +3783,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-	DeleteBlockedCommandsV2(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteBlockedCommandsV2(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateBlockedCommandsV2WithBody Update one blocked-command record (v2)
 	//
@@ -3905,7 +3813,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-	UpdateBlockedCommandsV2(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateBlockedCommandsV2(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV2WithBody Create a script from GitHub (v2, deprecated)
 	//
@@ -3941,7 +3849,7 @@ type ClientInterface interface {
 	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV2(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV2(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImportLibraryScriptV2WithBody Import a library script into the account (v2)
 	//
@@ -3975,7 +3883,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-	ImportLibraryScriptV2(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ImportLibraryScriptV2(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV2WithBody Update a script with GitHub URL or parameters (v2)
 	//
@@ -4011,7 +3919,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2(ctx context.Context, id FlexibleID, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV2(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV3WithBody Create a script or Custom QID (v3, deprecated)
 	//
@@ -4051,7 +3959,7 @@ type ClientInterface interface {
 	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV3(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV4WithBody Update a script (v4)
 	//
@@ -4089,7 +3997,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4(ctx context.Context, id FlexibleID, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV4(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV5WithBody Create a script (v5)
 	//
@@ -4141,7 +4049,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-	CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV5(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateCarTokenWithBody Obtain a JWT
@@ -4182,7 +4090,7 @@ func (c *Client) CreateCarTokenWithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /auth (the `CreateCarToken` operationId).
-func (c *Client) CreateCarTokenWithFormdataBody(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateCarTokenWithFormdataBody(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCarTokenRequestWithFormdataBody(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4236,7 +4144,7 @@ func (c *Client) SearchAssetJobsWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-func (c *Client) SearchAssetJobs(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchAssetJobs(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchAssetJobsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4292,7 +4200,7 @@ func (c *Client) SearchAssetTagsWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-func (c *Client) SearchAssetTags(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchAssetTags(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchAssetTagsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4344,7 +4252,7 @@ func (c *Client) BlockAssetsWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-func (c *Client) BlockAssets(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) BlockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBlockAssetsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4396,7 +4304,7 @@ func (c *Client) UnblockAssetsWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-func (c *Client) UnblockAssets(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UnblockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnblockAssetsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4452,7 +4360,7 @@ func (c *Client) CreateBlockedCommandsWithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-func (c *Client) CreateBlockedCommands(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateBlockedCommands(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateBlockedCommandsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4502,7 +4410,7 @@ func (c *Client) DeleteBlockedCommandsV1WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-func (c *Client) DeleteBlockedCommandsV1(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteBlockedCommandsV1(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteBlockedCommandsV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4552,7 +4460,7 @@ func (c *Client) UpdateBlockedCommandsV1WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateBlockedCommandsV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4638,7 +4546,7 @@ func (c *Client) BlockTagsWithBody(ctx context.Context, contentType string, body
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-func (c *Client) BlockTags(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) BlockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBlockTagsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4690,7 +4598,7 @@ func (c *Client) UnblockTagsWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-func (c *Client) UnblockTags(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UnblockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnblockTagsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4744,7 +4652,7 @@ func (c *Client) SearchJobsWithBody(ctx context.Context, contentType string, bod
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-func (c *Client) SearchJobs(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchJobs(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchJobsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4798,7 +4706,7 @@ func (c *Client) DeleteLabAssetsWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-func (c *Client) DeleteLabAssets(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteLabAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteLabAssetsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4848,7 +4756,7 @@ func (c *Client) SearchSchedulesWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-func (c *Client) SearchSchedules(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchSchedules(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchSchedulesRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4906,7 +4814,7 @@ func (c *Client) UpdateScheduleWithBody(ctx context.Context, id UUIDID, contentT
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *Client) UpdateSchedule(ctx context.Context, id UUIDID, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateSchedule(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScheduleRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -4962,7 +4870,7 @@ func (c *Client) CreateScriptV1WithBody(ctx context.Context, contentType string,
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 // Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
-func (c *Client) CreateScriptV1(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV1(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5038,7 +4946,7 @@ func (c *Client) ImportLibraryScriptV1WithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-func (c *Client) ImportLibraryScriptV1(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ImportLibraryScriptV1(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewImportLibraryScriptV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5092,7 +5000,7 @@ func (c *Client) SearchLibraryScriptsWithBody(ctx context.Context, contentType s
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-func (c *Client) SearchLibraryScripts(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchLibraryScripts(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchLibraryScriptsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5195,7 +5103,7 @@ func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id FlexibleID, cont
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 // Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
-func (c *Client) UpdateScriptV1(ctx context.Context, id FlexibleID, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV1(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV1Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5249,7 +5157,7 @@ func (c *Client) SearchScriptsWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-func (c *Client) SearchScripts(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchScripts(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchScriptsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5317,7 +5225,7 @@ func (c *Client) ExecuteScriptWithBody(ctx context.Context, scriptID FlexibleID,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *Client) ExecuteScript(ctx context.Context, scriptID FlexibleID, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ExecuteScript(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExecuteScriptRequest(c.Server, scriptID, body)
 	if err != nil {
 		return nil, err
@@ -5365,7 +5273,7 @@ func (c *Client) DeleteBlockedCommandsV2WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-func (c *Client) DeleteBlockedCommandsV2(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteBlockedCommandsV2(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteBlockedCommandsV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5415,7 +5323,7 @@ func (c *Client) UpdateBlockedCommandsV2WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-func (c *Client) UpdateBlockedCommandsV2(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateBlockedCommandsV2(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateBlockedCommandsV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5469,7 +5377,7 @@ func (c *Client) CreateScriptV2WithBody(ctx context.Context, contentType string,
 //
 // Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *Client) CreateScriptV2(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV2(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5523,7 +5431,7 @@ func (c *Client) ImportLibraryScriptV2WithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-func (c *Client) ImportLibraryScriptV2(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ImportLibraryScriptV2(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewImportLibraryScriptV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5579,7 +5487,7 @@ func (c *Client) UpdateScriptV2WithBody(ctx context.Context, id FlexibleID, cont
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *Client) UpdateScriptV2(ctx context.Context, id FlexibleID, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV2(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV2Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5637,7 +5545,7 @@ func (c *Client) CreateScriptV3WithBody(ctx context.Context, contentType string,
 //
 // Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *Client) CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV3(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV3Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5695,7 +5603,7 @@ func (c *Client) UpdateScriptV4WithBody(ctx context.Context, id FlexibleID, cont
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *Client) UpdateScriptV4(ctx context.Context, id FlexibleID, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV4(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV4Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5767,7 +5675,7 @@ func (c *Client) CreateScriptV5WithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-func (c *Client) CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV5(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV5Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5780,7 +5688,7 @@ func (c *Client) CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequ
 }
 
 // NewCreateCarTokenRequestWithFormdataBody calls the generic CreateCarToken builder with application/x-www-form-urlencoded body
-func NewCreateCarTokenRequestWithFormdataBody(server string, body CreateCarTokenFormdataRequestBody) (*http.Request, error) {
+func NewCreateCarTokenRequestWithFormdataBody(server string, body TokenRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -5820,7 +5728,7 @@ func NewCreateCarTokenRequestWithBody(server string, contentType string, body io
 }
 
 // NewSearchAssetJobsRequest calls the generic SearchAssetJobs builder with application/json body
-func NewSearchAssetJobsRequest(server string, body SearchAssetJobsJSONRequestBody) (*http.Request, error) {
+func NewSearchAssetJobsRequest(server string, body AssetJobSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5860,7 +5768,7 @@ func NewSearchAssetJobsRequestWithBody(server string, contentType string, body i
 }
 
 // NewSearchAssetTagsRequest calls the generic SearchAssetTags builder with application/json body
-func NewSearchAssetTagsRequest(server string, body SearchAssetTagsJSONRequestBody) (*http.Request, error) {
+func NewSearchAssetTagsRequest(server string, body AssetTagSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5900,7 +5808,7 @@ func NewSearchAssetTagsRequestWithBody(server string, contentType string, body i
 }
 
 // NewBlockAssetsRequest calls the generic BlockAssets builder with application/json body
-func NewBlockAssetsRequest(server string, body BlockAssetsJSONRequestBody) (*http.Request, error) {
+func NewBlockAssetsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5940,7 +5848,7 @@ func NewBlockAssetsRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewUnblockAssetsRequest calls the generic UnblockAssets builder with application/json body
-func NewUnblockAssetsRequest(server string, body UnblockAssetsJSONRequestBody) (*http.Request, error) {
+func NewUnblockAssetsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5980,7 +5888,7 @@ func NewUnblockAssetsRequestWithBody(server string, contentType string, body io.
 }
 
 // NewCreateBlockedCommandsRequest calls the generic CreateBlockedCommands builder with application/json body
-func NewCreateBlockedCommandsRequest(server string, body CreateBlockedCommandsJSONRequestBody) (*http.Request, error) {
+func NewCreateBlockedCommandsRequest(server string, body BlockedCommandsCreate) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6020,7 +5928,7 @@ func NewCreateBlockedCommandsRequestWithBody(server string, contentType string, 
 }
 
 // NewDeleteBlockedCommandsV1Request calls the generic DeleteBlockedCommandsV1 builder with application/json body
-func NewDeleteBlockedCommandsV1Request(server string, body DeleteBlockedCommandsV1JSONRequestBody) (*http.Request, error) {
+func NewDeleteBlockedCommandsV1Request(server string, body BlockedCommandsDeleteV1) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6060,7 +5968,7 @@ func NewDeleteBlockedCommandsV1RequestWithBody(server string, contentType string
 }
 
 // NewUpdateBlockedCommandsV1Request calls the generic UpdateBlockedCommandsV1 builder with application/json body
-func NewUpdateBlockedCommandsV1Request(server string, body UpdateBlockedCommandsV1JSONRequestBody) (*http.Request, error) {
+func NewUpdateBlockedCommandsV1Request(server string, body BlockedCommandsUpdateV1) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6134,7 +6042,7 @@ func NewGetBlockedCommandsRequest(server string, id int64) (*http.Request, error
 }
 
 // NewBlockTagsRequest calls the generic BlockTags builder with application/json body
-func NewBlockTagsRequest(server string, body BlockTagsJSONRequestBody) (*http.Request, error) {
+func NewBlockTagsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6174,7 +6082,7 @@ func NewBlockTagsRequestWithBody(server string, contentType string, body io.Read
 }
 
 // NewUnblockTagsRequest calls the generic UnblockTags builder with application/json body
-func NewUnblockTagsRequest(server string, body UnblockTagsJSONRequestBody) (*http.Request, error) {
+func NewUnblockTagsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6214,7 +6122,7 @@ func NewUnblockTagsRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewSearchJobsRequest calls the generic SearchJobs builder with application/json body
-func NewSearchJobsRequest(server string, body SearchJobsJSONRequestBody) (*http.Request, error) {
+func NewSearchJobsRequest(server string, body JobSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6254,7 +6162,7 @@ func NewSearchJobsRequestWithBody(server string, contentType string, body io.Rea
 }
 
 // NewDeleteLabAssetsRequest calls the generic DeleteLabAssets builder with application/json body
-func NewDeleteLabAssetsRequest(server string, body DeleteLabAssetsJSONRequestBody) (*http.Request, error) {
+func NewDeleteLabAssetsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6294,7 +6202,7 @@ func NewDeleteLabAssetsRequestWithBody(server string, contentType string, body i
 }
 
 // NewSearchSchedulesRequest calls the generic SearchSchedules builder with application/json body
-func NewSearchSchedulesRequest(server string, body SearchSchedulesJSONRequestBody) (*http.Request, error) {
+func NewSearchSchedulesRequest(server string, body ScheduleSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6334,7 +6242,7 @@ func NewSearchSchedulesRequestWithBody(server string, contentType string, body i
 }
 
 // NewUpdateScheduleRequest calls the generic UpdateSchedule builder with application/json body
-func NewUpdateScheduleRequest(server string, id UUIDID, body UpdateScheduleJSONRequestBody) (*http.Request, error) {
+func NewUpdateScheduleRequest(server string, id UUIDID, body ScheduleUpdate) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6381,7 +6289,7 @@ func NewUpdateScheduleRequestWithBody(server string, id UUIDID, contentType stri
 }
 
 // NewCreateScriptV1Request calls the generic CreateScriptV1 builder with application/json body
-func NewCreateScriptV1Request(server string, body CreateScriptV1JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV1Request(server string, body UnpublishedScriptBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6448,7 +6356,7 @@ func NewListScriptLanguagesRequest(server string) (*http.Request, error) {
 }
 
 // NewImportLibraryScriptV1Request calls the generic ImportLibraryScriptV1 builder with application/json body
-func NewImportLibraryScriptV1Request(server string, body ImportLibraryScriptV1JSONRequestBody) (*http.Request, error) {
+func NewImportLibraryScriptV1Request(server string, body LibraryScriptImport) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6488,7 +6396,7 @@ func NewImportLibraryScriptV1RequestWithBody(server string, contentType string, 
 }
 
 // NewSearchLibraryScriptsRequest calls the generic SearchLibraryScripts builder with application/json body
-func NewSearchLibraryScriptsRequest(server string, body SearchLibraryScriptsJSONRequestBody) (*http.Request, error) {
+func NewSearchLibraryScriptsRequest(server string, body LibraryScriptSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6589,7 +6497,7 @@ func NewListScriptTypesRequest(server string) (*http.Request, error) {
 }
 
 // NewUpdateScriptV1Request calls the generic UpdateScriptV1 builder with application/json body
-func NewUpdateScriptV1Request(server string, id FlexibleID, body UpdateScriptV1JSONRequestBody) (*http.Request, error) {
+func NewUpdateScriptV1Request(server string, id FlexibleID, body UnpublishedScriptBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6636,7 +6544,7 @@ func NewUpdateScriptV1RequestWithBody(server string, id FlexibleID, contentType 
 }
 
 // NewSearchScriptsRequest calls the generic SearchScripts builder with application/json body
-func NewSearchScriptsRequest(server string, body SearchScriptsJSONRequestBody) (*http.Request, error) {
+func NewSearchScriptsRequest(server string, body ScriptSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6676,7 +6584,7 @@ func NewSearchScriptsRequestWithBody(server string, contentType string, body io.
 }
 
 // NewExecuteScriptRequest calls the generic ExecuteScript builder with application/json body
-func NewExecuteScriptRequest(server string, scriptID FlexibleID, body ExecuteScriptJSONRequestBody) (*http.Request, error) {
+func NewExecuteScriptRequest(server string, scriptID FlexibleID, body ScriptExecution) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6723,7 +6631,7 @@ func NewExecuteScriptRequestWithBody(server string, scriptID FlexibleID, content
 }
 
 // NewDeleteBlockedCommandsV2Request calls the generic DeleteBlockedCommandsV2 builder with application/json body
-func NewDeleteBlockedCommandsV2Request(server string, body DeleteBlockedCommandsV2JSONRequestBody) (*http.Request, error) {
+func NewDeleteBlockedCommandsV2Request(server string, body BlockedCommandsDeleteV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6763,7 +6671,7 @@ func NewDeleteBlockedCommandsV2RequestWithBody(server string, contentType string
 }
 
 // NewUpdateBlockedCommandsV2Request calls the generic UpdateBlockedCommandsV2 builder with application/json body
-func NewUpdateBlockedCommandsV2Request(server string, body UpdateBlockedCommandsV2JSONRequestBody) (*http.Request, error) {
+func NewUpdateBlockedCommandsV2Request(server string, body BlockedCommandsUpdateV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6803,7 +6711,7 @@ func NewUpdateBlockedCommandsV2RequestWithBody(server string, contentType string
 }
 
 // NewCreateScriptV2Request calls the generic CreateScriptV2 builder with application/json body
-func NewCreateScriptV2Request(server string, body CreateScriptV2JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV2Request(server string, body ScriptCreateV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6843,7 +6751,7 @@ func NewCreateScriptV2RequestWithBody(server string, contentType string, body io
 }
 
 // NewImportLibraryScriptV2Request calls the generic ImportLibraryScriptV2 builder with application/json body
-func NewImportLibraryScriptV2Request(server string, body ImportLibraryScriptV2JSONRequestBody) (*http.Request, error) {
+func NewImportLibraryScriptV2Request(server string, body LibraryScriptImportV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6883,7 +6791,7 @@ func NewImportLibraryScriptV2RequestWithBody(server string, contentType string, 
 }
 
 // NewUpdateScriptV2Request calls the generic UpdateScriptV2 builder with application/json body
-func NewUpdateScriptV2Request(server string, id FlexibleID, body UpdateScriptV2JSONRequestBody) (*http.Request, error) {
+func NewUpdateScriptV2Request(server string, id FlexibleID, body ScriptUpdateV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6930,7 +6838,7 @@ func NewUpdateScriptV2RequestWithBody(server string, id FlexibleID, contentType 
 }
 
 // NewCreateScriptV3Request calls the generic CreateScriptV3 builder with application/json body
-func NewCreateScriptV3Request(server string, body CreateScriptV3JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV3Request(server string, body ScriptCreateV3) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6970,7 +6878,7 @@ func NewCreateScriptV3RequestWithBody(server string, contentType string, body io
 }
 
 // NewUpdateScriptV4Request calls the generic UpdateScriptV4 builder with application/json body
-func NewUpdateScriptV4Request(server string, id FlexibleID, body UpdateScriptV4JSONRequestBody) (*http.Request, error) {
+func NewUpdateScriptV4Request(server string, id FlexibleID, body ScriptUpdateV4) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -7017,7 +6925,7 @@ func NewUpdateScriptV4RequestWithBody(server string, id FlexibleID, contentType 
 }
 
 // NewCreateScriptV5Request calls the generic CreateScriptV5 builder with application/json body
-func NewCreateScriptV5Request(server string, body CreateScriptV5JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV5Request(server string, body ScriptCreateV5) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -7128,7 +7036,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth (the `CreateCarToken` operationId).
-	CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error)
+	CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error)
 
 	// SearchAssetJobsWithBodyWithResponse Search asset jobs
 	//
@@ -7162,7 +7070,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-	SearchAssetJobsWithResponse(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error)
+	SearchAssetJobsWithResponse(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error)
 
 	// SearchAssetTagsWithBodyWithResponse List CAR asset tags
 	//
@@ -7198,7 +7106,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-	SearchAssetTagsWithResponse(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error)
+	SearchAssetTagsWithResponse(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error)
 
 	// BlockAssetsWithBodyWithResponse Block assets
 	//
@@ -7230,7 +7138,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-	BlockAssetsWithResponse(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error)
+	BlockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error)
 
 	// UnblockAssetsWithBodyWithResponse Unblock assets
 	//
@@ -7262,7 +7170,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-	UnblockAssetsWithResponse(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error)
+	UnblockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error)
 
 	// CreateBlockedCommandsWithBodyWithResponse Add blocked commands
 	//
@@ -7298,7 +7206,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-	CreateBlockedCommandsWithResponse(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error)
+	CreateBlockedCommandsWithResponse(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error)
 
 	// DeleteBlockedCommandsV1WithBodyWithResponse Delete the blocked commands of languages (v1)
 	//
@@ -7328,7 +7236,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-	DeleteBlockedCommandsV1WithResponse(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error)
+	DeleteBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error)
 
 	// UpdateBlockedCommandsV1WithBodyWithResponse Replace the blocked commands of a language (v1)
 	//
@@ -7358,7 +7266,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-	UpdateBlockedCommandsV1WithResponse(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error)
+	UpdateBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error)
 
 	// GetBlockedCommandsWithResponse List blocked commands of a language (end of life)
 	//
@@ -7417,7 +7325,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-	BlockTagsWithResponse(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error)
+	BlockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error)
 
 	// UnblockTagsWithBodyWithResponse Unblock tags
 	//
@@ -7449,7 +7357,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-	UnblockTagsWithResponse(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error)
+	UnblockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error)
 
 	// SearchJobsWithBodyWithResponse Search jobs
 	//
@@ -7483,7 +7391,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-	SearchJobsWithResponse(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error)
+	SearchJobsWithResponse(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error)
 
 	// DeleteLabAssetsWithBodyWithResponse Remove lab assets
 	//
@@ -7517,7 +7425,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-	DeleteLabAssetsWithResponse(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error)
+	DeleteLabAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error)
 
 	// SearchSchedulesWithBodyWithResponse Search schedules
 	//
@@ -7547,7 +7455,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-	SearchSchedulesWithResponse(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error)
+	SearchSchedulesWithResponse(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error)
 
 	// UpdateScheduleWithBodyWithResponse Update a schedule
 	//
@@ -7585,7 +7493,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateScheduleWithResponse(ctx context.Context, id UUIDID, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
+	UpdateScheduleWithResponse(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
 
 	// CreateScriptV1WithBodyWithResponse Create a script (v1, end of life)
 	//
@@ -7623,7 +7531,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
 	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
-	CreateScriptV1WithResponse(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
+	CreateScriptV1WithResponse(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
 
 	// ListScriptLanguagesWithResponse List script languages
 	//
@@ -7671,7 +7579,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-	ImportLibraryScriptV1WithResponse(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error)
+	ImportLibraryScriptV1WithResponse(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error)
 
 	// SearchLibraryScriptsWithBodyWithResponse Search the Qualys script library
 	//
@@ -7705,7 +7613,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-	SearchLibraryScriptsWithResponse(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error)
+	SearchLibraryScriptsWithResponse(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error)
 
 	// GetLibraryScriptWithResponse Get one library script
 	//
@@ -7774,7 +7682,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
 	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
-	UpdateScriptV1WithResponse(ctx context.Context, id FlexibleID, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
+	UpdateScriptV1WithResponse(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
 
 	// SearchScriptsWithBodyWithResponse Search the account's scripts
 	//
@@ -7808,7 +7716,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-	SearchScriptsWithResponse(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error)
+	SearchScriptsWithResponse(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error)
 
 	// ExecuteScriptWithBodyWithResponse Run a script now
 	//
@@ -7856,7 +7764,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScriptWithResponse(ctx context.Context, scriptID FlexibleID, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
+	ExecuteScriptWithResponse(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
 
 	// DeleteBlockedCommandsV2WithBodyWithResponse Delete blocked-command records (v2)
 	//
@@ -7884,7 +7792,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-	DeleteBlockedCommandsV2WithResponse(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error)
+	DeleteBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error)
 
 	// UpdateBlockedCommandsV2WithBodyWithResponse Update one blocked-command record (v2)
 	//
@@ -7914,7 +7822,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-	UpdateBlockedCommandsV2WithResponse(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error)
+	UpdateBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error)
 
 	// CreateScriptV2WithBodyWithResponse Create a script from GitHub (v2, deprecated)
 	//
@@ -7950,7 +7858,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV2WithResponse(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error)
+	CreateScriptV2WithResponse(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error)
 
 	// ImportLibraryScriptV2WithBodyWithResponse Import a library script into the account (v2)
 	//
@@ -7984,7 +7892,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-	ImportLibraryScriptV2WithResponse(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error)
+	ImportLibraryScriptV2WithResponse(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error)
 
 	// UpdateScriptV2WithBodyWithResponse Update a script with GitHub URL or parameters (v2)
 	//
@@ -8020,7 +7928,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2WithResponse(ctx context.Context, id FlexibleID, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
+	UpdateScriptV2WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
 
 	// CreateScriptV3WithBodyWithResponse Create a script or Custom QID (v3, deprecated)
 	//
@@ -8060,7 +7968,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV3WithResponse(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error)
+	CreateScriptV3WithResponse(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error)
 
 	// UpdateScriptV4WithBodyWithResponse Update a script (v4)
 	//
@@ -8098,7 +8006,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4WithResponse(ctx context.Context, id FlexibleID, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
+	UpdateScriptV4WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
 
 	// CreateScriptV5WithBodyWithResponse Create a script (v5)
 	//
@@ -8150,7 +8058,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-	CreateScriptV5WithResponse(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error)
+	CreateScriptV5WithResponse(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error)
 }
 
 type CreateCarTokenResponse struct {
@@ -10848,7 +10756,7 @@ func (c *ClientWithResponses) CreateCarTokenWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth (the `CreateCarToken` operationId).
-func (c *ClientWithResponses) CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error) {
+func (c *ClientWithResponses) CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error) {
 	rsp, err := c.CreateCarTokenWithFormdataBody(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -10894,7 +10802,7 @@ func (c *ClientWithResponses) SearchAssetJobsWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-func (c *ClientWithResponses) SearchAssetJobsWithResponse(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error) {
+func (c *ClientWithResponses) SearchAssetJobsWithResponse(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error) {
 	rsp, err := c.SearchAssetJobs(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -10942,7 +10850,7 @@ func (c *ClientWithResponses) SearchAssetTagsWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-func (c *ClientWithResponses) SearchAssetTagsWithResponse(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error) {
+func (c *ClientWithResponses) SearchAssetTagsWithResponse(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error) {
 	rsp, err := c.SearchAssetTags(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -10986,7 +10894,7 @@ func (c *ClientWithResponses) BlockAssetsWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-func (c *ClientWithResponses) BlockAssetsWithResponse(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error) {
+func (c *ClientWithResponses) BlockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error) {
 	rsp, err := c.BlockAssets(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11030,7 +10938,7 @@ func (c *ClientWithResponses) UnblockAssetsWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-func (c *ClientWithResponses) UnblockAssetsWithResponse(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error) {
+func (c *ClientWithResponses) UnblockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error) {
 	rsp, err := c.UnblockAssets(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11078,7 +10986,7 @@ func (c *ClientWithResponses) CreateBlockedCommandsWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-func (c *ClientWithResponses) CreateBlockedCommandsWithResponse(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error) {
+func (c *ClientWithResponses) CreateBlockedCommandsWithResponse(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error) {
 	rsp, err := c.CreateBlockedCommands(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11120,7 +11028,7 @@ func (c *ClientWithResponses) DeleteBlockedCommandsV1WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-func (c *ClientWithResponses) DeleteBlockedCommandsV1WithResponse(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error) {
+func (c *ClientWithResponses) DeleteBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error) {
 	rsp, err := c.DeleteBlockedCommandsV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11162,7 +11070,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV1WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error) {
+func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error) {
 	rsp, err := c.UpdateBlockedCommandsV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11239,7 +11147,7 @@ func (c *ClientWithResponses) BlockTagsWithBodyWithResponse(ctx context.Context,
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-func (c *ClientWithResponses) BlockTagsWithResponse(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error) {
+func (c *ClientWithResponses) BlockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error) {
 	rsp, err := c.BlockTags(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11283,7 +11191,7 @@ func (c *ClientWithResponses) UnblockTagsWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-func (c *ClientWithResponses) UnblockTagsWithResponse(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error) {
+func (c *ClientWithResponses) UnblockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error) {
 	rsp, err := c.UnblockTags(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11329,7 +11237,7 @@ func (c *ClientWithResponses) SearchJobsWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-func (c *ClientWithResponses) SearchJobsWithResponse(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error) {
+func (c *ClientWithResponses) SearchJobsWithResponse(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error) {
 	rsp, err := c.SearchJobs(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11375,7 +11283,7 @@ func (c *ClientWithResponses) DeleteLabAssetsWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-func (c *ClientWithResponses) DeleteLabAssetsWithResponse(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error) {
+func (c *ClientWithResponses) DeleteLabAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error) {
 	rsp, err := c.DeleteLabAssets(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11417,7 +11325,7 @@ func (c *ClientWithResponses) SearchSchedulesWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-func (c *ClientWithResponses) SearchSchedulesWithResponse(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error) {
+func (c *ClientWithResponses) SearchSchedulesWithResponse(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error) {
 	rsp, err := c.SearchSchedules(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11467,7 +11375,7 @@ func (c *ClientWithResponses) UpdateScheduleWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id UUIDID, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
+func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
 	rsp, err := c.UpdateSchedule(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11516,7 +11424,7 @@ func (c *ClientWithResponses) CreateScriptV1WithBodyWithResponse(ctx context.Con
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 // Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
-func (c *ClientWithResponses) CreateScriptV1WithResponse(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
+func (c *ClientWithResponses) CreateScriptV1WithResponse(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
 	rsp, err := c.CreateScriptV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11582,7 +11490,7 @@ func (c *ClientWithResponses) ImportLibraryScriptV1WithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-func (c *ClientWithResponses) ImportLibraryScriptV1WithResponse(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error) {
+func (c *ClientWithResponses) ImportLibraryScriptV1WithResponse(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error) {
 	rsp, err := c.ImportLibraryScriptV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11628,7 +11536,7 @@ func (c *ClientWithResponses) SearchLibraryScriptsWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-func (c *ClientWithResponses) SearchLibraryScriptsWithResponse(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error) {
+func (c *ClientWithResponses) SearchLibraryScriptsWithResponse(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error) {
 	rsp, err := c.SearchLibraryScripts(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11720,7 +11628,7 @@ func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Con
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 // Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
-func (c *ClientWithResponses) UpdateScriptV1WithResponse(ctx context.Context, id FlexibleID, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
+func (c *ClientWithResponses) UpdateScriptV1WithResponse(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
 	rsp, err := c.UpdateScriptV1(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11766,7 +11674,7 @@ func (c *ClientWithResponses) SearchScriptsWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-func (c *ClientWithResponses) SearchScriptsWithResponse(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error) {
+func (c *ClientWithResponses) SearchScriptsWithResponse(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error) {
 	rsp, err := c.SearchScripts(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11826,7 +11734,7 @@ func (c *ClientWithResponses) ExecuteScriptWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *ClientWithResponses) ExecuteScriptWithResponse(ctx context.Context, scriptID FlexibleID, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
+func (c *ClientWithResponses) ExecuteScriptWithResponse(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
 	rsp, err := c.ExecuteScript(ctx, scriptID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11866,7 +11774,7 @@ func (c *ClientWithResponses) DeleteBlockedCommandsV2WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-func (c *ClientWithResponses) DeleteBlockedCommandsV2WithResponse(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error) {
+func (c *ClientWithResponses) DeleteBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error) {
 	rsp, err := c.DeleteBlockedCommandsV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11908,7 +11816,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV2WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-func (c *ClientWithResponses) UpdateBlockedCommandsV2WithResponse(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error) {
+func (c *ClientWithResponses) UpdateBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error) {
 	rsp, err := c.UpdateBlockedCommandsV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11955,7 +11863,7 @@ func (c *ClientWithResponses) CreateScriptV2WithBodyWithResponse(ctx context.Con
 //
 // Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *ClientWithResponses) CreateScriptV2WithResponse(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error) {
+func (c *ClientWithResponses) CreateScriptV2WithResponse(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error) {
 	rsp, err := c.CreateScriptV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12001,7 +11909,7 @@ func (c *ClientWithResponses) ImportLibraryScriptV2WithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-func (c *ClientWithResponses) ImportLibraryScriptV2WithResponse(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error) {
+func (c *ClientWithResponses) ImportLibraryScriptV2WithResponse(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error) {
 	rsp, err := c.ImportLibraryScriptV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12049,7 +11957,7 @@ func (c *ClientWithResponses) UpdateScriptV2WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *ClientWithResponses) UpdateScriptV2WithResponse(ctx context.Context, id FlexibleID, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
+func (c *ClientWithResponses) UpdateScriptV2WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
 	rsp, err := c.UpdateScriptV2(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12100,7 +12008,7 @@ func (c *ClientWithResponses) CreateScriptV3WithBodyWithResponse(ctx context.Con
 //
 // Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *ClientWithResponses) CreateScriptV3WithResponse(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error) {
+func (c *ClientWithResponses) CreateScriptV3WithResponse(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error) {
 	rsp, err := c.CreateScriptV3(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12150,7 +12058,7 @@ func (c *ClientWithResponses) UpdateScriptV4WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *ClientWithResponses) UpdateScriptV4WithResponse(ctx context.Context, id FlexibleID, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
+func (c *ClientWithResponses) UpdateScriptV4WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
 	rsp, err := c.UpdateScriptV4(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12214,7 +12122,7 @@ func (c *ClientWithResponses) CreateScriptV5WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-func (c *ClientWithResponses) CreateScriptV5WithResponse(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error) {
+func (c *ClientWithResponses) CreateScriptV5WithResponse(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error) {
 	rsp, err := c.CreateScriptV5(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
