@@ -8061,6 +8061,16 @@ type ClientWithResponsesInterface interface {
 	CreateScriptV5WithResponse(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error)
 }
 
+// ResponseHeaders holds the response headers the API declares (rate limits
+// and throttling). A field is zero when the response did not carry it.
+type ResponseHeaders struct {
+	XRateLimitLimit        int32
+	XRateLimitRemaining    *int32
+	XConcurrencyLimitLimit int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    int32
+}
+
 type CreateCarTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8102,21 +8112,6 @@ func (r CreateCarTokenResponse) ContentType() string {
 	return ""
 }
 
-// RateLimitHeaders are the rate-limit headers Qualys' gateway declares on a successful response.
-type RateLimitHeaders struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining *int32
-}
-
-// ThrottleHeaders are the rate-limit and concurrency headers declared on a conflict or throttled response.
-type ThrottleHeaders struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    int32
-}
-
 type SearchAssetJobsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8133,11 +8128,11 @@ type SearchAssetJobsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8215,11 +8210,11 @@ type SearchAssetTagsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8297,11 +8292,11 @@ type BlockAssetsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8379,11 +8374,11 @@ type UnblockAssetsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8461,11 +8456,11 @@ type CreateBlockedCommandsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8543,11 +8538,11 @@ type DeleteBlockedCommandsV1Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8625,11 +8620,11 @@ type UpdateBlockedCommandsV1Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8709,11 +8704,11 @@ type GetBlockedCommandsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8796,11 +8791,11 @@ type BlockTagsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8878,11 +8873,11 @@ type UnblockTagsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8960,11 +8955,11 @@ type SearchJobsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9042,11 +9037,11 @@ type DeleteLabAssetsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9124,11 +9119,11 @@ type SearchSchedulesResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9208,11 +9203,11 @@ type UpdateScheduleResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9295,11 +9290,11 @@ type CreateScriptV1Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9377,11 +9372,11 @@ type ListScriptLanguagesResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9461,11 +9456,11 @@ type ImportLibraryScriptV1Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9548,11 +9543,11 @@ type SearchLibraryScriptsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9632,11 +9627,11 @@ type GetLibraryScriptResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9719,11 +9714,11 @@ type ListScriptTypesResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9803,11 +9798,11 @@ type UpdateScriptV1Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9890,11 +9885,11 @@ type SearchScriptsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9974,11 +9969,11 @@ type ExecuteScriptResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10061,11 +10056,11 @@ type DeleteBlockedCommandsV2Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10143,11 +10138,11 @@ type UpdateBlockedCommandsV2Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10225,11 +10220,11 @@ type CreateScriptV2Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10309,11 +10304,11 @@ type ImportLibraryScriptV2Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10398,11 +10393,11 @@ type UpdateScriptV2Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10485,11 +10480,11 @@ type CreateScriptV3Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10569,11 +10564,11 @@ type UpdateScriptV4Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10656,11 +10651,11 @@ type CreateScriptV5Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RateLimitHeaders
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ThrottleHeaders
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ThrottleHeaders
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12219,7 +12214,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12236,7 +12231,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12274,7 +12269,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12379,7 +12374,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12396,7 +12391,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12434,7 +12429,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12539,7 +12534,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12556,7 +12551,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12594,7 +12589,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12699,7 +12694,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12716,7 +12711,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12754,7 +12749,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12859,7 +12854,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12876,7 +12871,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12914,7 +12909,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13019,7 +13014,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13036,7 +13031,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13074,7 +13069,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13179,7 +13174,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13196,7 +13191,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13234,7 +13229,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13346,7 +13341,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13363,7 +13358,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13401,7 +13396,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13506,7 +13501,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13523,7 +13518,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13561,7 +13556,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13666,7 +13661,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13683,7 +13678,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13721,7 +13716,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13826,7 +13821,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13843,7 +13838,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13881,7 +13876,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13986,7 +13981,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14003,7 +13998,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14041,7 +14036,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14146,7 +14141,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14163,7 +14158,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14201,7 +14196,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14313,7 +14308,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14330,7 +14325,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14368,7 +14363,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14473,7 +14468,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14490,7 +14485,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14528,7 +14523,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14633,7 +14628,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14650,7 +14645,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14688,7 +14683,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14800,7 +14795,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14817,7 +14812,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14855,7 +14850,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14960,7 +14955,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14977,7 +14972,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15015,7 +15010,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15127,7 +15122,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15144,7 +15139,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15182,7 +15177,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15287,7 +15282,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15304,7 +15299,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15342,7 +15337,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15454,7 +15449,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15471,7 +15466,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15509,7 +15504,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15614,7 +15609,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15631,7 +15626,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15669,7 +15664,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15781,7 +15776,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15798,7 +15793,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15836,7 +15831,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15941,7 +15936,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15958,7 +15953,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15996,7 +15991,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16101,7 +16096,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16118,7 +16113,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16156,7 +16151,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16261,7 +16256,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16278,7 +16273,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16316,7 +16311,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16428,7 +16423,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16445,7 +16440,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16483,7 +16478,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16595,7 +16590,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16612,7 +16607,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16650,7 +16645,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16755,7 +16750,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16772,7 +16767,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16810,7 +16805,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16922,7 +16917,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16939,7 +16934,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16977,7 +16972,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17082,7 +17077,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers RateLimitHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17099,7 +17094,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17137,7 +17132,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ThrottleHeaders
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {

@@ -2,4 +2,4 @@
 // generated from spec/qualys-car.yaml. Do not edit; run `make generate`.
 package car
 
-//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config cfg.yaml -templates templates ../../spec/qualys-car.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config cfg.yaml ../../spec/qualys-car.yaml
