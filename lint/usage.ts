@@ -19,7 +19,7 @@ function correlation(run: JSON200<car["executeScript"]>): string {
 }
 
 // PCRS: resolve host ids, then ask for posture records of failed controls.
-function hostIds(res: JSON200<pcrs["resolveHostIdsV3"]>): string[] {
+function hostIds(res: JSON200<pcrs["resolveHostIdsV3"]>): (string | number)[] {
   return res.flatMap((p) => p.hostIds ?? []);
 }
 
