@@ -112,7 +112,7 @@ func (c *Client) ImportLibraryScript(ctx context.Context, in Import) (wire.ID, e
 	if err != nil {
 		return wire.ID{}, err
 	}
-	if err := CARBodyError(op, res.ErrorCode, res.Message); err != nil {
+	if err := carBodyError(op, res.ErrorCode, res.Message); err != nil {
 		return wire.ID{}, err
 	}
 	if res.Body.ID.IsZero() {

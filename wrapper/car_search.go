@@ -106,7 +106,7 @@ func WithSort(field string, dir SortDirection) sortOption {
 }
 
 // WithPageSize sets how many records each request asks for (default
-// DefaultPageSize). It changes the number of requests, not the results.
+// defaultPageSize). It changes the number of requests, not the results.
 // Every search takes it.
 func WithPageSize(n int32) coreOption { return func(c *searchConfig) { c.pageSize = n } }
 
@@ -205,20 +205,20 @@ func searchCAR[T, O any](ctx context.Context, op string, opts []O, apply func(O,
 	if err != nil {
 		return failed[T](err)
 	}
-	return Paginate(ctx, cfg.pageSize, func(ctx context.Context, number, size int32) (Page[T], error) {
+	return paginate(ctx, cfg.pageSize, func(ctx context.Context, number, size int32) (pageOf[T], error) {
 		p := searchPage{number: number, size: size, filter: cfg.filter, sort: cfg.sortText(),
 			startAt: carTime(cfg.start), endAt: carTime(cfg.end), content: wire.FlagOf(cfg.content), result: wire.FlagOf(cfg.result)}
 		env, err := call(ctx, op, func(ctx context.Context) (*http.Response, error) { return send(ctx, p) }, parseList[T])
 		if err != nil {
-			return Page[T]{}, err
+			return pageOf[T]{}, err
 		}
-		if err := CARBodyError(op, deref(env.ErrorCode), deref(env.Message)); err != nil {
-			return Page[T]{}, err
+		if err := carBodyError(op, deref(env.ErrorCode), deref(env.Message)); err != nil {
+			return pageOf[T]{}, err
 		}
 		if env.Body == nil {
-			return Page[T]{}, fmt.Errorf("qualys: %s: %w: the response has no body field", op, ErrUnexpectedBody)
+			return pageOf[T]{}, fmt.Errorf("qualys: %s: %w: the response has no body field", op, ErrUnexpectedBody)
 		}
-		return Page[T]{Items: env.Body.List, TotalCount: env.Body.TotalCount.Int64()}, nil
+		return pageOf[T]{Items: env.Body.List, TotalCount: env.Body.TotalCount.Int64()}, nil
 	})
 }
 
