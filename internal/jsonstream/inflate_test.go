@@ -22,11 +22,13 @@ func TestGzipPipelineMatchesElements(t *testing.T) {
 	badSum[len(badSum)-8] ^= 0xff
 	errNetwork := errors.New("connection reset by peer")
 	cases := map[string]func() io.Reader{
-		"whole":         func() io.Reader { return bytes.NewReader(gz) },
-		"cut":           func() io.Reader { return bytes.NewReader(gz[:len(gz)/2]) },
-		"bad checksum":  func() io.Reader { return bytes.NewReader(badSum) },
-		"read error":    func() io.Reader { return io.MultiReader(bytes.NewReader(gz[:len(gz)/3]), iotestErrReader{errNetwork}) },
-		"bad data":      func() io.Reader { return bytes.NewReader(append(bytes.Clone(gz[:40]), bytes.Repeat([]byte{0xff}, 64)...)) },
+		"whole":        func() io.Reader { return bytes.NewReader(gz) },
+		"cut":          func() io.Reader { return bytes.NewReader(gz[:len(gz)/2]) },
+		"bad checksum": func() io.Reader { return bytes.NewReader(badSum) },
+		"read error":   func() io.Reader { return io.MultiReader(bytes.NewReader(gz[:len(gz)/3]), iotestErrReader{errNetwork}) },
+		"bad data": func() io.Reader {
+			return bytes.NewReader(append(bytes.Clone(gz[:40]), bytes.Repeat([]byte{0xff}, 64)...))
+		},
 		"empty payload": func() io.Reader { return bytes.NewReader(gzipped(t, nil)) },
 	}
 	for name, body := range cases {
