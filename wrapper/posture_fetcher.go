@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
@@ -15,9 +16,12 @@ import (
 // Fetcher defaults. Qualys recommends no batch size; 300 host ids per
 // postureInfo request is what its own QualysETL sends, and with the default
 // budget of 25 requests a minute it moves about 7,500 hosts a minute.
+// Qualys documents no concurrency cap for PCRS; 10 requests at once is the
+// most its Splunk add-on allows, and enough to spend a window's budget in
+// one or two rounds of requests.
 const (
 	defaultPostureBatchSize   = 300
-	defaultPostureConcurrency = 4
+	defaultPostureConcurrency = 10
 )
 
 // PostureQuery is what FetchPosture downloads: the posture of every host of
@@ -62,9 +66,10 @@ func WithBatchSize(n int) FetchOption {
 	}
 }
 
-// WithConcurrency sets how many postureInfo requests run at once (default
-// defaultPostureConcurrency). The client's PCRS budget (WithPCRSRateLimit)
-// still paces them all.
+// WithConcurrency sets the most postureInfo requests that run at once
+// (default defaultPostureConcurrency; fewer when the server reports a
+// lower X-ConcurrencyLimit-Limit). A request starts whenever the client's
+// PCRS budget (WithPCRSRateLimit) has room and fewer than n run.
 func WithConcurrency(n int) FetchOption {
 	return func(c *fetchConfig) {
 		if n > 0 {
@@ -150,30 +155,15 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 
 		ctx, cancel := context.WithCancel(ctx)
 		events := make(chan fetchEvent, cfg.concurrency)
-		work := make(chan *postureBatch)
 		var wg sync.WaitGroup
 		defer func() {
 			cancel()
 			wg.Wait()
 		}()
-		for range min(cfg.concurrency, len(batches)) {
-			wg.Go(func() {
-				for b := range work {
-					if !c.runBatch(ctx, v, q.Filter, b, events) {
-						return
-					}
-				}
-			})
-		}
 		wg.Go(func() {
-			defer close(work)
-			for i := range batches {
-				select {
-				case work <- &batches[i]:
-				case <-ctx.Done():
-					return
-				}
-			}
+			c.dispatch(ctx, batches, cfg.concurrency, &wg, func(ctx context.Context, b *postureBatch) bool {
+				return c.runBatch(ctx, v, q.Filter, b, events)
+			})
 		})
 
 		for prog.BatchesDone < prog.BatchesTotal {
@@ -203,6 +193,59 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 			}
 		}
 	}
+}
+
+// dispatch starts the batches' requests, each on its own goroutine (added
+// to wg), as fast as the PCRS budget allows: a request starts as soon as
+// the client's postureInfo limiter has a slot (taken here, so the
+// transport does not wait again) and fewer than max requests run, or
+// fewer than the server's X-ConcurrencyLimit-Limit when it reports one.
+// So the budget is spent the moment it frees up, however long requests
+// take, and a window's requests run together instead of a few at a time.
+// run reports false when the fetch is over; dispatch then stops.
+func (c *Client) dispatch(ctx context.Context, batches []postureBatch, max int, wg *sync.WaitGroup, run func(context.Context, *postureBatch) bool) {
+	limiter := c.transport.limiters.get(postureAPI)
+	released := make(chan struct{}, len(batches))
+	running := 0
+	var over atomic.Bool
+	for i := range batches {
+		for running >= c.concurrencyLimit(max) {
+			select {
+			case <-released:
+				running--
+			case <-ctx.Done():
+				return
+			}
+		}
+		if over.Load() {
+			return
+		}
+		at, err := limiter.take(ctx)
+		if err != nil {
+			return
+		}
+		running++
+		adm := &admission{limiter: limiter, at: at}
+		wg.Go(func() {
+			defer func() { released <- struct{}{} }()
+			if !run(withAdmission(ctx, adm), &batches[i]) {
+				over.Store(true)
+			}
+		})
+	}
+}
+
+// postureAPI is the rate-limit unit of postureInfo requests (see pcrsAPI).
+const postureAPI = "postureInfo"
+
+// concurrencyLimit is max, or the server's concurrency limit for
+// postureInfo when it reported a lower one.
+func (c *Client) concurrencyLimit(max int) int {
+	rl, ok := c.transport.rates.last("/pcrs/5.0/posture/" + postureAPI)
+	if ok && rl.ConcurrencyLimit != nil && *rl.ConcurrencyLimit > 0 && *rl.ConcurrencyLimit < max {
+		return *rl.ConcurrencyLimit
+	}
+	return max
 }
 
 // runBatch streams one batch into events. It reports false when the fetch

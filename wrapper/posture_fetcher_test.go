@@ -27,6 +27,8 @@ type postureGateway struct {
 	// fail, when set, decides per postureInfo request (numbered from 1)
 	// whether to answer with a broken body after `after` records.
 	fail func(n int) (broken bool, after int)
+	// concurrencyLimit, when set, is sent as X-ConcurrencyLimit-Limit.
+	concurrencyLimit string
 
 	requests  atomic.Int32
 	inFlight  atomic.Int32
@@ -51,6 +53,9 @@ func (g *postureGateway) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		json.NewEncoder(w).Encode(out)
 	case "/pcrs/5.0/posture/postureInfo":
+		if g.concurrencyLimit != "" {
+			w.Header().Set("X-ConcurrencyLimit-Limit", g.concurrencyLimit)
+		}
 		n := int(g.requests.Add(1))
 		cur := g.inFlight.Add(1)
 		defer g.inFlight.Add(-1)
@@ -236,5 +241,27 @@ func TestSplitBatches(t *testing.T) {
 	}
 	if want := []string{"1:2", "1:2", "1:1", "3:2"}; !slices.Equal(sizes, want) {
 		t.Errorf("batches %v, want %v", sizes, want)
+	}
+}
+
+// TestFetchPostureHonoursServerConcurrency: once the server has said how
+// many requests it runs at once, the fetcher runs no more than that, even
+// when allowed more.
+func TestFetchPostureHonoursServerConcurrency(t *testing.T) {
+	g := &postureGateway{t: t, delay: 20 * time.Millisecond, concurrencyLimit: "2",
+		policies: map[string][]string{"100": hostRange(1, 80)}}
+	c, _ := newAPIClient(t, g.serve)
+	fetch := func() {
+		for _, err := range c.FetchPosture(context.Background(), PostureQuery{}, WithBatchSize(10), WithConcurrency(8)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fetch() // the first requests start before any answer
+	g.maxFlight.Store(0)
+	fetch()
+	if m := g.maxFlight.Load(); m > 2 || m == 0 {
+		t.Errorf("max concurrent requests %d once the server reported a limit of 2", m)
 	}
 }

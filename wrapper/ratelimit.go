@@ -111,12 +111,18 @@ func newLimiter(n int, window time.Duration) *windowLimiter {
 // returns the context's error, without recording, if ctx ends first. Wait
 // starts no goroutines.
 func (l *windowLimiter) Wait(ctx context.Context) error {
+	_, err := l.take(ctx)
+	return err
+}
+
+// take is Wait, returning the time it recorded for the event.
+func (l *windowLimiter) take(ctx context.Context) (time.Time, error) {
 	if l == nil {
-		return ctx.Err()
+		return time.Time{}, ctx.Err()
 	}
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return time.Time{}, err
 		}
 		l.mu.Lock()
 		now := l.now()
@@ -124,23 +130,52 @@ func (l *windowLimiter) Wait(ctx context.Context) error {
 		if l.inWindow(now) < l.n {
 			l.sent = append(l.sent, now)
 			l.mu.Unlock()
-			return nil
+			return now, nil
 		}
 		// The call fits once the n-th newest event leaves the window.
-		wait := l.sent[len(l.sent)-l.n].Add(l.window).Sub(now)
+		wait := l.sent[len(l.sent)-l.n].Add(l.span()).Sub(now)
 		l.mu.Unlock()
 		// Another caller may take the freed slot first; the loop then
 		// simply waits for the next one.
 		if err := l.sleep(ctx, wait); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
+}
+
+// span is the window the limiter paces calls over: the server's window
+// plus 1%. A server counts a call when it arrives, a little after the
+// client sent it, and not every call takes as long to get there (a new
+// connection, a busy server), so a client that paced calls over exactly
+// the server's window would now and then send one just before the server's
+// window ends. The guard costs 1% of the budget and avoids the 429s.
+func (l *windowLimiter) span() time.Duration { return l.window + l.window/100 }
+
+// restamp moves the event recorded at old to now: the request it stands
+// for was written to the connection only now (after a token refresh or a
+// TLS handshake), and the server counts it from its arrival. It returns
+// the event's time, old if it was no longer held.
+func (l *windowLimiter) restamp(old time.Time) time.Time {
+	if l == nil {
+		return old
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i := sort.Search(len(l.sent), func(i int) bool { return !l.sent[i].Before(old) })
+	if i == len(l.sent) || !l.sent[i].Equal(old) {
+		return old // pruned meanwhile
+	}
+	l.sent = slices.Delete(l.sent, i, i+1)
+	now := l.now()
+	at := sort.Search(len(l.sent), func(i int) bool { return l.sent[i].After(now) })
+	l.sent = slices.Insert(l.sent, at, now)
+	return now
 }
 
 // prune drops events older than two windows. The window before the
 // current one is kept for observe, which reasons about past send times.
 func (l *windowLimiter) prune(now time.Time) {
-	keep := now.Add(-2 * l.window)
+	keep := now.Add(-2 * l.span())
 	i := 0
 	for i < len(l.sent) && !l.sent[i].After(keep) {
 		i++
@@ -150,7 +185,7 @@ func (l *windowLimiter) prune(now time.Time) {
 
 // inWindow counts the events in the window that ends at t.
 func (l *windowLimiter) inWindow(t time.Time) int {
-	cut := t.Add(-l.window)
+	cut := t.Add(-l.span())
 	n := 0
 	for i := len(l.sent) - 1; i >= 0 && l.sent[i].After(cut); i-- {
 		if !l.sent[i].After(t) {
@@ -285,9 +320,9 @@ func (b *rateBook) last(path string) (RateLimit, bool) {
 }
 
 // observe brings the limiter in line with the server's count, from a
-// response to a request sent at sentAt that says remaining calls are left
-// in the server's window. When the server has counted more calls in the
-// window up to sentAt than the limiter has (another client spends the
+// response to a request whose event is at sentAt that says remaining
+// calls are left in the server's window. When the server has counted more
+// calls than the limiter made from the window before sentAt until now (another client spends the
 // same subscription's budget), the difference is recorded as calls made
 // at sentAt, so the next requests wait instead of being throttled. A
 // response from before the current window (a slow one that crossed into a
@@ -300,11 +335,19 @@ func (l *windowLimiter) observe(sentAt time.Time, remaining int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if now.Sub(sentAt) >= l.window {
+	if now.Sub(sentAt) >= l.span() {
 		return
 	}
 	l.prune(now)
-	missing := l.n - remaining - l.inWindow(sentAt)
+	// The server counted at most the calls that reached it from the window
+	// before sentAt up to now: it admits calls in the order they arrive,
+	// which need not be the order they were sent.
+	cut := sentAt.Add(-l.span())
+	ours := 0
+	for i := len(l.sent) - 1; i >= 0 && l.sent[i].After(cut); i-- {
+		ours++
+	}
+	missing := l.n - remaining - ours
 	if missing <= 0 {
 		return
 	}
@@ -317,6 +360,7 @@ func (l *windowLimiter) observe(sentAt time.Time, remaining int) {
 // its own Wait on the request's first attempt; retries wait as usual.
 type admission struct {
 	limiter *windowLimiter
+	at      time.Time // the event take recorded
 	used    atomic.Bool
 }
 
@@ -327,8 +371,11 @@ func withAdmission(ctx context.Context, a *admission) context.Context {
 }
 
 // admitted reports whether ctx carries an unused admission for l, and
-// uses it.
-func admitted(ctx context.Context, l *windowLimiter) bool {
+// uses it, returning the time of its event.
+func admitted(ctx context.Context, l *windowLimiter) (time.Time, bool) {
 	a, ok := ctx.Value(admissionKey{}).(*admission)
-	return ok && l != nil && a.limiter == l && a.used.CompareAndSwap(false, true)
+	if ok && l != nil && a.limiter == l && a.used.CompareAndSwap(false, true) {
+		return a.at, true
+	}
+	return time.Time{}, false
 }

@@ -129,8 +129,10 @@ func TestLimiterSlidingWindow(t *testing.T) {
 		c.Advance(time.Second) // one second of work between calls
 	}
 	// Three fit at once; each later call waits for the oldest of the last
-	// three to leave the window.
-	want := []time.Duration{0, time.Second, 2 * time.Second, 60 * time.Second, 61 * time.Second, 62 * time.Second, 120 * time.Second}
+	// three to leave the window, which the limiter makes 1% longer than
+	// the server's.
+	w := time.Minute + 600*time.Millisecond
+	want := []time.Duration{0, time.Second, 2 * time.Second, w, w + time.Second, w + 2*time.Second, 2 * w}
 	if diff := cmp.Diff(want, at); diff != "" {
 		t.Fatalf("grant times (-want +got):\n%s", diff)
 	}
@@ -242,7 +244,7 @@ func TestLimiterSetKeysSeparately(t *testing.T) {
 	if err := s.get("hostids").Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]time.Duration{time.Minute}, c.Sleeps()); diff != "" {
+	if diff := cmp.Diff([]time.Duration{time.Minute + 600*time.Millisecond}, c.Sleeps()); diff != "" {
 		t.Fatalf("sleeps (-want +got):\n%s", diff)
 	}
 }
@@ -306,16 +308,37 @@ func TestAdmissionIsUsedOnce(t *testing.T) {
 	l := newLimiter(1, time.Minute)
 	other := newLimiter(1, time.Minute)
 	ctx := withAdmission(context.Background(), &admission{limiter: l})
-	if admitted(ctx, other) {
+	if _, ok := admitted(ctx, other); ok {
 		t.Fatal("an admission for one limiter was used for another")
 	}
-	if !admitted(ctx, l) {
+	if _, ok := admitted(ctx, l); !ok {
 		t.Fatal("the admission was not used")
 	}
-	if admitted(ctx, l) {
+	if _, ok := admitted(ctx, l); ok {
 		t.Fatal("the admission was used twice")
 	}
-	if admitted(context.Background(), l) {
+	if _, ok := admitted(context.Background(), l); ok {
 		t.Fatal("admitted without an admission")
+	}
+}
+
+// TestLimiterRestamp: an event moved to the time its request was written
+// holds the window from then on.
+func TestLimiterRestamp(t *testing.T) {
+	c := newFakeClock()
+	l := newTestLimiter(1, time.Minute, c)
+	at, err := l.take(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(10 * time.Second) // a token refresh, a TLS handshake
+	l.restamp(at)
+	c.Advance(51 * time.Second) // 61 s after take, 51 s after the write
+	if n := l.inWindow(c.Now()); n != 1 {
+		t.Fatalf("%d events in the window, want the restamped one", n)
+	}
+	l.restamp(at) // already moved: nothing to do
+	if len(l.sent) != 1 {
+		t.Fatalf("%d events after a second restamp", len(l.sent))
 	}
 }

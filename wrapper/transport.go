@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -207,8 +209,12 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		if attempt > 1 || !admitted(ctx, x.limiter) {
-			if err := x.limiter.Wait(ctx); err != nil {
+		stamp, ok := time.Time{}, false
+		if attempt == 1 {
+			stamp, ok = admitted(ctx, x.limiter)
+		}
+		if !ok {
+			if stamp, err = x.limiter.take(ctx); err != nil {
 				closeRequestBody(r)
 				return nil, err
 			}
@@ -231,6 +237,10 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 			r.Header.Set("Authorization", "Bearer "+token)
 		}
 
+		wrote := &writeStamp{at: stamp}
+		if x.limiter != nil {
+			r = r.WithContext(restampOnWrite(r.Context(), x.limiter, wrote))
+		}
 		start := t.now()
 		resp, err := t.send(r)
 		dur := t.now().Sub(start)
@@ -249,7 +259,7 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 		}
 		t.log(ctx, "qualys request", x.attrs(attempt, slog.Int("status", resp.StatusCode), slog.Duration("duration", dur))...)
 		if rl := t.rates.record(x.req.URL.Path, resp.Header); rl.Remaining != nil {
-			x.limiter.observe(start, *rl.Remaining)
+			x.limiter.observe(wrote.get(), *rl.Remaining)
 		}
 
 		switch code := resp.StatusCode; {
@@ -506,4 +516,33 @@ func (t *authTransport) log(ctx context.Context, msg string, attrs ...slog.Attr)
 	if t.logger != nil {
 		t.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 	}
+}
+
+// restampOnWrite moves the limiter's event for a request to the moment the
+// request is written to the connection, nearer to when the server counts
+// it than the moment the limiter let it through.
+func restampOnWrite(ctx context.Context, l *windowLimiter, w *writeStamp) context.Context {
+	var once sync.Once
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			once.Do(func() {
+				w.mu.Lock()
+				defer w.mu.Unlock()
+				w.at = l.restamp(w.at)
+			})
+		},
+	})
+}
+
+// writeStamp is the time of a request's limiter event, which the
+// connection's goroutine moves when it writes the request.
+type writeStamp struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (w *writeStamp) get() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.at
 }
