@@ -19,10 +19,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/jsonstream"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // Decoder decodes posture records. It keeps an intern table and scratch
@@ -215,7 +217,7 @@ func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
 		case 4:
 			return d.cloudMetaData(s, &r.CloudMetaData)
 		case 5:
-			return unmarshal(s, &r.ComplianceLastScanDate)
+			return timeValue(s, &r.ComplianceLastScanDate)
 		case 6:
 			return unmarshal(s, &r.ControlID)
 		case 7:
@@ -223,7 +225,7 @@ func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
 		case 8:
 			return d.str(s, &r.ControlStatement, true)
 		case 9:
-			return unmarshal(s, &r.Created)
+			return timeValue(s, &r.Created)
 		case 10:
 			return d.criticality(s, &r.Criticality)
 		case 11:
@@ -241,9 +243,9 @@ func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
 		case 17:
 			return d.evidence(s, &r.Evidence)
 		case 18:
-			return unmarshal(s, &r.FirstFailDate)
+			return timeValue(s, &r.FirstFailDate)
 		case 19:
-			return unmarshal(s, &r.FirstPassDate)
+			return timeValue(s, &r.FirstPassDate)
 		case 20:
 			return unmarshal(s, &r.HostID)
 		case 21:
@@ -253,11 +255,11 @@ func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
 		case 23:
 			return d.str(s, &r.IP, true)
 		case 24:
-			return unmarshal(s, &r.LastEvaluatedDate)
+			return timeValue(s, &r.LastEvaluatedDate)
 		case 25:
-			return unmarshal(s, &r.LastFailDate)
+			return timeValue(s, &r.LastFailDate)
 		case 26:
-			return unmarshal(s, &r.LastPassDate)
+			return timeValue(s, &r.LastPassDate)
 		case 27:
 			return d.str(s, &r.NetBios, true)
 		case 28:
@@ -273,7 +275,7 @@ func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
 		case 33:
 			return d.str(s, &r.PolicyTitle, true)
 		case 34:
-			return unmarshal(s, &r.PostureModifiedDate)
+			return timeValue(s, &r.PostureModifiedDate)
 		case 35:
 			return d.str(s, (*string)(&r.PreviousStatus), true)
 		case 36:
@@ -466,7 +468,7 @@ func (d *Decoder) evidence(s *scanner, e *pcrs.Evidence) bool {
 		case 4:
 			return d.str(s, &e.ExtendedEvidence, false)
 		}
-		return unmarshal(s, &e.LastUpdated)
+		return timeValue(s, &e.LastUpdated)
 	})
 }
 
@@ -637,6 +639,61 @@ func raw(s *scanner, dst *json.RawMessage) bool {
 // the general decoder for its message.
 func unmarshal(s *scanner, dst json.Unmarshaler) bool {
 	return dst.UnmarshalJSON(s.value()) == nil
+}
+
+// timeValue decodes a date-time. The form Qualys sends,
+// "2024-10-04T09:47:33Z", is read here, the same value wire.Time's
+// UnmarshalJSON gives without time.Parse; every other form goes to
+// UnmarshalJSON.
+func timeValue(s *scanner, dst *wire.Time) bool {
+	v := s.value()
+	if t, ok := utcSeconds(v); ok {
+		*dst = wire.TimeOf(t)
+		return true
+	}
+	return dst.UnmarshalJSON(v) == nil
+}
+
+// utcSeconds parses "YYYY-MM-DDTHH:MM:SSZ" (quotes included) with the
+// ranges time.Parse checks.
+func utcSeconds(v []byte) (time.Time, bool) {
+	if len(v) != 22 || v[0] != '"' || v[21] != '"' || v[5] != '-' || v[8] != '-' || v[11] != 'T' ||
+		v[14] != ':' || v[17] != ':' || v[20] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(b []byte) int {
+		n := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(v[1:5]), num(v[6:8]), num(v[9:11])
+	hour, minute, sec := num(v[12:14]), num(v[15:17]), num(v[18:20])
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
+		minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	if day > daysIn(time.Month(month), year) {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
+}
+
+func daysIn(m time.Month, year int) int {
+	switch m {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // int32Of parses a JSON integer that fits an int32.

@@ -45,6 +45,17 @@ func (s *scanner) consume(c byte) bool {
 // and whether it holds escapes, and moves past it.
 func (s *scanner) stringSpan() (span []byte, escaped bool) {
 	start := s.i + 1
+	// Most strings are short: a byte loop beats two calls to IndexByte.
+	end := min(start+32, len(s.b))
+	for j := start; j < end; j++ {
+		switch s.b[j] {
+		case '"':
+			s.i = j + 1
+			return s.b[start:j], false
+		case '\\':
+			return s.escapedSpan(start)
+		}
+	}
 	rest := s.b[start:]
 	q := bytes.IndexByte(rest, '"')
 	if q < 0 {
@@ -54,7 +65,11 @@ func (s *scanner) stringSpan() (span []byte, escaped bool) {
 		s.i = start + q + 1
 		return rest[:q], false
 	}
-	// Escapes: walk to the first quote that is not escaped.
+	return s.escapedSpan(start)
+}
+
+// escapedSpan walks a string with escapes to its closing quote.
+func (s *scanner) escapedSpan(start int) ([]byte, bool) {
 	j := start
 	for j < len(s.b) {
 		switch s.b[j] {
