@@ -24,6 +24,8 @@ for round in $(seq "$count"); do
 	(cd wrapper && "$tmp/wrapper.test" -test.run '^$' -test.bench '^BenchmarkPosture(Generated|StreamPlain|StreamGzip|TokenScan|EncodingJSONStream)$' \
 		-test.benchmem -test.count 1) | grep '^Benchmark' | tee -a "$tmp/bench.txt"
 done
+echo "-- gzip readers"
+go test -run '^$' -bench '^BenchmarkInflate$' -count "$count" ./internal/jsonstream/ | grep '^Benchmark' | tee -a "$tmp/bench.txt"
 echo "-- fetcher"
 (cd wrapper && "$tmp/wrapper.test" -test.run "^\$" -test.bench "^BenchmarkFetcher" -test.benchtime 1x) | grep '^Benchmark' | tee -a "$tmp/bench.txt"
 
@@ -51,6 +53,10 @@ awk '
 			if ($(i+1) == "throttled") throttled = $i
 		}
 	}
+	/^BenchmarkInflate\// {
+		name = $1; sub(/-[0-9]+$/, "", name); sub(/^BenchmarkInflate\//, "", name)
+		for (i = 2; i < NF; i++) if ($(i+1) == "MB/s") inflate[name] = inflate[name] " " $i
+	}
 	/^BenchmarkPosture/ {
 		name = $1; sub(/-[0-9]+$/, "", name); sub(/^BenchmarkPosture/, "", name)
 		for (i = 2; i < NF; i++) {
@@ -72,6 +78,7 @@ awk '
 		printf "streaming/generated gzip: %.1fx\n", median(mbs["StreamGzip"]) / g
 		printf "gzip/plain streaming throughput: %.2f\n", median(mbs["StreamGzip"]) / median(mbs["StreamPlain"])
 		printf "allocated bytes/op, generated/streaming plain: %.0fx\n", gb / median(bop["StreamPlain"])
+		if (inflate["stdlib"] != "") printf "gzip inflate time, compress/gzip over klauspost/compress: %.2fx\n", median(inflate["klauspost"]) / median(inflate["stdlib"])
 		if (rate != "") printf "fetcher/rate-bound: %.2f (throttled requests: %d)\n", rate, throttled
 	}' "$tmp/bench.txt"
 awk '
