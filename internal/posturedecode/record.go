@@ -33,6 +33,10 @@ type Decoder struct {
 	intern   internTable
 	unquoted []byte
 	strs     []string
+	prev     [slots]string
+	// The last date read, as text and as a value.
+	lastDateText []byte
+	lastDate     wire.Time
 }
 
 // New returns a Decoder for one stream.
@@ -55,7 +59,7 @@ func (d *Decoder) DecodeElement(raw []byte, r *pcrs.PostureRecord) bool {
 
 // Fields of pcrs.PostureRecord, in the struct's order: the order in which
 // a case-insensitive name is matched.
-var recordNames = []string{
+var recordNames = [...]string{
 	"CLOUD_RESOURCE_ID", "assetId", "category", "causeOfFailure", "cloudMetaData",
 	"complianceLastScanDate", "controlId", "controlReference", "controlStatement", "created",
 	"criticality", "currentBatch", "currentDataSizeKB", "customerId", "customerUuid",
@@ -197,7 +201,7 @@ func (m *seen) first(i int) bool {
 func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
 	var filled seen
 	return s.members(d, func(name []byte) bool {
-		i := fieldIndex(recordNames, recordExact(name), name)
+		i := fieldIndex(recordNames[:], recordExact(name), name)
 		if i < 0 {
 			s.value()
 			return true
@@ -207,25 +211,25 @@ func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
 		}
 		switch i {
 		case 0:
-			return d.str(s, &r.CloudResourceID, false)
+			return d.str(s, &r.CloudResourceID, noIntern)
 		case 1:
 			return unmarshal(s, &r.AssetID)
 		case 2:
-			return d.str(s, &r.Category, true)
+			return d.str(s, &r.Category, 2)
 		case 3:
 			return d.causeOfFailure(s, &r.CauseOfFailure)
 		case 4:
 			return d.cloudMetaData(s, &r.CloudMetaData)
 		case 5:
-			return timeValue(s, &r.ComplianceLastScanDate)
+			return d.timeValue(s, &r.ComplianceLastScanDate)
 		case 6:
 			return unmarshal(s, &r.ControlID)
 		case 7:
 			return raw(s, &r.ControlReference)
 		case 8:
-			return d.str(s, &r.ControlStatement, true)
+			return d.str(s, &r.ControlStatement, 8)
 		case 9:
-			return timeValue(s, &r.Created)
+			return d.timeValue(s, &r.Created)
 		case 10:
 			return d.criticality(s, &r.Criticality)
 		case 11:
@@ -235,59 +239,59 @@ func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
 		case 13:
 			return unmarshal(s, &r.CustomerID)
 		case 14:
-			return d.str(s, &r.CustomerUUID, true)
+			return d.str(s, &r.CustomerUUID, 14)
 		case 15:
-			return d.str(s, &r.DNS, true)
+			return d.str(s, &r.DNS, 15)
 		case 16:
-			return d.str(s, &r.DomainName, true)
+			return d.str(s, &r.DomainName, 16)
 		case 17:
 			return d.evidence(s, &r.Evidence)
 		case 18:
-			return timeValue(s, &r.FirstFailDate)
+			return d.timeValue(s, &r.FirstFailDate)
 		case 19:
-			return timeValue(s, &r.FirstPassDate)
+			return d.timeValue(s, &r.FirstPassDate)
 		case 20:
 			return unmarshal(s, &r.HostID)
 		case 21:
 			return unmarshal(s, &r.ID)
 		case 22:
-			return d.str(s, &r.Instance, true)
+			return d.str(s, &r.Instance, 22)
 		case 23:
-			return d.str(s, &r.IP, true)
+			return d.str(s, &r.IP, 23)
 		case 24:
-			return timeValue(s, &r.LastEvaluatedDate)
+			return d.timeValue(s, &r.LastEvaluatedDate)
 		case 25:
-			return timeValue(s, &r.LastFailDate)
+			return d.timeValue(s, &r.LastFailDate)
 		case 26:
-			return timeValue(s, &r.LastPassDate)
+			return d.timeValue(s, &r.LastPassDate)
 		case 27:
-			return d.str(s, &r.NetBios, true)
+			return d.str(s, &r.NetBios, 27)
 		case 28:
 			return unmarshal(s, &r.NetworkID)
 		case 29:
-			return d.str(s, &r.NetworkName, true)
+			return d.str(s, &r.NetworkName, 29)
 		case 30:
-			return d.str(s, &r.OS, true)
+			return d.str(s, &r.OS, 30)
 		case 31:
-			return d.str(s, &r.OSCPE, true)
+			return d.str(s, &r.OSCPE, 31)
 		case 32:
 			return unmarshal(s, &r.PolicyID)
 		case 33:
-			return d.str(s, &r.PolicyTitle, true)
+			return d.str(s, &r.PolicyTitle, 33)
 		case 34:
-			return timeValue(s, &r.PostureModifiedDate)
+			return d.timeValue(s, &r.PostureModifiedDate)
 		case 35:
-			return d.str(s, (*string)(&r.PreviousStatus), true)
+			return d.str(s, (*string)(&r.PreviousStatus), 35)
 		case 36:
-			return d.str(s, &r.QGHostID, false)
+			return d.str(s, &r.QGHostID, noIntern)
 		case 37:
-			return d.str(s, &r.Rationale, true)
+			return d.str(s, &r.Rationale, 37)
 		case 38:
-			return d.str(s, &r.Remediation, true)
+			return d.str(s, &r.Remediation, 38)
 		case 39:
-			return d.str(s, (*string)(&r.Status), true)
+			return d.str(s, (*string)(&r.Status), 39)
 		case 40:
-			return d.str(s, &r.SubCategory, true)
+			return d.str(s, &r.SubCategory, 40)
 		case 41:
 			return d.technology(s, &r.Technology)
 		case 42:
@@ -297,7 +301,7 @@ func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
 		case 44:
 			return unmarshal(s, &r.TotalDataSizeKB)
 		case 45:
-			return d.str(s, &r.TrackingMethod, true)
+			return d.str(s, &r.TrackingMethod, 45)
 		case 46:
 			return d.anyList(s, &r.UserDefinedAttributesList)
 		}
@@ -331,7 +335,7 @@ func (d *Decoder) criticality(s *scanner, c *pcrs.Criticality) bool {
 		case !filled.first(i):
 			return false
 		case i == 0:
-			return d.str(s, (*string)(&c.Label), true)
+			return d.str(s, (*string)(&c.Label), slotCriticalityLabel)
 		}
 		if s.isNull() {
 			return true
@@ -370,7 +374,7 @@ func (d *Decoder) technology(s *scanner, t *pcrs.Technology) bool {
 		case i == 0:
 			return unmarshal(s, &t.ID)
 		}
-		return d.str(s, &t.Name, true)
+		return d.str(s, &t.Name, slotTechnologyName)
 	})
 }
 
@@ -416,7 +420,11 @@ func (d *Decoder) cloudMetaData(s *scanner, c *pcrs.CloudMetaData) bool {
 		fields := [...]*string{&c.CloudAccountID, &c.CloudImageID, &c.CloudProvider, &c.CloudResourceID,
 			&c.CloudResourceMetadata, &c.CloudResourceType, &c.CloudService}
 		// Account, image, provider, type and service repeat across hosts.
-		return d.str(s, fields[i], i != 3 && i != 4)
+		slot := slotCloud + i
+		if i == 3 || i == 4 {
+			slot = noIntern
+		}
+		return d.str(s, fields[i], slot)
 	})
 }
 
@@ -464,11 +472,11 @@ func (d *Decoder) evidence(s *scanner, e *pcrs.Evidence) bool {
 		case 2:
 			return raw(s, &e.DirectoryFimUdc)
 		case 3:
-			return d.str(s, &e.ExpectedValues, true)
+			return d.str(s, &e.ExpectedValues, 3)
 		case 4:
-			return d.str(s, &e.ExtendedEvidence, false)
+			return d.str(s, &e.ExtendedEvidence, noIntern)
 		}
-		return timeValue(s, &e.LastUpdated)
+		return d.timeValue(s, &e.LastUpdated)
 	})
 }
 
@@ -504,9 +512,24 @@ func (d *Decoder) causeOfFailure(s *scanner, c *pcrs.CauseOfFailure) bool {
 	})
 }
 
-// str decodes a JSON string or null into *dst; intern says whether the
-// field's values repeat across records.
-func (d *Decoder) str(s *scanner, dst *string, intern bool) bool {
+// Interning slots: each interned field remembers its previous value,
+// which the next record often repeats (records come grouped by host or by
+// control), so most lookups are one comparison instead of a hash.
+// Record fields use their index in recordNames.
+const (
+	noIntern             = -1
+	slotCriticalityLabel = len(recordNames) + iota
+	slotTechnologyName
+	slotExpectedValues
+	slotCurrentValue
+	slotAny
+	slotCloud // and the six after it
+	slots     = slotCloud + 7
+)
+
+// str decodes a JSON string or null into *dst; slot says whether, and as
+// which field, its values are interned.
+func (d *Decoder) str(s *scanner, dst *string, slot int) bool {
 	switch s.peek() {
 	case 'n':
 		s.i += len("null")
@@ -524,10 +547,14 @@ func (d *Decoder) str(s *scanner, dst *string, intern bool) bool {
 	} else if !utf8.Valid(span) {
 		return false
 	}
-	if intern {
-		*dst = d.intern.get(span)
-	} else {
+	switch {
+	case slot == noIntern:
 		*dst = string(span)
+	case d.prev[slot] == string(span): // no allocation for the comparison
+		*dst = d.prev[slot]
+	default:
+		*dst = d.intern.get(span)
+		d.prev[slot] = *dst
 	}
 	return true
 }
@@ -544,7 +571,7 @@ func (d *Decoder) strings(s *scanner, dst *[]string) bool {
 	if !s.consume(']') {
 		for {
 			var v string
-			if s.peek() != '"' || !d.str(s, &v, false) {
+			if s.peek() != '"' || !d.str(s, &v, slotCurrentValue) {
 				return false
 			}
 			d.strs = append(d.strs, v)
@@ -583,7 +610,7 @@ func (d *Decoder) anyValue(s *scanner) (interface{}, bool) {
 	switch s.peek() {
 	case '"':
 		var v string
-		ok := d.str(s, &v, true)
+		ok := d.str(s, &v, slotAny)
 		return v, ok
 	case '{':
 		m := map[string]interface{}{}
@@ -645,13 +672,19 @@ func unmarshal(s *scanner, dst json.Unmarshaler) bool {
 // "2024-10-04T09:47:33Z", is read here, the same value wire.Time's
 // UnmarshalJSON gives without time.Parse; every other form goes to
 // UnmarshalJSON.
-func timeValue(s *scanner, dst *wire.Time) bool {
+func (d *Decoder) timeValue(s *scanner, dst *wire.Time) bool {
 	v := s.value()
-	if t, ok := utcSeconds(v); ok {
-		*dst = wire.TimeOf(t)
+	if bytes.Equal(v, d.lastDateText) { // dates repeat from record to record
+		*dst = d.lastDate
 		return true
 	}
-	return dst.UnmarshalJSON(v) == nil
+	if t, ok := utcSeconds(v); ok {
+		*dst = wire.TimeOf(t)
+	} else if dst.UnmarshalJSON(v) != nil {
+		return false
+	}
+	d.lastDateText, d.lastDate = append(d.lastDateText[:0], v...), *dst
+	return true
 }
 
 // utcSeconds parses "YYYY-MM-DDTHH:MM:SSZ" (quotes included) with the

@@ -68,19 +68,21 @@ func (s *scanner) stringSpan() (span []byte, escaped bool) {
 	return s.escapedSpan(start)
 }
 
-// escapedSpan walks a string with escapes to its closing quote.
+// escapedSpan walks a string with escapes to its closing quote, jumping
+// from one backslash to the next.
 func (s *scanner) escapedSpan(start int) ([]byte, bool) {
 	j := start
 	for j < len(s.b) {
-		switch s.b[j] {
-		case '\\':
-			j += 2
-			continue
-		case '"':
-			s.i = j + 1
-			return s.b[start:j], true
+		q := bytes.IndexByte(s.b[j:], '"')
+		if q < 0 {
+			return nil, true // cannot happen in a validated value
 		}
-		j++
+		bs := bytes.IndexByte(s.b[j:j+q], '\\')
+		if bs < 0 {
+			s.i = j + q + 1
+			return s.b[start : j+q], true
+		}
+		j += bs + 2 // past the backslash and the character it escapes
 	}
 	return nil, true
 }
