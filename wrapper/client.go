@@ -32,6 +32,7 @@ type Client struct {
 	transport *Transport
 	http      *http.Client
 	gateway   string
+	maxRecord int64 // bound on one streamed posture record
 }
 
 // NewClient builds a client from options; see NewTransport for where the
@@ -56,7 +57,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("qualys: building the PCRS client: %w", err)
 	}
-	return &Client{CAR: carClient, PCRS: pcrsClient, transport: t, http: hc, gateway: gateway}, nil
+	return &Client{CAR: carClient, PCRS: pcrsClient, transport: t, http: hc, gateway: gateway, maxRecord: cfg.maxRecord}, nil
 }
 
 // GatewayURL is the gateway every request goes to, e.g.
@@ -98,16 +99,28 @@ func call[R any](ctx context.Context, op string, send func(context.Context) (*ht
 	var zero R
 	resp, err := send(ctx)
 	if err != nil {
-		return zero, fmt.Errorf("qualys: %s: %w", op, err)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return zero, fmt.Errorf("qualys: %s: %w", op, ctxErr)
+		}
+		return zero, scrubError("qualys: "+op+": ", err, nil)
 	}
+	// The transport bounds every body (see Transport.RoundTrip), so this
+	// read is bounded too.
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		if !isSuccess(resp.StatusCode) {
+		switch {
+		case ctx.Err() != nil:
+			// The body was cut because the caller gave up: say so,
+			// rather than blame the server.
+			return zero, fmt.Errorf("qualys: %s: %w", op, ctx.Err())
+		case errors.Is(err, ErrBodyTooLarge):
+			return zero, err
+		case !isSuccess(resp.StatusCode):
 			return zero, ParseErrorResponse(resp, body)
 		}
 		return zero, fmt.Errorf("qualys: %s: HTTP %d (%s): body cut after %d bytes: %w: %w",
-			op, resp.StatusCode, contentType(resp), len(body), ErrUnexpectedBody, err)
+			op, resp.StatusCode, contentType(resp), len(body), ErrUnexpectedBody, scrubError("", err, nil))
 	}
 	if !isSuccess(resp.StatusCode) {
 		return zero, ParseErrorResponse(resp, body)
@@ -132,7 +145,7 @@ func call[R any](ctx context.Context, op string, send func(context.Context) (*ht
 func unexpectedBody(op string, resp *http.Response, body []byte, cause error) error {
 	msg := "qualys: " + op + ": " + describeBody(resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	if cause != nil {
-		return fmt.Errorf("%s: %w: %w", msg, ErrUnexpectedBody, cause)
+		return fmt.Errorf("%s: %w: %w", msg, ErrUnexpectedBody, scrubError("", cause, nil))
 	}
 	return fmt.Errorf("%s: %w", msg, ErrUnexpectedBody)
 }
@@ -152,9 +165,10 @@ func looksLikeJSON(body []byte) bool {
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
-// contentType names a response's content type for messages.
+// contentType names a response's content type for messages, scrubbed
+// like any server text.
 func contentType(resp *http.Response) string {
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
+	if ct := scrubServerText(resp.Header.Get("Content-Type"), 100, nil); ct != "" {
 		return ct
 	}
 	return "no content type"
