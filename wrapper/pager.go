@@ -127,14 +127,22 @@ func Paginate[T any](ctx context.Context, pageSize int32, fetch PageFunc[T]) ite
 				}
 				size = int32(n)
 			}
-			next := read / int64(size)
-			if next > math.MaxInt32 {
-				fail("page number %d would overflow", next)
+			if page, err = nextPage(read, size); err != nil {
+				yield(zero, err)
 				return
 			}
-			page = int32(next)
 		}
 	}
+}
+
+// nextPage is the number of the page that starts after read records in
+// pages of size, refused when it would not fit the int32 CAR takes.
+func nextPage(read int64, size int32) (int32, error) {
+	next := read / int64(size)
+	if next > math.MaxInt32 {
+		return 0, fmt.Errorf("qualys: paging a search: page number %d would overflow: %w", next, ErrUnexpectedBody)
+	}
+	return int32(next), nil
 }
 
 // fingerprint identifies a page's records, to notice a page served twice.
