@@ -1,7 +1,7 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all generate verify test lint demo bench fuzz
+.PHONY: all generate verify test lint demo bench fuzz stress
 
 all: verify test
 
@@ -32,3 +32,7 @@ bench:
 ## fuzz: each fuzz target for a short, fixed time
 fuzz:
 	scripts/fuzz.sh
+
+## stress: fault, stream and concurrency tests, -race -count=3, with a busy loop on every core
+stress:
+	scripts/stress.sh

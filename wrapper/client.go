@@ -106,7 +106,7 @@ func call[R any](ctx context.Context, op string, send func(context.Context) (*ht
 	}
 	// The transport bounds every body (see Transport.RoundTrip), so this
 	// read is bounded too.
-	body, err := io.ReadAll(resp.Body)
+	body, n, err := readAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		switch {
@@ -120,7 +120,7 @@ func call[R any](ctx context.Context, op string, send func(context.Context) (*ht
 			return zero, ParseErrorResponse(resp, body)
 		}
 		return zero, fmt.Errorf("qualys: %s: HTTP %d (%s): body cut after %d bytes: %w: %w",
-			op, resp.StatusCode, contentType(resp), len(body), ErrUnexpectedBody, scrubError("", err, nil))
+			op, resp.StatusCode, contentType(resp), n, ErrUnexpectedBody, scrubError("", err, nil))
 	}
 	if !isSuccess(resp.StatusCode) {
 		return zero, ParseErrorResponse(resp, body)
@@ -139,6 +139,35 @@ func call[R any](ctx context.Context, op string, send func(context.Context) (*ht
 		return zero, unexpectedBody(op, resp, body, err)
 	}
 	return parsed, nil
+}
+
+// readAll reads a body whole. It reads into blocks of growing size and
+// joins them once at the end into a buffer of the exact size, so a body
+// that fails (too large, cut) never costs more than what was read, and a
+// complete one at most twice its size, where appending to one buffer
+// would cost up to twice again at each growth. On error, the bytes read
+// are returned only when they are few enough to describe (error bodies are
+// capped far below); n counts them all.
+func readAll(r io.Reader) (body []byte, n int, err error) {
+	var blocks [][]byte
+	size := 4 << 10
+	for {
+		buf := make([]byte, size)
+		m, rerr := io.ReadFull(r, buf)
+		blocks = append(blocks, buf[:m])
+		n += m
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			if n > maxErrorBody {
+				return nil, n, rerr
+			}
+			return bytes.Join(blocks, nil), n, rerr
+		}
+		size = min(2*size, 1<<20)
+	}
+	return bytes.Join(blocks, nil), n, nil
 }
 
 // unexpectedBody describes a 2xx body that is not the documented JSON.

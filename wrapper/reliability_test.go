@@ -119,7 +119,8 @@ func TestReliability(t *testing.T) {
 		{"200 with an HTML page", "searchJobs", []qualystest.Fault{qualystest.Status(200, "<html><body>Maintenance</body></html>")}, nil, jobs,
 			outcome{is: []error{qualys.ErrUnexpectedBody}, msg: "text/html"}},
 		{"XML error body", "listPoliciesV2", []qualystest.Fault{qualystest.Status(400, "<SIMPLE_RETURN><RESPONSE><CODE>1905</CODE><TEXT>Bad parameter.</TEXT></RESPONSE></SIMPLE_RETURN>")}, nil, policies,
-			outcome{is: []error{qualys.ErrInvalidRequest}, msg: "Bad parameter.", calls: 1}},
+			// The code is read from the XML, not only the text.
+			outcome{is: []error{qualys.ErrInvalidRequest}, msg: "code 1905: Bad parameter.", calls: 1}},
 		{"slow response past the attempt timeout", "listPoliciesV2", []qualystest.Fault{qualystest.Slow(2 * time.Second)}, []qualys.Option{qualys.WithAttemptTimeout(200 * time.Millisecond)}, policies,
 			outcome{ok: true, calls: 2}},
 		{"import whose response is lost is not re-sent", "importLibraryScriptV1", []qualystest.Fault{qualystest.ResetBeforeResponse()}, nil,
