@@ -268,6 +268,16 @@ func TestHostilePostureBodies(t *testing.T) {
 				io.WriteString(w, `[`+record+`,{"message":"Internal server error"}]`)
 			},
 			records: 1, want: []error{ErrUnexpectedBody}},
+		{name: "clean close right after a comma between records",
+			serve: func(w http.ResponseWriter) {
+				io.WriteString(w, `[`+record+`,`+record+`,`)
+			},
+			records: 2, want: []error{ErrUnexpectedBody, io.ErrUnexpectedEOF}},
+		{name: "clean close right after a record",
+			serve: func(w http.ResponseWriter) {
+				w.Write(gzipMember([]byte(`[` + record + `,` + record)))
+			},
+			records: 2, want: []error{ErrUnexpectedBody, io.ErrUnexpectedEOF}},
 		{name: "a bare record is still one record",
 			serve: func(w http.ResponseWriter) {
 				io.WriteString(w, record)
