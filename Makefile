@@ -1,7 +1,7 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all generate verify test lint demo bench fuzz stress
+.PHONY: all generate verify test lint demo bench fuzz surface stress
 
 all: verify test
 
@@ -32,6 +32,10 @@ bench:
 ## fuzz: each fuzz target for a short, fixed time
 fuzz:
 	scripts/fuzz.sh
+
+## surface: pointer share of the generated models, exported types of gen/, exported identifiers of the wrapper
+surface:
+	$(GO) test -count=1 -run TestSurface -v ./internal/apisurface/ | grep -E 'pointer fields|exported|^(ok|FAIL|---)'
 
 ## stress: fault, stream and concurrency tests, -race -count=3, with a busy loop on every core
 stress:

@@ -18,7 +18,7 @@ import (
 // body, another content type. The error names the status and content type.
 var ErrUnexpectedBody = errors.New("qualys: unexpected response body")
 
-// Client drives both Qualys APIs through one authenticated Transport. The
+// Client drives both Qualys APIs through one authenticated authTransport. The
 // generated clients are exposed as they are, for every operation; the
 // methods on Client add what the generated code cannot: iterators over
 // paginated searches, decoded base64, streamed posture records and errors
@@ -29,13 +29,13 @@ type Client struct {
 	// PCRS is the generated client of the PCRS API (/pcrs/...).
 	PCRS *pcrs.ClientWithResponses
 
-	transport *Transport
+	transport *authTransport
 	http      *http.Client
 	gateway   string
 	maxRecord int64 // bound on one streamed posture record
 }
 
-// NewClient builds a client from options; see NewTransport for where the
+// NewClient builds a client from options; see newAuthTransport for where the
 // gateway and credentials come from. It does no I/O: the first call
 // fetches the token.
 func NewClient(opts ...Option) (*Client, error) {
@@ -64,32 +64,28 @@ func NewClient(opts ...Option) (*Client, error) {
 // "https://gateway.qg2.apps.qualys.com".
 func (c *Client) GatewayURL() string { return c.gateway }
 
-// Transport returns the transport the client sends through, e.g. to read
-// its token source.
-func (c *Client) Transport() *Transport { return c.transport }
-
 // HTTPClient returns the authenticated *http.Client, for requests the
 // generated clients do not cover.
 func (c *Client) HTTPClient() *http.Client { return c.http }
 
 // LastRateLimit returns the rate-limit state of the latest response that
-// reported one for the API a path belongs to (see RateKey), and false
+// reported one for the API a path belongs to (see rateKey), and false
 // when none has yet.
 func (c *Client) LastRateLimit(path string) (RateLimit, bool) {
 	return c.transport.LastRateLimit(path)
 }
 
-// CheckResponse turns a generated client's response into an error: nil
+// checkResponse turns a generated client's response into an error: nil
 // for a 2xx, otherwise the *APIError the status and body describe. body is
 // the generated response's Body field.
-func CheckResponse(resp *http.Response, body []byte) error {
+func checkResponse(resp *http.Response, body []byte) error {
 	if resp == nil {
 		return fmt.Errorf("%w: no response", ErrUnexpectedBody)
 	}
 	if isSuccess(resp.StatusCode) {
 		return nil
 	}
-	return ParseErrorResponse(resp, body)
+	return parseErrorResponse(resp, body)
 }
 
 // call sends one request through a generated client's raw method and
@@ -117,13 +113,13 @@ func call[R any](ctx context.Context, op string, send func(context.Context) (*ht
 		case errors.Is(err, ErrBodyTooLarge):
 			return zero, err
 		case !isSuccess(resp.StatusCode):
-			return zero, ParseErrorResponse(resp, body)
+			return zero, parseErrorResponse(resp, body)
 		}
 		return zero, fmt.Errorf("qualys: %s: HTTP %d (%s): body cut after %d bytes: %w: %w",
 			op, resp.StatusCode, contentType(resp), n, ErrUnexpectedBody, scrubError("", err, nil))
 	}
 	if !isSuccess(resp.StatusCode) {
-		return zero, ParseErrorResponse(resp, body)
+		return zero, parseErrorResponse(resp, body)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if ct := resp.Header.Get("Content-Type"); !strings.Contains(strings.ToLower(ct), "json") && looksLikeJSON(body) {
@@ -153,11 +149,17 @@ func readAll(r io.Reader) (body []byte, n int, err error) {
 	size := 4 << 10
 	for {
 		buf := make([]byte, size)
-		m, rerr := io.ReadFull(r, buf)
+		m := 0
+		var rerr error
+		for m < len(buf) && rerr == nil {
+			var k int
+			k, rerr = r.Read(buf[m:])
+			m += k
+		}
 		blocks = append(blocks, buf[:m])
 		n += m
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			break
+		if rerr == io.EOF {
+			return bytes.Join(blocks, nil), n, nil
 		}
 		if rerr != nil {
 			if n > maxErrorBody {
@@ -167,7 +169,6 @@ func readAll(r io.Reader) (body []byte, n int, err error) {
 		}
 		size = min(2*size, 1<<20)
 	}
-	return bytes.Join(blocks, nil), n, nil
 }
 
 // unexpectedBody describes a 2xx body that is not the documented JSON.

@@ -8,8 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
+	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -64,16 +67,16 @@ func ExampleClient_LibraryScripts() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("%s %s: %q\n", s.ID, *s.Title, content)
+		fmt.Printf("%s %s: %q\n", s.ID, s.Title, content)
 	}
 	// Output:
 	// 1039 1052.ps1: "Write-Host 1052\n"
 	// 1040 hello.sh: "echo hello\n"
 }
 
-// Fetch the posture of every host of a policy, here from the simulator:
-// host ids are resolved, split into batches fetched in parallel within the
-// PCRS rate limit, and the records arrive as one stream.
+// Fetch the passed and failed controls of every host of every policy, here
+// from the simulator: host ids are resolved, split into batches fetched in
+// parallel within the PCRS rate limit, and the records arrive as one stream.
 func ExampleClient_FetchPosture() {
 	sim, err := qualystest.Start(qualystest.WithHosts(30), qualystest.WithPolicies(1), qualystest.WithControlsPerPolicy(5))
 	if err != nil {
@@ -86,11 +89,14 @@ func ExampleClient_FetchPosture() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	policies, err := client.Policies(ctx, nil)
-	if err != nil {
-		log.Fatal(err)
+	var query qualys.PostureQuery
+	for policy, err := range client.Policies(ctx, time.Time{}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		query.PolicyIDs = append(query.PolicyIDs, policy.ID) // a listed id goes straight into the next call
 	}
-	query := qualys.PostureQuery{PolicyIDs: []string{policies.PolicyList[0].ID.String()}}
+	query.Filter.Status = []pcrs.PostureStatus{qualys.Failed, qualys.Passed}
 	var records int
 	var progress qualys.FetchProgress
 	for _, err := range client.FetchPosture(ctx, query, qualys.WithBatchSize(10),
@@ -103,5 +109,36 @@ func ExampleClient_FetchPosture() {
 	fmt.Printf("%d records; hosts %d/%d; batches %d/%d\n", records,
 		progress.HostsDone, progress.HostsTotal, progress.BatchesDone, progress.BatchesTotal)
 	// Output:
-	// 130 records; hosts 26/26; batches 3/3
+	// 125 records; hosts 26/26; batches 3/3
+}
+
+// A listed script's id goes straight into the next call: script records
+// carry it quoted ("32533"), the execute path takes it as a number, and
+// wire.ID accepts the one and sends the other.
+func ExampleClient_ExecuteScript() {
+	sim, err := qualystest.Start(qualystest.WithHosts(3), qualystest.WithScripts(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sim.Close()
+	client, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL),
+		qualys.WithCredentials(sim.Username(), sim.Password()), qualys.WithHTTPClient(sim.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	host := wire.NewID(sim.Data().Hosts[0].ID)
+	for s, err := range client.Scripts(ctx, qualys.WithSort("id", qualys.Ascending), qualys.WithPageSize(1)) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		run, err := client.ExecuteScript(ctx, s.ID, qualys.Execution{AssetIDs: []wire.ID{host}})
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("started:", run != "")
+		break
+	}
+	// Output:
+	// started: true
 }

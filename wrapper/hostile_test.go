@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // Tests against hostile servers: a proxy, a gateway bug or a man in the
@@ -161,6 +162,16 @@ func gzipMember(data []byte) []byte {
 	zw.Write(data)
 	zw.Close()
 	return buf.Bytes()
+}
+
+// listPolicies reads the policy list to its end.
+func listPolicies(ctx context.Context, c *Client) error {
+	for _, err := range c.Policies(ctx, time.Time{}) {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func mustBe(t *testing.T, err error, targets ...error) {
@@ -327,13 +338,10 @@ func TestHostileWholeBodies(t *testing.T) {
 	bomb := gzipMember(bytes.Repeat([]byte("<p>Internal Server Error</p>\n"), 100<<20/29))
 	const executePath = "/sm/v1/scripts/42/execute"
 	execute := func(c *Client) error {
-		_, err := c.ExecuteScript(context.Background(), 42, Execution{AssetIDs: []int64{1}})
+		_, err := c.ExecuteScript(context.Background(), wire.NewID(42), Execution{AssetIDs: []wire.ID{wire.NewID(1)}})
 		return err
 	}
-	policies := func(c *Client) error {
-		_, err := c.Policies(context.Background(), nil)
-		return err
-	}
+	policies := func(c *Client) error { return listPolicies(context.Background(), c) }
 	cases := []struct {
 		name  string
 		opts  []Option
@@ -431,7 +439,7 @@ func TestBodyLimitIsExact(t *testing.T) {
 			io.WriteString(w, prefix+strings.Repeat("p", limit+extra-len(prefix)-len(suffix))+suffix)
 		})
 		c := h.client(t, WithMaxResponseSize(limit))
-		_, err := c.Policies(context.Background(), nil)
+		err := listPolicies(context.Background(), c)
 		if extra == 0 && err != nil {
 			t.Fatalf("body of exactly the limit: %v", err)
 		}
@@ -625,7 +633,7 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, err = c.Policies(context.Background(), nil)
+				err = listPolicies(context.Background(), c)
 				mustBe(t, err, ErrUnauthorized)
 				for _, s := range append(errorStrings(err), log.String()) {
 					for f, v := range passwordForms(pw) {
@@ -648,7 +656,7 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 			io.WriteString(w, "rejected")
 		})
 		c := h.client(t)
-		_, err := c.Policies(context.Background(), nil)
+		err := listPolicies(context.Background(), c)
 		mustBe(t, err, ErrInvalidRequest)
 		for _, s := range errorStrings(err) {
 			if strings.Contains(s, token) || jwtRE.MatchString(s) {
@@ -662,7 +670,7 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 			io.WriteString(w, "<html>maintenance</html>")
 		})
 		c := h.client(t)
-		_, err := c.Policies(context.Background(), nil)
+		err := listPolicies(context.Background(), c)
 		mustBe(t, err, ErrUnexpectedBody)
 		for _, s := range errorStrings(err) {
 			if strings.Contains(s, token) {
@@ -686,7 +694,7 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.Policies(context.Background(), nil)
+		err = listPolicies(context.Background(), c)
 		if err == nil {
 			t.Fatal("no error")
 		}
@@ -728,7 +736,7 @@ func TestHostileAuthThatNeverAnswers(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 8)
 	heapGrowth(t, func() {
-		_, starterErr := c.Policies(starter, nil)
+		starterErr := listPolicies(starter, c)
 		mustBe(t, starterErr, context.DeadlineExceeded)
 		for i := range errs {
 			wg.Go(func() {
@@ -736,7 +744,7 @@ func TestHostileAuthThatNeverAnswers(t *testing.T) {
 				// own timeout.
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
-				_, errs[i] = c.Policies(ctx, nil)
+				errs[i] = listPolicies(ctx, c)
 			})
 		}
 		wg.Wait()
@@ -806,7 +814,7 @@ func TestHostileCancellation(t *testing.T) {
 			return anySeq(c.PostureStream(ctx, postureRequest("7")))
 		},
 		"FetchPosture": func(ctx context.Context) func(func(any, error) bool) {
-			return anySeq(c.FetchPosture(ctx, PostureQuery{PolicyIDs: []string{"2"}}, WithBatchSize(1), WithConcurrency(2)))
+			return anySeq(c.FetchPosture(ctx, PostureQuery{PolicyIDs: []wire.ID{wire.IDFromString("2")}}, WithBatchSize(1), WithConcurrency(2)))
 		},
 		"Scripts": func(ctx context.Context) func(func(any, error) bool) {
 			return anySeq(c.Scripts(ctx))
@@ -826,7 +834,7 @@ func TestHostileCancellation(t *testing.T) {
 		}
 		for i := range 3 {
 			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-			_, err := c.Policies(ctx, nil)
+			err := listPolicies(ctx, c)
 			cancel()
 			mustBe(t, err, context.DeadlineExceeded)
 			if errors.Is(err, ErrUnexpectedBody) {
@@ -869,8 +877,8 @@ func TestHostileRateLimitHeaders(t *testing.T) {
 			})
 			c := h.client(t, WithMaxThrottleWait(time.Minute))
 			var err error
-			heapGrowth(t, func() { _, err = c.Policies(context.Background(), nil) })
-			rl := ParseRateLimit(http.Header{"X-Ratelimit-Towait-Sec": {v}})
+			heapGrowth(t, func() { err = listPolicies(context.Background(), c) })
+			rl := parseRateLimit(http.Header{"X-Ratelimit-Towait-Sec": {v}})
 			if slicesContains(capped, v) {
 				var rlErr *RateLimitError
 				if !errors.As(err, &rlErr) || rlErr.Wait != time.Duration(maxRateValue)*time.Second {
@@ -927,7 +935,7 @@ func TestCertificateErrorOnAPIRequestIsNotRetried(t *testing.T) {
 	})
 	c := h.client(t, WithHTTPClient(&http.Client{Transport: route}), WithMaxRetries(3))
 	var err error
-	heapGrowth(t, func() { _, err = c.Policies(context.Background(), nil) })
+	heapGrowth(t, func() { err = listPolicies(context.Background(), c) })
 	if err == nil || !certificateError(err) {
 		t.Fatalf("err %v: want a certificate error", err)
 	}

@@ -22,10 +22,10 @@ const (
 
 // Defaults for the transport options.
 const (
-	DefaultMaxRetries      = 3
-	DefaultBackoffMin      = 500 * time.Millisecond
-	DefaultBackoffMax      = 30 * time.Second
-	DefaultMaxThrottleWait = 5 * time.Minute // what Qualys' own clients pause for
+	defaultMaxRetries      = 3
+	defaultBackoffMin      = 500 * time.Millisecond
+	defaultBackoffMax      = 30 * time.Second
+	defaultMaxThrottleWait = 5 * time.Minute // what Qualys' own clients pause for
 )
 
 // Option configures the transport, the token source and (later) the
@@ -49,7 +49,7 @@ type config struct {
 	maxBody           int64
 	maxRecord         int64
 
-	creds      *Credentials // nil: read the environment
+	creds      *userCredentials // nil: read the environment
 	platform   string
 	gatewayURL string
 
@@ -65,13 +65,13 @@ type config struct {
 
 func defaultConfig() *config {
 	return &config{
-		maxRetries:      DefaultMaxRetries,
-		backoffMin:      DefaultBackoffMin,
-		backoffMax:      DefaultBackoffMax,
-		maxThrottleWait: DefaultMaxThrottleWait,
-		pcrsRequests:    DefaultPCRSRequests,
-		pcrsWindow:      DefaultPCRSWindow,
-		refreshMargin:   DefaultRefreshMargin,
+		maxRetries:      defaultMaxRetries,
+		backoffMin:      defaultBackoffMin,
+		backoffMax:      defaultBackoffMax,
+		maxThrottleWait: defaultMaxThrottleWait,
+		pcrsRequests:    defaultPCRSRequests,
+		pcrsWindow:      defaultPCRSWindow,
+		refreshMargin:   defaultRefreshMargin,
 		maxBody:         defaultMaxBody,
 		maxRecord:       defaultMaxRecord,
 		getenv:          os.Getenv,
@@ -101,20 +101,20 @@ func (c *config) fail(format string, args ...any) {
 }
 
 // baseClient is the caller's client, or a fresh one. If the caller passed
-// a client that already uses this package's Transport, its inner
+// a client that already uses this package's authTransport, its inner
 // transport is used so that /auth does not recurse into token handling.
 func (c *config) baseClient() *http.Client {
 	if c.httpClient == nil {
 		return &http.Client{}
 	}
 	cl := *c.httpClient
-	if t, ok := cl.Transport.(*Transport); ok {
+	if t, ok := cl.Transport.(*authTransport); ok {
 		cl.Transport = t.base
 	}
 	return &cl
 }
 
-// baseTransport is what the Transport sends through.
+// baseTransport is what the authTransport sends through.
 func (c *config) baseTransport() http.RoundTripper {
 	if rt := c.baseClient().Transport; rt != nil {
 		return rt
@@ -122,7 +122,7 @@ func (c *config) baseTransport() http.RoundTripper {
 	return http.DefaultTransport
 }
 
-// WithHTTPClient sets the client whose Transport carries the requests and
+// WithHTTPClient sets the client whose authTransport carries the requests and
 // /auth (default: http.DefaultTransport). Its Timeout, Jar and
 // CheckRedirect carry over to the client built on top; note that Timeout
 // then bounds a whole call, retries and waits included.
@@ -256,7 +256,7 @@ func WithTokenRefreshMargin(d time.Duration) Option {
 // WithCredentials sets the username and password for /auth. Without it,
 // QUALYS_USERNAME and QUALYS_PASSWORD are read.
 func WithCredentials(username, password string) Option {
-	return func(cfg *config) { cfg.creds = &Credentials{Username: username, Password: password} }
+	return func(cfg *config) { cfg.creds = &userCredentials{Username: username, Password: password} }
 }
 
 // WithPlatform chooses a shared platform by name or URL (see
@@ -309,7 +309,7 @@ func resolveGateway(cfg *config) (*url.URL, error) {
 
 // credentials returns the configured credentials or those in the
 // environment.
-func (c *config) credentials() (Credentials, error) {
+func (c *config) credentials() (userCredentials, error) {
 	if c.creds != nil {
 		return *c.creds, c.creds.validate()
 	}

@@ -9,22 +9,22 @@ import (
 	"math"
 )
 
-// DefaultPageSize is the page size the search iterators ask for. Qualys
+// defaultPageSize is the page size the search iterators ask for. Qualys
 // documents a default of 10 and no maximum; 100 keeps requests few without
 // making one response large.
-const DefaultPageSize = 100
+const defaultPageSize = 100
 
-// Page is one page of a CAR search: its records and the total the server
+// pageOf is one page of a CAR search: its records and the total the server
 // reports for the whole search.
-type Page[T any] struct {
+type pageOf[T any] struct {
 	Items      []T
 	TotalCount int64
 }
 
-// PageFunc fetches one page. pageNumber starts at 0, as in every CAR search.
-type PageFunc[T any] func(ctx context.Context, pageNumber, pageSize int32) (Page[T], error)
+// pageFetcher fetches one page. pageNumber starts at 0, as in every CAR search.
+type pageFetcher[T any] func(ctx context.Context, pageNumber, pageSize int32) (pageOf[T], error)
 
-// Paginate walks a CAR search page by page and yields each record, so
+// paginate walks a CAR search page by page and yields each record, so
 // callers range over records and never see page numbers. An error is
 // yielded once and ends the walk. The server is never trusted alone: the
 // walk ends with success only when the records read reach the total of the
@@ -47,9 +47,9 @@ type PageFunc[T any] func(ctx context.Context, pageNumber, pageSize int32) (Page
 // and the total is fixed, so the walk ends after at most total+1 requests
 // whatever the server does. The context is checked between records: once
 // it ends, the walk yields its error and stops.
-func Paginate[T any](ctx context.Context, pageSize int32, fetch PageFunc[T]) iter.Seq2[T, error] {
+func paginate[T any](ctx context.Context, pageSize int32, fetch pageFetcher[T]) iter.Seq2[T, error] {
 	if pageSize <= 0 {
-		pageSize = DefaultPageSize
+		pageSize = defaultPageSize
 	}
 	return func(yield func(T, error) bool) {
 		var zero T

@@ -13,37 +13,37 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/jsonstream"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
-// PostureVersion selects a version of the PCRS postureInfo API. Every
+// postureVersion selects a version of the PCRS postureInfo API. Every
 // version answers with the same record shape; later ones add filters.
-type PostureVersion string
+type postureVersion string
 
 // Published postureInfo versions. 4.0 reached end of life in November
 // 2026; 5.0 is the one to use.
 const (
-	PostureV1 PostureVersion = "1.0"
-	PostureV2 PostureVersion = "2.0"
-	PostureV3 PostureVersion = "3.0"
-	PostureV4 PostureVersion = "4.0"
-	PostureV5 PostureVersion = "5.0"
+	postureV1 postureVersion = "1.0"
+	postureV2 postureVersion = "2.0"
+	postureV3 postureVersion = "3.0"
+	postureV4 postureVersion = "4.0"
+	postureV5 postureVersion = "5.0"
 
-	DefaultPostureVersion = PostureV5
+	defaultPostureVersion = postureV5
 )
 
 // PostureRequest is one postureInfo call: the host ids of one or more
 // policies, the filters, and the API version to send them to.
 type PostureRequest struct {
-	// Version defaults to DefaultPostureVersion.
-	Version PostureVersion
+	// Version is the postureInfo version to call, "1.0" to "5.0"; empty
+	// means "5.0". Every version answers with the same records; later ones
+	// take more filters.
+	Version string
 	// Policies lists the policies and host ids to report on, as hostids
 	// returns them.
 	Policies pcrs.PostureInfoRequest
-	// Params holds the query parameters. It is the 5.0 parameter set, the
-	// largest; a filter the chosen version does not have is an error, not
-	// silently dropped. CompressionRequired may be 0 or 1: the stream
-	// detects a gzip body either way.
-	Params pcrs.GetPostureInfoV5Params
+	// Filter selects the records and what they carry.
+	Filter PostureFilter
 }
 
 // PostureStream sends one postureInfo request and yields its records one at
@@ -95,7 +95,7 @@ func (c *Client) PostureStream(ctx context.Context, r PostureRequest) iter.Seq2[
 		if !isSuccess(resp.StatusCode) {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 			resp.Body.Close()
-			yield(zero, ParseErrorResponse(resp, body))
+			yield(zero, parseErrorResponse(resp, body))
 			return
 		}
 		maxRecord := c.maxRecord
@@ -161,7 +161,7 @@ func envelopeError(resp *http.Response, raw []byte) error {
 	if _, _, ok := parseErrorBody(raw); !ok {
 		return nil
 	}
-	return ParseErrorResponse(resp, raw)
+	return parseErrorResponse(resp, raw)
 }
 
 // missingIdentifiers names the identifiers a posture record lacks: without
@@ -188,32 +188,32 @@ func opName(method, path string) string { return method + " " + path }
 // postureRequest builds the HTTP request with the generated builder of
 // the chosen version, after the checks OpenAPI cannot express.
 func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Request, error) {
-	v := r.Version
+	v := postureVersion(r.Version)
 	if v == "" {
-		v = DefaultPostureVersion
+		v = defaultPostureVersion
 	}
-	p := r.Params
-	if err := checkPostureParams(v, p); err != nil {
+	p, err := r.Filter.params(v)
+	if err != nil {
 		return nil, err
 	}
+	r.Policies = quotedIDs(r.Policies)
 	var req *http.Request
-	var err error
 	switch v {
-	case PostureV1:
+	case postureV1:
 		req, err = pcrs.NewGetPostureInfoV1Request(c.gateway, &pcrs.GetPostureInfoV1Params{
 			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
 			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
 			LastScanDateFrom: p.LastScanDateFrom, LastScanDateTo: p.LastScanDateTo,
 			StatusChangedSince: p.StatusChangedSince,
 		}, r.Policies)
-	case PostureV2:
+	case postureV2:
 		req, err = pcrs.NewGetPostureInfoV2Request(c.gateway, &pcrs.GetPostureInfoV2Params{
 			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
 			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
 			LastScanDateFrom: p.LastScanDateFrom, LastScanDateTo: p.LastScanDateTo,
 			StatusChangedSince: p.StatusChangedSince,
 		}, r.Policies)
-	case PostureV3:
+	case postureV3:
 		req, err = pcrs.NewGetPostureInfoV3Request(c.gateway, &pcrs.GetPostureInfoV3Params{
 			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
 			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
@@ -222,7 +222,7 @@ func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Re
 			CriticalityValues: p.CriticalityValues, CriticalityLabels: p.CriticalityLabels,
 			CloudMetaDataRequired: p.CloudMetaDataRequired,
 		}, r.Policies)
-	case PostureV4:
+	case postureV4:
 		req, err = pcrs.NewGetPostureInfoV4Request(c.gateway, &pcrs.GetPostureInfoV4Params{
 			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
 			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
@@ -231,7 +231,7 @@ func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Re
 			CriticalityValues: p.CriticalityValues, CriticalityLabels: p.CriticalityLabels,
 			CloudMetaDataRequired: p.CloudMetaDataRequired,
 		}, r.Policies)
-	case PostureV5:
+	case postureV5:
 		req, err = pcrs.NewGetPostureInfoV5Request(c.gateway, &p, r.Policies)
 	}
 	if err != nil {
@@ -240,45 +240,16 @@ func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Re
 	return req.WithContext(ctx), nil
 }
 
-// checkPostureParams rejects what the chosen version would refuse or
-// ignore, and the combinations Qualys documents as invalid.
-func checkPostureParams(v PostureVersion, p pcrs.GetPostureInfoV5Params) error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("qualys: postureInfo %s: %s: %w", v, fmt.Sprintf(format, args...), ErrInvalidRequest)
-	}
-	switch v {
-	case PostureV1, PostureV2, PostureV3, PostureV4, PostureV5:
-	default:
-		return bad("unknown version %q (want 1.0 to 5.0)", string(v))
-	}
-	if v < PostureV3 {
-		switch {
-		case len(p.Status) > 0:
-			return bad("status needs 3.0 or later")
-		case p.PreviousStatus != nil:
-			return bad("previousStatus needs 3.0 or later")
-		case len(p.CriticalityValues) > 0 || len(p.CriticalityLabels) > 0:
-			return bad("criticality filters need 3.0 or later")
-		case p.CloudMetaDataRequired != nil:
-			return bad("cloudMetaDataRequired needs 3.0 or later")
+// quotedIDs returns the request body with every id as a JSON string, the
+// form of every Qualys sample, whatever form the caller's ids came in.
+func quotedIDs(in pcrs.PostureInfoRequest) pcrs.PostureInfoRequest {
+	out := make(pcrs.PostureInfoRequest, len(in))
+	for i, item := range in {
+		hosts := make([]wire.ID, len(item.HostIDs))
+		for j, id := range item.HostIDs {
+			hosts[j] = id.AsString()
 		}
+		out[i] = pcrs.PostureInfoRequestItem{PolicyID: item.PolicyID.AsString(), SubscriptionID: item.SubscriptionID.AsString(), HostIDs: hosts}
 	}
-	if v < PostureV5 {
-		switch {
-		case p.ExtendedEvidenceRequired != nil:
-			return bad("extendedEvidenceRequired needs 5.0")
-		case p.QdScoreRequired != nil:
-			return bad("qdScoreRequired needs 5.0")
-		}
-	}
-	if len(p.CriticalityValues) > 0 && len(p.CriticalityLabels) > 0 {
-		return bad("criticalityValues and criticalityLabels are mutually exclusive")
-	}
-	if (p.LastScanDateFrom == nil) != (p.LastScanDateTo == nil) {
-		return bad("lastScanDateFrom and lastScanDateTo go together")
-	}
-	if p.LastScanDate != nil && p.LastScanDateFrom != nil {
-		return bad("lastScanDate cannot be combined with lastScanDateFrom/lastScanDateTo")
-	}
-	return nil
+	return out
 }

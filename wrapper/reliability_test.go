@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -62,7 +62,7 @@ func (o outcome) check(t *testing.T, err error, calls int) {
 
 // policies lists policies (a GET: retried after 5xx and lost responses).
 func policies(ctx context.Context, c *qualys.Client) error {
-	_, err := c.Policies(ctx, nil)
+	_, err := collect(c.Policies(ctx, time.Time{}))
 	return err
 }
 
@@ -133,7 +133,10 @@ func TestReliability(t *testing.T) {
 			outcome{is: []error{qualys.ErrConflict}, msg: "already exists", calls: 1}},
 		{"expired token mid-pagination", "searchJobs", []qualystest.Fault{qualystest.ExpiredToken()}, nil, jobs, outcome{ok: true}},
 		{"expired token on host ids", "resolveHostIdsV3", []qualystest.Fault{qualystest.ExpiredToken()}, nil,
-			func(ctx context.Context, c *qualys.Client) error { _, err := c.HostIDs(ctx, nil, ""); return err }, outcome{ok: true, calls: 2}},
+			func(ctx context.Context, c *qualys.Client) error {
+				_, err := c.HostIDs(ctx, nil, time.Time{})
+				return err
+			}, outcome{ok: true, calls: 2}},
 		{"token expired twice in a row", "listPoliciesV2", qualystest.Repeat(2, qualystest.ExpiredToken()), nil, policies,
 			outcome{is: []error{qualys.ErrTokenExpired, qualys.ErrUnauthorized}, msg: "JWT expired", calls: 2}},
 		{"connection reset before the response (GET)", "listPoliciesV2", []qualystest.Fault{qualystest.ResetBeforeResponse()}, nil, policies, outcome{ok: true, calls: 2}},
@@ -152,21 +155,24 @@ func TestReliability(t *testing.T) {
 			outcome{ok: true, calls: 2}},
 		{"import whose response is lost is not re-sent", "importLibraryScriptV1", []qualystest.Fault{qualystest.ResetBeforeResponse()}, nil,
 			func(ctx context.Context, c *qualys.Client) error {
-				_, err := c.ImportLibraryScript(ctx, qualys.Import{LibraryID: 1039, Title: "x", CategoryID: 7})
+				_, err := c.ImportLibraryScript(ctx, qualys.Import{LibraryID: wire.NewID(1039), Title: "x", CategoryID: 7})
 				return err
 			}, outcome{msg: "importLibraryScript", calls: 1}},
 		{"execute answered 503 is not re-sent", "executeScript", []qualystest.Fault{qualystest.HTMLError(503)}, nil,
 			func(ctx context.Context, c *qualys.Client) error {
-				_, err := c.ExecuteScript(ctx, 32533, qualys.Execution{AssetIDs: []int64{1}})
+				_, err := c.ExecuteScript(ctx, wire.NewID(32533), qualys.Execution{AssetIDs: []wire.ID{wire.NewID(1)}})
 				return err
 			}, outcome{is: []error{qualys.ErrServer}, msg: "503", calls: 1}},
 		{"execute throttled is re-sent", "executeScript", []qualystest.Fault{qualystest.Conflict(1965)}, nil,
 			func(ctx context.Context, c *qualys.Client) error {
-				_, err := c.ExecuteScript(ctx, 32533, qualys.Execution{AssetIDs: []int64{1}})
+				_, err := c.ExecuteScript(ctx, wire.NewID(32533), qualys.Execution{AssetIDs: []wire.ID{wire.NewID(1)}})
 				return err
 			}, outcome{ok: true, calls: 2}},
 		{"unknown library script", "getLibraryScript", nil, nil,
-			func(ctx context.Context, c *qualys.Client) error { _, err := c.LibraryScript(ctx, 1); return err },
+			func(ctx context.Context, c *qualys.Client) error {
+				_, err := c.LibraryScript(ctx, wire.NewID(1))
+				return err
+			},
 			outcome{is: []error{qualys.ErrNotFound}, msg: "404", calls: 1}},
 	}
 	for _, tt := range tests {
@@ -271,12 +277,12 @@ func TestReliabilityNothingLost(t *testing.T) {
 	t.Run("posture stream cut mid-body", func(t *testing.T) {
 		c, sim := faultClient(t, []qualystest.Option{qualystest.WithHosts(30)})
 		policy := sim.Data().Policies[0].ID
-		hosts, err := c.HostIDs(ctx, []string{itoa(policy)}, "")
+		hosts, err := c.HostIDs(ctx, []wire.ID{wire.NewID(policy)}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		sim.Fail("getPostureInfoV5", qualystest.ResetAfterBytes(3000))
-		req := qualys.PostureRequest{Policies: []pcrs.PostureInfoRequestItem{{PolicyID: itoa(policy), SubscriptionID: hosts[0].SubscriptionID, HostIDs: hosts[0].HostIDs}}}
+		req := qualys.PostureRequest{Policies: []pcrs.PostureInfoRequestItem{{PolicyID: wire.NewID(policy).AsString(), SubscriptionID: hosts[0].SubscriptionID, HostIDs: hosts[0].HostIDs}}}
 		n := 0
 		var last error
 		for _, err := range c.PostureStream(ctx, req) {
@@ -298,7 +304,7 @@ func TestReliabilityNothingLost(t *testing.T) {
 		sim.Fail("getPostureInfoV5", qualystest.TruncateBody(2500))
 		n := 0
 		var last error
-		for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []string{itoa(sim.Data().Policies[0].ID)}}, qualys.WithConcurrency(1)) {
+		for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []wire.ID{wire.NewID(sim.Data().Policies[0].ID)}}, qualys.WithConcurrency(1)) {
 			if last = err; err != nil {
 				break
 			}
@@ -314,7 +320,7 @@ func TestReliabilityNothingLost(t *testing.T) {
 		}
 		sim.ClearFaults() // the reference
 		clean := 0
-		for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []string{itoa(sim.Data().Policies[0].ID)}}, qualys.WithConcurrency(1)) {
+		for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []wire.ID{wire.NewID(sim.Data().Policies[0].ID)}}, qualys.WithConcurrency(1)) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -325,5 +331,3 @@ func TestReliabilityNothingLost(t *testing.T) {
 		}
 	})
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

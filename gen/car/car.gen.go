@@ -180,17 +180,17 @@ type ActingUser struct {
 	// ID The user's UUID (Qualys' v2 delete sample masks it with a non-UUID value).
 	//
 	// Example: ddf20f3a-cfd3-6fd4-81d0-53071ad1d389
-	ID *string `json:"id,omitempty"`
+	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name Display name (the example name is illustrative; Qualys' samples mask it).
 	//
 	// Example: Jane Doe
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// UserName Qualys login name.
 	//
 	// Example: acme_jd
-	UserName *string `json:"userName,omitempty"`
+	UserName string `json:"userName,omitempty,omitzero"`
 }
 
 // Asset The asset an asset job ran on.
@@ -200,30 +200,35 @@ type Asset struct {
 	// Address IP address.
 	//
 	// Example: 10.115.137.125
-	Address *string `json:"address,omitempty"`
+	Address string `json:"address,omitempty,omitzero"`
 
 	// AgentUUID UUID of the Cloud Agent on the asset.
 	//
 	// Example: 665266f4-2474-4678-be93-a67575a2d4bb
-	AgentUUID *string `json:"agentUuid,omitempty"`
+	AgentUUID string `json:"agentUuid,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// Name Asset name.
 	//
 	// Example: FIM203
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// OperatingSystem Operating system as the agent reports it.
 	//
 	// Example: Microsoft Windows 10 Pro 10.0.19044 64-bit N/A Build 19044
-	OperatingSystem *string `json:"operatingSystem,omitempty"`
+	OperatingSystem string `json:"operatingSystem,omitempty,omitzero"`
 
 	// Tags Tags on the asset.
-	Tags []AssetTagRef `json:"tags,omitempty"`
+	Tags []AssetTagRef `json:"tags,omitempty,omitzero"`
 }
 
 // AssetJob The run of a job on one asset.
@@ -233,62 +238,67 @@ type AssetJob struct {
 	// Asset The asset an asset job ran on.
 	//
 	// Example: {"address":"10.115.137.125","agentUuid":"665266f4-2474-4678-be93-a67575a2d4bb","id":22467561,"name":"FIM203","operatingSystem":"Microsoft Windows 10 Pro 10.0.19044 64-bit N/A Build 19044","tags":[{"id":16245104,"name":"Cloud Agent","tagUuid":"5d551f4b-038e-4076-a111-52ce3a1d43e9"}]}
-	Asset *Asset `json:"asset,omitempty"`
+	Asset Asset `json:"asset,omitempty,omitzero"`
 
 	// Created When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Created *AuditStamp `json:"created,omitempty"`
+	Created AuditStamp `json:"created,omitempty,omitzero"`
 
 	// CustomerUUID UUID of the subscription.
 	//
 	// Example: 74c1bcdd-9bbb-e9dd-802a-65e2c579abc0
-	CustomerUUID *string `json:"customerUuid,omitempty"`
+	CustomerUUID string `json:"customerUuid,omitempty,omitzero"`
 
 	// DurationInMillis Run time in milliseconds.
 	//
 	// Example: 4203
-	DurationInMillis *int64 `json:"durationInMillis,omitempty"`
+	DurationInMillis int64 `json:"durationInMillis,omitempty,omitzero"`
 
 	// Enddate End of the run as ISO-8601 with offset (the only ISO time in CAR responses). Kept as text in Go so one odd value cannot fail a page.
 	//
 	// Example: 2023-04-12T11:28:05.039+00:00
-	Enddate *string `json:"enddate,omitempty"`
+	Enddate string `json:"enddate,omitempty,omitzero"`
 
 	// ExecutionEndTime Epoch milliseconds.
 	//
 	// Example: 1681298884203
-	ExecutionEndTime *int64 `json:"executionEndTime,omitempty"`
+	ExecutionEndTime int64 `json:"executionEndTime,omitempty,omitzero"`
 
 	// ExecutionStartTime Epoch milliseconds.
 	//
 	// Example: 1681298880000
-	ExecutionStartTime *int64 `json:"executionStartTime,omitempty"`
+	ExecutionStartTime int64 `json:"executionStartTime,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// IsTest Same as `test`.
 	//
 	// Example: false
-	IsTest *bool `json:"isTest,omitempty"`
+	IsTest bool `json:"isTest,omitempty,omitzero"`
 
 	// Job The job an asset job belongs to, as asset-job records embed it.
 	//
 	// Example: {"correlationUuid":"bf7288eb-768e-4892-800e-e62914d540f8","id":29429,"platform":"WINDOWS","scriptCategory":"Data Backup","scriptId":32533,"scriptLanguage":"PowerShell-Script","scriptName":"asp-script.ps1","scriptSeverity":3,"scriptType":"Custom Script"}
-	Job *JobSummary `json:"job,omitempty"`
+	Job JobSummary `json:"job,omitempty,omitzero"`
 
 	// ManifestID Id of the agent manifest that carried the script (a UUID in the sample; type not documented).
 	//
 	// Example: 3ac2bbd0-0423-48bc-a8ad-fef24be9e2db
-	ManifestID *string `json:"manifestId,omitempty"`
+	ManifestID string `json:"manifestId,omitempty,omitzero"`
 
 	// Output Exit code and outcome text of an asset job.
 	//
 	// Example: {"code":0,"text":"EXECUTION PASSED"}
-	Output *ExecutionOutput `json:"output,omitempty"`
+	Output ExecutionOutput `json:"output,omitempty,omitzero"`
 
 	// ScriptResult The script's output, base64; present only with `includeScriptResult`.
 	//
@@ -298,12 +308,12 @@ type AssetJob struct {
 	// Status Outcome, e.g. `EXECUTION PASSED` (other values not published).
 	//
 	// Example: EXECUTION PASSED
-	Status *string `json:"status,omitempty"`
+	Status string `json:"status,omitempty,omitzero"`
 
 	// Test A test-mode run on a lab asset.
 	//
 	// Example: false
-	Test *bool `json:"test,omitempty"`
+	Test bool `json:"test,omitempty,omitzero"`
 }
 
 // AssetJobList One page of asset jobs.
@@ -313,70 +323,68 @@ type AssetJobList struct {
 	// List The records of this page.
 	List []AssetJob `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // AssetJobListResult Answer of `searchAssetJobs`.
-//
-// Example: {"body":{"list":[],"totalCount":0},"errorCode":null,"message":null}
 type AssetJobListResult struct {
 	// Body One page of asset jobs.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *AssetJobList `json:"body,omitempty"`
+	Body AssetJobList `json:"body,omitempty,omitzero"`
 
-	// ErrorCode Null on success.
-	ErrorCode *string `json:"errorCode,omitempty"`
+	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
+	//
+	// Example: 404
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Null on success.
-	Message *string `json:"message,omitempty"`
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
+	//
+	// Example: Script not found
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // AssetJobSearch Body of `searchAssetJobs`.
-//
-// Example: {"filter":"job.id:29429 AND (job.scriptLanguage:PowerShell-Script)"}
 type AssetJobSearch struct {
 	// EndAt End of the time window; format not documented.
 	//
 	// Example: 2025-05-27T11:47:56.810Z
-	EndAt *string `json:"endAt,omitempty"`
+	EndAt string `json:"endAt,omitempty,omitzero"`
 
 	// Filter Qualys query; tokens shown are `job.id` and `job.scriptLanguage`.
 	//
 	// Example: job.id:29429 AND (job.scriptLanguage:PowerShell-Script)
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// IncludeScriptResult A boolean that Qualys documents as the string "true"/"false" and whose samples send as a JSON boolean.
 	//
 	// Example: true
-	IncludeScriptResult *FlexibleFlag `json:"includeScriptResult,omitempty"`
+	IncludeScriptResult FlexibleFlag `json:"includeScriptResult,omitempty,omitzero"`
 
 	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
 	//
 	// Example: 0
-	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page; 10 when absent. No maximum is documented.
 	//
 	// Example: 10
-	PageSize *PageSize `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 
-	// Sort A string holding a JSON array of one-key objects, field to
-	// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
-	// `[{"created.dateTime":"desc"}]`. The array is serialised into the
-	// string, not sent as JSON.
-	//
+	// Sort A string holding a JSON array of one-key objects, field to direction (`asc` or `desc`), e.g. `[{"id":"asc"}]`; the array is serialised into the string.
 	//
 	// Example: [{"id":"asc"}]
-	Sort *Sort `json:"sort,omitempty"`
+	Sort string `json:"sort,omitempty,omitzero"`
 
 	// StartAt Start of the time window; format not documented.
 	//
 	// Example: 2025-05-26T11:47:56.810Z
-	StartAt *string `json:"startAt,omitempty"`
+	StartAt string `json:"startAt,omitempty,omitzero"`
 }
 
 // AssetTag An asset tag on which CAR is enabled. Qualys prints placeholders only, so the JSON types of the ids are unconfirmed.
@@ -386,37 +394,52 @@ type AssetTag struct {
 	// BackgroundColor Display colour of the tag; present on some records only.
 	//
 	// Example: #FFFFFF
-	BackgroundColor *string `json:"backgroundColor,omitempty"`
+	BackgroundColor string `json:"backgroundColor,omitempty,omitzero"`
 
-	// CustomerID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// CustomerID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	CustomerID *FlexibleID `json:"customerId,omitempty"`
+	CustomerID FlexibleID `json:"customerId,omitempty,omitzero"`
 
 	// CustomerUUID UUID of the subscription.
 	//
 	// Example: 74c1bcdd-9bbb-e9dd-802a-65e2c579abc0
-	CustomerUUID *string `json:"customerUuid,omitempty"`
+	CustomerUUID string `json:"customerUuid,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// Name Tag name.
 	//
 	// Example: Lab Assets
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
-	// TagID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// TagID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	TagID *FlexibleID `json:"tagId,omitempty"`
+	TagID FlexibleID `json:"tagId,omitempty,omitzero"`
 
 	// TagUUID Tag UUID.
 	//
 	// Example: 5d551f4b-038e-4076-a111-52ce3a1d43e9
-	TagUUID *string `json:"tagUuid,omitempty"`
+	TagUUID string `json:"tagUuid,omitempty,omitzero"`
 }
 
 // AssetTagList One page of asset tags.
@@ -426,66 +449,73 @@ type AssetTagList struct {
 	// List The records of this page.
 	List []AssetTag `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages (printed quoted on the placeholder-only page; a number elsewhere).
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // AssetTagListResult Answer of `searchAssetTags`.
-//
-// Example: {"body":{"list":[],"totalCount":0},"errorCode":null,"message":null}
 type AssetTagListResult struct {
 	// Body One page of asset tags.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *AssetTagList `json:"body,omitempty"`
+	Body AssetTagList `json:"body,omitempty,omitzero"`
 
-	// ErrorCode Null on success.
-	ErrorCode *string `json:"errorCode,omitempty"`
+	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
+	//
+	// Example: 404
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Null on success.
-	Message *string `json:"message,omitempty"`
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
+	//
+	// Example: Script not found
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // AssetTagRef A tag on an asset.
 //
 // Example: {"id":16245104,"name":"Cloud Agent","tagUuid":"5d551f4b-038e-4076-a111-52ce3a1d43e9"}
 type AssetTagRef struct {
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// Name Tag name.
 	//
 	// Example: Cloud Agent
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// TagUUID Tag UUID.
 	//
 	// Example: 5d551f4b-038e-4076-a111-52ce3a1d43e9
-	TagUUID *string `json:"tagUuid,omitempty"`
+	TagUUID string `json:"tagUuid,omitempty,omitzero"`
 }
 
 // AssetTagSearch Optional body of `searchAssetTags`.
-//
-// Example: {"pageNumber":0,"pageSize":10}
 type AssetTagSearch struct {
 	// Filter Qualys query; needed to list lab asset tags (the value is not published).
 	//
 	// Example:
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
 	//
 	// Example: 0
-	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page; 10 when absent. No maximum is documented.
 	//
 	// Example: 10
-	PageSize *PageSize `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 }
 
 // AuditStamp When, and by whom, a record was created or updated.
@@ -495,10 +525,10 @@ type AuditStamp struct {
 	// DateTime Epoch milliseconds.
 	//
 	// Example: 1681197273061
-	DateTime *int64 `json:"dateTime,omitempty"`
+	DateTime int64 `json:"dateTime,omitempty,omitzero"`
 
 	// User Who did it; null for records Qualys created (library scripts). Absent on job records.
-	User *UserRef `json:"user,omitempty"`
+	User UserRef `json:"user,omitempty,omitzero"`
 }
 
 // AuthenticationExceptions Body of a 401 from `/auth` (wrong credentials), as the gateway documents it.
@@ -516,27 +546,27 @@ type AutorScriptsMetadata struct {
 	// BenchmarkType Benchmark family, e.g. CIS.
 	//
 	// Example: CIS
-	BenchmarkType *string `json:"benchmarkType,omitempty"`
+	BenchmarkType string `json:"benchmarkType,omitempty,omitzero"`
 
 	// Cid The compliance control id the script remediates.
 	//
 	// Example: 7337
-	Cid *string `json:"cid,omitempty"`
+	Cid string `json:"cid,omitempty,omitzero"`
 
 	// Name Script file name.
 	//
 	// Example: 1052.ps1
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// Policies Policies the control belongs to.
 	//
 	// Example: ["cis redhat 8 linux enterprise v3.1.0"]
-	Policies []string `json:"policies,omitempty"`
+	Policies []string `json:"policies,omitempty,omitzero"`
 
 	// Tech Technologies the script applies to.
 	//
 	// Example: ["Windows 10","CentOS 7.x"]
-	Tech []string `json:"tech,omitempty"`
+	Tech []string `json:"tech,omitempty,omitzero"`
 }
 
 // BatchOutcome One side of a batch answer.
@@ -546,12 +576,12 @@ type BatchOutcome struct {
 	// IDs The ids concerned.
 	//
 	// Example: [22467561]
-	IDs []int64 `json:"ids,omitempty"`
+	IDs []FlexibleID `json:"ids,omitempty,omitzero"`
 
 	// Message Outcome text, e.g. "Ids are processed" or "Ids are Invalid".
 	//
 	// Example: Ids are processed
-	Message *string `json:"message,omitempty"`
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // BatchOutcomes The ids processed and the ids rejected.
@@ -561,12 +591,12 @@ type BatchOutcomes struct {
 	// Failure One side of a batch answer.
 	//
 	// Example: {"ids":[22467561],"message":"Ids are processed"}
-	Failure *BatchOutcome `json:"failure,omitempty"`
+	Failure BatchOutcome `json:"failure,omitempty,omitzero"`
 
 	// Success One side of a batch answer.
 	//
 	// Example: {"ids":[22467561],"message":"Ids are processed"}
-	Success *BatchOutcome `json:"success,omitempty"`
+	Success BatchOutcome `json:"success,omitempty,omitzero"`
 }
 
 // BatchRequest Body of the id-list configuration calls (block and unblock assets and tags, remove lab assets).
@@ -576,12 +606,12 @@ type BatchRequest struct {
 	// IDs Asset, tag or lab asset ids, per operation.
 	//
 	// Example: [22467561,22467562]
-	IDs []int64 `json:"ids"`
+	IDs []FlexibleID `json:"ids"`
 
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
 // BatchResult Answer of the id-list configuration calls (`{body}` only); partial success is reported in `body`.
@@ -591,7 +621,7 @@ type BatchResult struct {
 	// Body The ids processed and the ids rejected.
 	//
 	// Example: {"failure":{"ids":[],"message":"Ids are Invalid"},"success":{"ids":[22467561],"message":"Ids are processed"}}
-	Body *BatchOutcomes `json:"body,omitempty"`
+	Body BatchOutcomes `json:"body,omitempty,omitzero"`
 }
 
 // BlockedCommands One blocked-command record.
@@ -601,27 +631,27 @@ type BlockedCommands struct {
 	// CommandID Record id, used by `updateBlockedCommandsV2` and `deleteBlockedCommandsV2`.
 	//
 	// Example: 12
-	CommandID *int64 `json:"commandId,omitempty"`
+	CommandID int64 `json:"commandId,omitempty,omitzero"`
 
 	// Commands The blocked commands; in Qualys' sample every entry after the first carries a leading space.
 	//
 	// Example: ["Remove-Item"," Stop-Computer"]
-	Commands []string `json:"commands,omitempty"`
+	Commands []string `json:"commands,omitempty,omitzero"`
 
 	// Language Language name.
 	//
 	// Example: PowerShell-Command
-	Language *string `json:"language,omitempty"`
+	Language string `json:"language,omitempty,omitzero"`
 
 	// LanguageID Platform and language id.
 	//
 	// Example: 201
-	LanguageID *int64 `json:"languageId,omitempty"`
+	LanguageID int64 `json:"languageId,omitempty,omitzero"`
 
 	// Platform Platform name.
 	//
 	// Example: WINDOWS
-	Platform *string `json:"platform,omitempty"`
+	Platform string `json:"platform,omitempty,omitzero"`
 }
 
 // BlockedCommandsCreate Body of `createBlockedCommands`.
@@ -641,7 +671,7 @@ type BlockedCommandsCreate struct {
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
 // BlockedCommandsDeleteV1 Body of `deleteBlockedCommandsV1`.
@@ -656,7 +686,7 @@ type BlockedCommandsDeleteV1 struct {
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
 // BlockedCommandsDeleteV2 Body of `deleteBlockedCommandsV2`.
@@ -671,7 +701,7 @@ type BlockedCommandsDeleteV2 struct {
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
 // BlockedCommandsList The blocked-command records of a language.
@@ -681,10 +711,12 @@ type BlockedCommandsList struct {
 	// List The records.
 	List []BlockedCommands `json:"list"`
 
-	// TotalCount Number of records.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // BlockedCommandsListResult Answer of `getBlockedCommands` (`{body}` only).
@@ -694,7 +726,7 @@ type BlockedCommandsListResult struct {
 	// Body The blocked-command records of a language.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *BlockedCommandsList `json:"body,omitempty"`
+	Body BlockedCommandsList `json:"body,omitempty,omitzero"`
 }
 
 // BlockedCommandsUpdateV1 Body of `updateBlockedCommandsV1`; `commands` replaces the whole list.
@@ -714,7 +746,7 @@ type BlockedCommandsUpdateV1 struct {
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
 // BlockedCommandsUpdateV2 Body of `updateBlockedCommandsV2`, the v1 fields plus the `commandId` of the record to update.
@@ -737,24 +769,27 @@ type BlockedCommandsUpdateV2 struct {
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
-// CarError An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
+// CarError The CAR result envelope, declared once: `errorCode` and `message`,
+// both optional, so the gateway's `{message}` form fits too. It is the
+// body of CAR errors and the base of every result that carries
+// `errorCode` (null on searches, "0" on a successful create or import,
+// anything else a failure inside an HTTP 200). CAR error bodies are not
+// published; the example is illustrative.
 //
 // Example: {"errorCode":"404","message":"Script not found"}
 type CarError struct {
 	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
 	//
 	// Example: 404
-	ErrorCode *string `json:"errorCode,omitempty"`
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Human-readable text.
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
 	//
 	// Example: Script not found
-	Message *string `json:"message,omitempty"`
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // ControlRemediationMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
@@ -769,7 +804,7 @@ type ControlRemediationMetadata struct {
 	// Policies Policies the control belongs to.
 	//
 	// Example: ["CIS Microsoft Windows 10 Enterprise Benchmark"]
-	Policies []string `json:"policies,omitempty"`
+	Policies []string `json:"policies,omitempty,omitzero"`
 
 	// Tech Technologies the control applies to.
 	//
@@ -777,34 +812,38 @@ type ControlRemediationMetadata struct {
 	Tech []string `json:"tech"`
 }
 
-// CreatedID Id of the record the call created.
+// Count A record count. Qualys prints it as a JSON number on most pages and
+// quoted ("2") on the asset-tag page; both forms are accepted.
 //
-// Example: {"id":63509}
-type CreatedID struct {
-	// ID The new record's id (for imports, the new account script, not the library script).
-	//
-	// Example: 63509
-	ID *int64 `json:"id,omitempty"`
-}
+// Example: 1
+type Count = wire.Count
 
 // CreatedResult Answer of a create or import call (`errorCode` "0" on success).
-//
-// Example: {"body":{"id":63509},"errorCode":"0","message":"Script created from library successfully"}
 type CreatedResult struct {
 	// Body Id of the record the call created.
 	//
 	// Example: {"id":63509}
-	Body *CreatedID `json:"body,omitempty"`
+	Body struct {
+		// ID A numeric Qualys id (script, library script, job, asset job, asset,
+		// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+		// a JSON number (32533), depending on the endpoint. Either form is
+		// accepted; it is sent back in the form the field expects and printed
+		// as a number.
+		//
+		//
+		// Example: 32533
+		ID FlexibleID `json:"id,omitempty,omitzero"`
+	} `json:"body,omitempty,omitzero"`
 
-	// ErrorCode "0" on success; any other value reports a failure.
+	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
 	//
-	// Example: 0
-	ErrorCode *string `json:"errorCode,omitempty"`
+	// Example: 404
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Outcome text, e.g. "Script created from library successfully".
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
 	//
-	// Example: Script created from library successfully
-	Message *string `json:"message,omitempty"`
+	// Example: Script not found
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // ExecutionOutput Exit code and outcome text of an asset job.
@@ -814,12 +853,12 @@ type ExecutionOutput struct {
 	// Code Exit code (0 seen).
 	//
 	// Example: 0
-	Code *int32 `json:"code,omitempty"`
+	Code int32 `json:"code,omitempty,omitzero"`
 
 	// Text Outcome text, e.g. `EXECUTION PASSED` or `SUCCESS`.
 	//
 	// Example: EXECUTION PASSED
-	Text *string `json:"text,omitempty"`
+	Text string `json:"text,omitempty,omitzero"`
 }
 
 // FlexibleFlag A boolean that Qualys documents as the string "true"/"false" and whose samples send as a JSON boolean.
@@ -827,7 +866,11 @@ type ExecutionOutput struct {
 // Example: true
 type FlexibleFlag = wire.Flag
 
-// FlexibleID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+// FlexibleID A numeric Qualys id (script, library script, job, asset job, asset,
+// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+// a JSON number (32533), depending on the endpoint. Either form is
+// accepted; it is sent back in the form the field expects and printed
+// as a number.
 //
 // Example: 32533
 type FlexibleID = wire.ID
@@ -839,7 +882,7 @@ type GatewayAuthError struct {
 	// Error The HTTP reason phrase.
 	//
 	// Example: Unauthorized
-	Error *string `json:"error,omitempty"`
+	Error string `json:"error,omitempty,omitzero"`
 
 	// Message "JWT expired" for an expired token, "Not authenticated" for an invalid one.
 	//
@@ -849,7 +892,7 @@ type GatewayAuthError struct {
 	// Status The HTTP status (401).
 	//
 	// Example: 401
-	Status *int32 `json:"status,omitempty"`
+	Status int32 `json:"status,omitempty,omitzero"`
 }
 
 // GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
@@ -861,37 +904,37 @@ type GitLabDetails struct {
 	// Branch Branch to read; the default is not documented.
 	//
 	// Example: main
-	Branch *string `json:"branch,omitempty"`
+	Branch string `json:"branch,omitempty,omitzero"`
 
 	// FilePath Path of the file in the repository; mandatory when importing by parameters.
 	//
 	// Example: windows/cleanup.ps1
-	FilePath *string `json:"filePath,omitempty"`
+	FilePath string `json:"filePath,omitempty,omitzero"`
 
 	// InputURL Web URL of the file, down to the file name; permalinks and `?ref_type=heads` URLs break syncing. Mandatory when importing by URL.
 	//
 	// Example: https://gitlab.com/acme/car-scripts/-/blob/main/windows/cleanup.ps1
-	InputURL *string `json:"inputUrl,omitempty"`
+	InputURL string `json:"inputUrl,omitempty,omitzero"`
 
 	// RepoName Repository name; mandatory when importing by parameters.
 	//
 	// Example: car-scripts
-	RepoName *string `json:"repoName,omitempty"`
+	RepoName string `json:"repoName,omitempty,omitzero"`
 
 	// RepoUser Owner of the repository; mandatory when importing by parameters.
 	//
 	// Example: acme
-	RepoUser *string `json:"repoUser,omitempty"`
+	RepoUser string `json:"repoUser,omitempty,omitzero"`
 
 	// SyncEnabled Keep the script in sync with GitLab.
 	//
 	// Example: true
-	SyncEnabled *bool `json:"syncEnabled,omitempty"`
+	SyncEnabled bool `json:"syncEnabled,omitempty,omitzero"`
 
 	// Token Access token; mandatory for private repositories.
 	//
 	// Example: glpat-xxxxxxxxxxxxxxxxxxxx
-	Token *string `json:"token,omitempty"`
+	Token string `json:"token,omitempty,omitzero"`
 }
 
 // Job One execution of a script (a parent job; its per-asset runs are asset jobs).
@@ -901,82 +944,92 @@ type Job struct {
 	// Category A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Category *NamedID `json:"category,omitempty"`
+	Category NamedID `json:"category,omitempty,omitzero"`
 
 	// CorrelationUUID Id of the execution, shared by the job and its asset jobs.
 	//
 	// Example: bf7288eb-768e-4892-800e-e62914d540f8
-	CorrelationUUID *string `json:"correlationUuid,omitempty"`
+	CorrelationUUID string `json:"correlationUuid,omitempty,omitzero"`
 
 	// Created When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Created *AuditStamp `json:"created,omitempty"`
+	Created AuditStamp `json:"created,omitempty,omitzero"`
 
 	// CustomerUUID UUID of the subscription.
 	//
 	// Example: 74c1bcdd-9bbb-e9dd-802a-65e2c579abc0
-	CustomerUUID *string `json:"customerUuid,omitempty"`
+	CustomerUUID string `json:"customerUuid,omitempty,omitzero"`
 
 	// ExecutionType How the run started (`Manual` seen; other values not published).
 	//
 	// Example: Manual
-	ExecutionType *string `json:"executionType,omitempty"`
+	ExecutionType string `json:"executionType,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// IsTest Same as `test`.
 	//
 	// Example: false
-	IsTest *bool `json:"isTest,omitempty"`
+	IsTest bool `json:"isTest,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
-	// ScriptID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ScriptID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ScriptID *FlexibleID `json:"scriptId,omitempty"`
+	ScriptID FlexibleID `json:"scriptId,omitempty,omitzero"`
 
 	// ScriptLanguage Script language names Qualys lists (2023 release). Numeric ids are published only for PowerShell-Script (4) and Shell (6); `listScriptLanguages` gives the rest.
 	//
 	// Example: PowerShell-Script
-	ScriptLanguage *ScriptLanguageName `json:"scriptLanguage,omitempty"`
+	ScriptLanguage ScriptLanguageName `json:"scriptLanguage,omitempty,omitzero"`
 
 	// ScriptType Script types. Only Custom Script has a published id (1); `listScriptTypes` gives the rest.
 	//
 	// Example: Custom Script
-	ScriptType *ScriptTypeName `json:"scriptType,omitempty"`
+	ScriptType ScriptTypeName `json:"scriptType,omitempty,omitzero"`
 
 	// Severity Severity of the script.
 	//
 	// Example: 3
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Test A test-mode run on lab assets.
 	//
 	// Example: false
-	Test *bool `json:"test,omitempty"`
+	Test bool `json:"test,omitempty,omitzero"`
 
 	// Threshold Maximum run time of the script.
 	//
 	// Example: 300
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// Title Script title followed by `-<epoch seconds>` of the run.
 	//
 	// Example: asp-script.ps1-1681298850
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// UpdatedDateTime Epoch milliseconds.
 	//
 	// Example: 1681298850448
-	UpdatedDateTime *int64 `json:"updatedDateTime,omitempty"`
+	UpdatedDateTime int64 `json:"updatedDateTime,omitempty,omitzero"`
 }
 
 // JobList One page of jobs.
@@ -986,65 +1039,63 @@ type JobList struct {
 	// List The records of this page.
 	List []Job `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // JobListResult Answer of `searchJobs`.
-//
-// Example: {"body":{"list":[],"totalCount":0},"errorCode":null,"message":null}
 type JobListResult struct {
 	// Body One page of jobs.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *JobList `json:"body,omitempty"`
+	Body JobList `json:"body,omitempty,omitzero"`
 
-	// ErrorCode Null on success.
-	ErrorCode *string `json:"errorCode,omitempty"`
+	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
+	//
+	// Example: 404
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Null on success.
-	Message *string `json:"message,omitempty"`
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
+	//
+	// Example: Script not found
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // JobSearch Body of `searchJobs`.
-//
-// Example: {"filter":"scriptLanguage:PowerShell-Script","sort":"[{\"id\":\"asc\"}]"}
 type JobSearch struct {
 	// EndAt End of the time window; format not documented.
 	//
 	// Example: 2025-05-27T11:47:56.810Z
-	EndAt *string `json:"endAt,omitempty"`
+	EndAt string `json:"endAt,omitempty,omitzero"`
 
 	// Filter Qualys query; tokens shown are `scriptId`, `script.name`, `scriptLanguage` and `type`.
 	//
 	// Example: scriptLanguage:PowerShell-Script
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
 	//
 	// Example: 0
-	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page; 10 when absent. No maximum is documented.
 	//
 	// Example: 10
-	PageSize *PageSize `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 
-	// Sort A string holding a JSON array of one-key objects, field to
-	// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
-	// `[{"created.dateTime":"desc"}]`. The array is serialised into the
-	// string, not sent as JSON.
-	//
+	// Sort A string holding a JSON array of one-key objects, field to direction (`asc` or `desc`), e.g. `[{"id":"asc"}]`; the array is serialised into the string.
 	//
 	// Example: [{"id":"asc"}]
-	Sort *Sort `json:"sort,omitempty"`
+	Sort string `json:"sort,omitempty,omitzero"`
 
 	// StartAt Start of the time window (on generation or processed time); format not documented.
 	//
 	// Example: 2025-05-26T11:47:56.810Z
-	StartAt *string `json:"startAt,omitempty"`
+	StartAt string `json:"startAt,omitempty,omitzero"`
 }
 
 // JobSummary The job an asset job belongs to, as asset-job records embed it.
@@ -1054,47 +1105,57 @@ type JobSummary struct {
 	// CorrelationUUID Id of the execution.
 	//
 	// Example: bf7288eb-768e-4892-800e-e62914d540f8
-	CorrelationUUID *string `json:"correlationUuid,omitempty"`
+	CorrelationUUID string `json:"correlationUuid,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
 	// ScriptCategory Category name.
 	//
 	// Example: Data Backup
-	ScriptCategory *string `json:"scriptCategory,omitempty"`
+	ScriptCategory string `json:"scriptCategory,omitempty,omitzero"`
 
-	// ScriptID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ScriptID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ScriptID *FlexibleID `json:"scriptId,omitempty"`
+	ScriptID FlexibleID `json:"scriptId,omitempty,omitzero"`
 
 	// ScriptLanguage Script language names Qualys lists (2023 release). Numeric ids are published only for PowerShell-Script (4) and Shell (6); `listScriptLanguages` gives the rest.
 	//
 	// Example: PowerShell-Script
-	ScriptLanguage *ScriptLanguageName `json:"scriptLanguage,omitempty"`
+	ScriptLanguage ScriptLanguageName `json:"scriptLanguage,omitempty,omitzero"`
 
 	// ScriptName Script title.
 	//
 	// Example: asp-script.ps1
-	ScriptName *string `json:"scriptName,omitempty"`
+	ScriptName string `json:"scriptName,omitempty,omitzero"`
 
 	// ScriptSeverity Severity of the script.
 	//
 	// Example: 3
-	ScriptSeverity *int32 `json:"scriptSeverity,omitempty"`
+	ScriptSeverity int32 `json:"scriptSeverity,omitempty,omitzero"`
 
 	// ScriptType Script types. Only Custom Script has a published id (1); `listScriptTypes` gives the rest.
 	//
 	// Example: Custom Script
-	ScriptType *ScriptTypeName `json:"scriptType,omitempty"`
+	ScriptType ScriptTypeName `json:"scriptType,omitempty,omitzero"`
 }
 
 // LibraryScript A script of the Qualys script library, as searches list it.
@@ -1102,46 +1163,51 @@ type JobSummary struct {
 // Example: {"category":{"id":7,"name":"Remediation"},"created":{"dateTime":1681736085425,"user":null},"id":"1039","lastUpdatedDateTime":1681736085425,"moduleCode":"AUTOR","platform":"WINDOWS","scriptLanguage":{"id":4,"name":"PowerShell-Script"},"severity":0,"status":null,"threshold":0,"title":"1052.ps1","type":{"id":1,"name":"Custom Script"},"versions":[{"path":"AUTOR/Remediation/Custom Script/Windows/PowerShell-Script/v1/CIS/1052.ps1","sha":"d697ad836009ea29f86abf01d0bf1573e2ad563b","version":"v1"}]}
 type LibraryScript struct {
 	// AutorScriptsMetadata Policy-compliance metadata of AUTOR scripts.
-	AutorScriptsMetadata *AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// Category A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Category *NamedID `json:"category,omitempty"`
+	Category NamedID `json:"category,omitempty,omitzero"`
 
 	// Created When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Created *AuditStamp `json:"created,omitempty"`
+	Created AuditStamp `json:"created,omitempty,omitzero"`
 
 	// CustomScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	CustomScriptMetadata UndocumentedValue `json:"customScriptMetadata,omitempty"`
+	CustomScriptMetadata UndocumentedValue `json:"customScriptMetadata,omitempty,omitzero"`
 
 	// Description Description.
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// Disclaimer A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Disclaimer UndocumentedValue `json:"disclaimer,omitempty"`
+	Disclaimer UndocumentedValue `json:"disclaimer,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// LastUpdatedDateTime Epoch milliseconds.
 	//
 	// Example: 1681736085425
-	LastUpdatedDateTime *int64 `json:"lastUpdatedDateTime,omitempty"`
+	LastUpdatedDateTime int64 `json:"lastUpdatedDateTime,omitempty,omitzero"`
 
 	// ModuleCode Qualys module the script belongs to (`AUTOR` seen).
 	//
 	// Example: AUTOR
-	ModuleCode *string `json:"moduleCode,omitempty"`
+	ModuleCode string `json:"moduleCode,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
 	// ScriptContent The script, base64; present only with `includeScriptContent`.
 	//
@@ -1151,36 +1217,36 @@ type LibraryScript struct {
 	// ScriptLanguage A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	ScriptLanguage *NamedID `json:"scriptLanguage,omitempty"`
+	ScriptLanguage NamedID `json:"scriptLanguage,omitempty,omitzero"`
 
 	// Severity Severity 1-5; library records also show 0.
 	//
 	// Example: 0
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Status Approval status; null on library records.
-	Status *string `json:"status,omitempty"`
+	Status string `json:"status,omitempty,omitzero"`
 
 	// Threshold Maximum run time (unit not stated for library records).
 	//
 	// Example: 0
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// Title Script title (its file name for AUTOR scripts).
 	//
 	// Example: 1052.ps1
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Type *NamedID `json:"type,omitempty"`
+	Type NamedID `json:"type,omitempty,omitzero"`
 
 	// Versions Published versions.
-	Versions []ScriptVersion `json:"versions,omitempty"`
+	Versions []ScriptVersion `json:"versions,omitempty,omitzero"`
 
 	// VmdrScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	VmdrScriptMetadata UndocumentedValue `json:"vmdrScriptMetadata,omitempty"`
+	VmdrScriptMetadata UndocumentedValue `json:"vmdrScriptMetadata,omitempty,omitzero"`
 }
 
 // LibraryScriptDetail One library script with its content, as `getLibraryScript` returns it.
@@ -1188,12 +1254,12 @@ type LibraryScript struct {
 // Example: {"category":{"id":7,"name":"Remediation"},"content":"IyEvYmluL3NoCmVjaG8gSGVsbG8K","id":599,"importedFromId":0,"importedFromScriptLibrary":true,"language":{"id":4,"name":"PowerShell-Script"},"moduleCode":"AUTOR","platform":"WINDOWS","severity":0,"threshold":0,"title":"1091.ps1","type":{"id":1,"name":"Custom Script"}}
 type LibraryScriptDetail struct {
 	// AutorScriptsMetadata Policy-compliance metadata of AUTOR scripts.
-	AutorScriptsMetadata *AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// Category A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Category *NamedID `json:"category,omitempty"`
+	Category NamedID `json:"category,omitempty,omitzero"`
 
 	// Content The script, base64.
 	//
@@ -1203,100 +1269,110 @@ type LibraryScriptDetail struct {
 	// Created When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Created *AuditStamp `json:"created,omitempty"`
+	Created AuditStamp `json:"created,omitempty,omitzero"`
 
 	// GitHubAutoSync Synced automatically.
 	//
 	// Example: false
-	GitHubAutoSync *bool `json:"gitHubAutoSync,omitempty"`
+	GitHubAutoSync bool `json:"gitHubAutoSync,omitempty,omitzero"`
 
 	// GitHubLastSyncDateTime Epoch milliseconds; 0 = never synced.
 	//
 	// Example: 0
-	GitHubLastSyncDateTime *int64 `json:"gitHubLastSyncDateTime,omitempty"`
+	GitHubLastSyncDateTime int64 `json:"gitHubLastSyncDateTime,omitempty,omitzero"`
 
 	// GithubSyncEnabled Kept in sync with GitHub.
 	//
 	// Example: false
-	GithubSyncEnabled *bool `json:"githubSyncEnabled,omitempty"`
+	GithubSyncEnabled bool `json:"githubSyncEnabled,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// ImportedFromGitHubPubRepo Created from a public GitHub repository (spelled `importedFromGitHubPublicRepo` in script records).
 	//
 	// Example: false
-	ImportedFromGitHubPubRepo *bool `json:"importedFromGitHubPubRepo,omitempty"`
+	ImportedFromGitHubPubRepo bool `json:"importedFromGitHubPubRepo,omitempty,omitzero"`
 
-	// ImportedFromID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ImportedFromID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ImportedFromID *FlexibleID `json:"importedFromId,omitempty"`
+	ImportedFromID FlexibleID `json:"importedFromId,omitempty,omitzero"`
 
 	// ImportedFromScriptLibrary Always true for library scripts.
 	//
 	// Example: true
-	ImportedFromScriptLibrary *bool `json:"importedFromScriptLibrary,omitempty"`
+	ImportedFromScriptLibrary bool `json:"importedFromScriptLibrary,omitempty,omitzero"`
 
 	// ImportedScriptFromGitHub Created from a GitHub file.
 	//
 	// Example: false
-	ImportedScriptFromGitHub *bool `json:"importedScriptFromGitHub,omitempty"`
+	ImportedScriptFromGitHub bool `json:"importedScriptFromGitHub,omitempty,omitzero"`
 
 	// ImportedUsingGitHubURL Created from a GitHub URL.
 	//
 	// Example: false
-	ImportedUsingGitHubURL *bool `json:"importedUsingGitHubURL,omitempty"`
+	ImportedUsingGitHubURL bool `json:"importedUsingGitHubURL,omitempty,omitzero"`
 
 	// Language A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Language *NamedID `json:"language,omitempty"`
+	Language NamedID `json:"language,omitempty,omitzero"`
 
 	// LastExecutedDateTime Epoch milliseconds; 0 = never.
 	//
 	// Example: 0
-	LastExecutedDateTime *int64 `json:"lastExecutedDateTime,omitempty"`
+	LastExecutedDateTime int64 `json:"lastExecutedDateTime,omitempty,omitzero"`
 
 	// ModuleCode Qualys module (`AUTOR` seen).
 	//
 	// Example: AUTOR
-	ModuleCode *string `json:"moduleCode,omitempty"`
+	ModuleCode string `json:"moduleCode,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
 	// RecurringDay Schedule day (type not documented; samples send 0).
 	//
 	// Example: 0
-	RecurringDay *int32 `json:"recurringDay,omitempty"`
+	RecurringDay int32 `json:"recurringDay,omitempty,omitzero"`
 
 	// Severity Severity 1-5; library records also show 0.
 	//
 	// Example: 0
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Threshold Maximum run time.
 	//
 	// Example: 0
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// Title Script title.
 	//
 	// Example: 1091.ps1
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Type *NamedID `json:"type,omitempty"`
+	Type NamedID `json:"type,omitempty,omitzero"`
 
 	// Versions Published versions.
-	Versions []ScriptVersion `json:"versions,omitempty"`
+	Versions []ScriptVersion `json:"versions,omitempty,omitzero"`
 }
 
 // LibraryScriptImport Body of `importLibraryScriptV1`.
@@ -1308,12 +1384,22 @@ type LibraryScriptImport struct {
 	// Example: true
 	Approved bool `json:"approved"`
 
-	// CategoryID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// CategoryID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
 	CategoryID FlexibleID `json:"categoryId"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
 	ID FlexibleID `json:"id"`
@@ -1332,12 +1418,22 @@ type LibraryScriptImportV2 struct {
 	// Example: true
 	Approved bool `json:"approved"`
 
-	// CategoryID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// CategoryID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
 	CategoryID FlexibleID `json:"categoryId"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
 	ID FlexibleID `json:"id"`
@@ -1345,7 +1441,7 @@ type LibraryScriptImportV2 struct {
 	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
 	//
 	// Example: Response
-	SubType *ScriptSubType `json:"subType,omitempty"`
+	SubType ScriptSubType `json:"subType,omitempty,omitzero"`
 
 	// Title Title of the new account script.
 	//
@@ -1370,10 +1466,12 @@ type LibraryScriptList struct {
 	// List The records of this page.
 	List []LibraryScript `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // LibraryScriptListResult Answer of `searchLibraryScripts`.
@@ -1383,7 +1481,7 @@ type LibraryScriptListResult struct {
 	// Body One page of library scripts.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *LibraryScriptList `json:"body,omitempty"`
+	Body LibraryScriptList `json:"body,omitempty,omitzero"`
 }
 
 // LibraryScriptResult Answer of `getLibraryScript`.
@@ -1393,7 +1491,7 @@ type LibraryScriptResult struct {
 	// Body One library script with its content, as `getLibraryScript` returns it.
 	//
 	// Example: {"category":{"id":7,"name":"Remediation"},"content":"IyEvYmluL3NoCmVjaG8gSGVsbG8K","id":599,"importedFromId":0,"importedFromScriptLibrary":true,"language":{"id":4,"name":"PowerShell-Script"},"moduleCode":"AUTOR","platform":"WINDOWS","severity":0,"threshold":0,"title":"1091.ps1","type":{"id":1,"name":"Custom Script"}}
-	Body *LibraryScriptDetail `json:"body,omitempty"`
+	Body LibraryScriptDetail `json:"body,omitempty,omitzero"`
 }
 
 // LibraryScriptSearch Body of `searchLibraryScripts`.
@@ -1403,22 +1501,22 @@ type LibraryScriptSearch struct {
 	// Filter Qualys query, e.g. `moduleCode:AUTOR`; script-metadata tokens are not published.
 	//
 	// Example: moduleCode:AUTOR
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// IncludeScriptContent A boolean that Qualys documents as the string "true"/"false" and whose samples send as a JSON boolean.
 	//
 	// Example: true
-	IncludeScriptContent *FlexibleFlag `json:"includeScriptContent,omitempty"`
+	IncludeScriptContent FlexibleFlag `json:"includeScriptContent,omitempty,omitzero"`
 
 	// PageNumber Page index, from 0 (not documented for this search).
 	//
 	// Example: 0
-	PageNumber *int32 `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page (not documented for this search).
 	//
 	// Example: 10
-	PageSize *int32 `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 }
 
 // NamedID A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
@@ -1428,23 +1526,30 @@ type NamedID struct {
 	// ID Numeric id (script type 1 = Custom Script; language 4 = PowerShell-Script, 6 = Shell; category 1 = Data Backup, 7 = Remediation).
 	//
 	// Example: 4
-	ID *int64 `json:"id,omitempty"`
+	ID int64 `json:"id,omitempty,omitzero"`
 
 	// Name Display name, e.g. "Custom Script", "PowerShell-Script", "Remediation".
 	//
 	// Example: PowerShell-Script
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 }
 
-// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
+// Paging The paging fields every CAR search shares: `pageNumber` from 0,
+// `pageSize` 10 when absent. There is no cursor: read pages until the
+// records read reach `totalCount`.
 //
-// Example: 0
-type PageNumber = int32
+// Example: {"pageNumber":0,"pageSize":10}
+type Paging struct {
+	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
+	//
+	// Example: 0
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
-// PageSize Records per page; 10 when absent. No maximum is documented.
-//
-// Example: 10
-type PageSize = int32
+	// PageSize Records per page; 10 when absent. No maximum is documented.
+	//
+	// Example: 10
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
+}
 
 // Platform Operating-system family a script targets.
 //
@@ -1458,27 +1563,27 @@ type QIDData struct {
 	// DetectionLogic How the QID is detected, e.g. "Use Script".
 	//
 	// Example: Use Script
-	DetectionLogic *string `json:"detectionLogic,omitempty"`
+	DetectionLogic string `json:"detectionLogic,omitempty,omitzero"`
 
 	// QDS TruRisk Qualys Detection Score (0 when not set).
 	//
 	// Example: 0
-	QDS *int32 `json:"qds,omitempty"`
+	QDS int32 `json:"qds,omitempty,omitzero"`
 
 	// QID The QID number.
 	//
 	// Example: 105971
-	QID *int64 `json:"qid,omitempty"`
+	QID int64 `json:"qid,omitempty,omitzero"`
 
 	// Severity QID severity 1-5.
 	//
 	// Example: 5
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Title QID title.
 	//
 	// Example: asp-script.ps1
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 }
 
 // RebootDelayTimeUnit Unit of the reboot delay, lower case as Qualys prints it.
@@ -1492,10 +1597,13 @@ type RebootDelayTimeUnit string
 //
 // Example: {"customerUuid":"74c1bcdd-9bbb-e9dd-802a-65e2c579abc0","id":"5f0d6c2e-3b1a-4e8f-9a51-0c7f2d9e4b11"}
 type Schedule struct {
-	// ID Schedule id, a UUID.
+	// ID An id that Qualys gives as UUID text (schedules). It is the same Go
+	// id type as the numeric ids, so a listed id goes straight into the
+	// next call.
+	//
 	//
 	// Example: 5f0d6c2e-3b1a-4e8f-9a51-0c7f2d9e4b11
-	ID                   string                 `json:"id"`
+	ID                   UUIDID                 `json:"id"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1506,10 +1614,12 @@ type ScheduleList struct {
 	// List The records of this page.
 	List []Schedule `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // ScheduleListResult Answer of `searchSchedules` (`{body}` only).
@@ -1519,46 +1629,40 @@ type ScheduleListResult struct {
 	// Body One page of schedules.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *ScheduleList `json:"body,omitempty"`
+	Body ScheduleList `json:"body,omitempty,omitzero"`
 }
 
 // ScheduleSearch Body of `searchSchedules`.
-//
-// Example: {"filter":"","pageNumber":0,"pageSize":50,"sort":"[{\"created.dateTime\":\"desc\"}]"}
 type ScheduleSearch struct {
 	// EndAt End of the time window; same format.
 	//
 	// Example: 2025-05-27T11:47:56.810Z
-	EndAt *string `json:"endAt,omitempty"`
+	EndAt string `json:"endAt,omitempty,omitzero"`
 
 	// Filter Qualys query; no token is published (the sample sends an empty string).
 	//
 	// Example:
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
 	//
 	// Example: 0
-	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page; 10 when absent. No maximum is documented.
 	//
 	// Example: 10
-	PageSize *PageSize `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 
-	// Sort A string holding a JSON array of one-key objects, field to
-	// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
-	// `[{"created.dateTime":"desc"}]`. The array is serialised into the
-	// string, not sent as JSON.
-	//
+	// Sort A string holding a JSON array of one-key objects, field to direction (`asc` or `desc`), e.g. `[{"id":"asc"}]`; the array is serialised into the string.
 	//
 	// Example: [{"id":"asc"}]
-	Sort *Sort `json:"sort,omitempty"`
+	Sort string `json:"sort,omitempty,omitzero"`
 
 	// StartAt Start of the time window; ISO-8601 with milliseconds and Z in Qualys' sample.
 	//
 	// Example: 2025-05-26T11:47:56.810Z
-	StartAt *string `json:"startAt,omitempty"`
+	StartAt string `json:"startAt,omitempty,omitzero"`
 }
 
 // ScheduleType One-time or recurring (hourly, daily, weekly or monthly; the recurrence fields are not published).
@@ -1580,13 +1684,13 @@ type ScheduleUpdate struct {
 	// AllTagsForAssetsEnabled Run only on assets that carry all the given tags (meaning inferred from the name).
 	//
 	// Example: false
-	AllTagsForAssetsEnabled *bool `json:"allTagsForAssetsEnabled,omitempty"`
+	AllTagsForAssetsEnabled bool `json:"allTagsForAssetsEnabled,omitempty,omitzero"`
 
 	// AssetTags Asset tags whose assets to run on.
-	AssetTags []TargetRef `json:"assetTags,omitempty"`
+	AssetTags []TargetRef `json:"assetTags,omitempty,omitzero"`
 
 	// Assets Assets to run on.
-	Assets []TargetRef `json:"assets,omitempty"`
+	Assets []TargetRef `json:"assets,omitempty,omitzero"`
 
 	// Description Description of the schedule.
 	//
@@ -1594,27 +1698,27 @@ type ScheduleUpdate struct {
 	Description *string `json:"description,omitempty"`
 
 	// ExcludedAssets Assets to skip.
-	ExcludedAssets []TargetRef `json:"excludedAssets,omitempty"`
+	ExcludedAssets []TargetRef `json:"excludedAssets,omitempty,omitzero"`
 
 	// ExecutionPolicyBypassEnabled Windows PowerShell only; true ignores the host's execution policy.
 	//
 	// Example: false
-	ExecutionPolicyBypassEnabled *bool `json:"executionPolicyBypassEnabled,omitempty"`
+	ExecutionPolicyBypassEnabled bool `json:"executionPolicyBypassEnabled,omitempty,omitzero"`
 
 	// RebootAfterScriptExecution Reboot the asset after the script ran.
 	//
 	// Example: false
-	RebootAfterScriptExecution *bool `json:"rebootAfterScriptExecution,omitempty"`
+	RebootAfterScriptExecution bool `json:"rebootAfterScriptExecution,omitempty,omitzero"`
 
 	// RebootDelayInSeconds Delay before the reboot, in `rebootDelayTimeUnit`.
 	//
 	// Example: 5
-	RebootDelayInSeconds *float64 `json:"rebootDelayInSeconds,omitempty"`
+	RebootDelayInSeconds float64 `json:"rebootDelayInSeconds,omitempty,omitzero"`
 
 	// RebootDelayTimeUnit Unit of the reboot delay, lower case as Qualys prints it.
 	//
 	// Example: minutes
-	RebootDelayTimeUnit *RebootDelayTimeUnit `json:"rebootDelayTimeUnit,omitempty"`
+	RebootDelayTimeUnit RebootDelayTimeUnit `json:"rebootDelayTimeUnit,omitempty,omitzero"`
 
 	// ScheduleType One-time or recurring (hourly, daily, weekly or monthly; the recurrence fields are not published).
 	//
@@ -1640,20 +1744,25 @@ type ScheduleUpdate struct {
 	Title string `json:"title"`
 
 	// User A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	User UndocumentedValue `json:"user,omitempty"`
+	User UndocumentedValue `json:"user,omitempty,omitzero"`
 }
 
 // ScheduledScript A script a schedule runs.
 //
 // Example: {"id":32533,"title":"asp-script.ps1"}
 type ScheduledScript struct {
-	// ID Script id.
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID int64 `json:"id"`
+	ID FlexibleID `json:"id"`
 
 	// Params A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Params UndocumentedValue `json:"params,omitempty"`
+	Params UndocumentedValue `json:"params,omitempty,omitzero"`
 
 	// Title Script title.
 	//
@@ -1668,178 +1777,193 @@ type Script struct {
 	// ApproverID UUID of the approver.
 	//
 	// Example: ddf20f3a-cfd3-6fd4-81d0-53071ad1d389
-	ApproverID *string `json:"approverId,omitempty"`
+	ApproverID string `json:"approverId,omitempty,omitzero"`
 
-	// ApproverName Who approved the script.
+	// ApproverName Who approved the script (the example name is illustrative).
 	//
 	// Example: Jane Doe
-	ApproverName *string `json:"approverName,omitempty"`
+	ApproverName string `json:"approverName,omitempty,omitzero"`
 
 	// AssetTags A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	AssetTags UndocumentedValue `json:"assetTags,omitempty"`
+	AssetTags UndocumentedValue `json:"assetTags,omitempty,omitzero"`
 
 	// Assets A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Assets UndocumentedValue `json:"assets,omitempty"`
+	Assets UndocumentedValue `json:"assets,omitempty,omitzero"`
 
 	// AutorScriptsMetadata Control ID Remediation metadata (CAR 2.5.1), or AUTOR metadata of an imported library script.
-	AutorScriptsMetadata *AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// BlacklistedCommands Blocked commands the script contains.
 	//
 	// Example: rm
-	BlacklistedCommands *string `json:"blacklistedCommands,omitempty"`
+	BlacklistedCommands string `json:"blacklistedCommands,omitempty,omitzero"`
 
 	// Category A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Category *NamedID `json:"category,omitempty"`
+	Category NamedID `json:"category,omitempty,omitzero"`
 
 	// Created When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Created *AuditStamp `json:"created,omitempty"`
+	Created AuditStamp `json:"created,omitempty,omitzero"`
 
 	// CustomScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	CustomScriptMetadata UndocumentedValue `json:"customScriptMetadata,omitempty"`
+	CustomScriptMetadata UndocumentedValue `json:"customScriptMetadata,omitempty,omitzero"`
 
 	// CustomerUUID UUID of the subscription.
 	//
 	// Example: 74c1bcdd-9bbb-e9dd-802a-65e2c579abc0
-	CustomerUUID *string `json:"customerUuid,omitempty"`
+	CustomerUUID string `json:"customerUuid,omitempty,omitzero"`
 
 	// Description Description.
 	//
 	// Example: This script is for QID remediation of given vuln office QID
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// Disclaimer A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Disclaimer UndocumentedValue `json:"disclaimer,omitempty"`
+	Disclaimer UndocumentedValue `json:"disclaimer,omitempty,omitzero"`
 
 	// ExcludedAssets A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	ExcludedAssets UndocumentedValue `json:"excludedAssets,omitempty"`
+	ExcludedAssets UndocumentedValue `json:"excludedAssets,omitempty,omitzero"`
 
 	// GitHubAutoSync Synced automatically.
 	//
 	// Example: false
-	GitHubAutoSync *bool `json:"gitHubAutoSync,omitempty"`
+	GitHubAutoSync bool `json:"gitHubAutoSync,omitempty,omitzero"`
 
 	// GitHubLastSyncDateTime Epoch milliseconds; 0 = never synced.
 	//
 	// Example: 0
-	GitHubLastSyncDateTime *int64 `json:"gitHubLastSyncDateTime,omitempty"`
+	GitHubLastSyncDateTime int64 `json:"gitHubLastSyncDateTime,omitempty,omitzero"`
 
 	// GithubSyncEnabled Kept in sync with GitHub.
 	//
 	// Example: false
-	GithubSyncEnabled *bool `json:"githubSyncEnabled,omitempty"`
+	GithubSyncEnabled bool `json:"githubSyncEnabled,omitempty,omitzero"`
 
 	// GithubSyncStatus A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	GithubSyncStatus UndocumentedValue `json:"githubSyncStatus,omitempty"`
+	GithubSyncStatus UndocumentedValue `json:"githubSyncStatus,omitempty,omitzero"`
 
 	// HasBlacklistedCommands The script contains blocked commands.
 	//
 	// Example: true
-	HasBlacklistedCommands *bool `json:"hasBlacklistedCommands,omitempty"`
+	HasBlacklistedCommands bool `json:"hasBlacklistedCommands,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// ImportedFromGitHubPublicRepo Created from a public GitHub repository (spelled `importedFromGitHubPubRepo` in library records).
 	//
 	// Example: false
-	ImportedFromGitHubPublicRepo *bool `json:"importedFromGitHubPublicRepo,omitempty"`
+	ImportedFromGitHubPublicRepo bool `json:"importedFromGitHubPublicRepo,omitempty,omitzero"`
 
-	// ImportedFromID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ImportedFromID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ImportedFromID *FlexibleID `json:"importedFromId,omitempty"`
+	ImportedFromID FlexibleID `json:"importedFromId,omitempty,omitzero"`
 
 	// ImportedFromScriptLibrary Imported from the Qualys script library.
 	//
 	// Example: false
-	ImportedFromScriptLibrary *bool `json:"importedFromScriptLibrary,omitempty"`
+	ImportedFromScriptLibrary bool `json:"importedFromScriptLibrary,omitempty,omitzero"`
 
 	// ImportedScriptFromGitHub Created from a GitHub file.
 	//
 	// Example: false
-	ImportedScriptFromGitHub *bool `json:"importedScriptFromGitHub,omitempty"`
+	ImportedScriptFromGitHub bool `json:"importedScriptFromGitHub,omitempty,omitzero"`
 
 	// ImportedUsingGitHubURL Created from a GitHub URL.
 	//
 	// Example: false
-	ImportedUsingGitHubURL *bool `json:"importedUsingGitHubURL,omitempty"`
+	ImportedUsingGitHubURL bool `json:"importedUsingGitHubURL,omitempty,omitzero"`
 
 	// Language A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Language *NamedID `json:"language,omitempty"`
+	Language NamedID `json:"language,omitempty,omitzero"`
 
 	// LastExecutedDateTime Epoch milliseconds; 0 = never.
 	//
 	// Example: 1681298850400
-	LastExecutedDateTime *int64 `json:"lastExecutedDateTime,omitempty"`
+	LastExecutedDateTime int64 `json:"lastExecutedDateTime,omitempty,omitzero"`
 
 	// ModuleCode Qualys module of an imported library script.
-	ModuleCode *string `json:"moduleCode,omitempty"`
+	ModuleCode string `json:"moduleCode,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
 	// QIDData The Custom QID the script detects, for Custom QID scripts.
-	QIDData *QIDData `json:"qidData,omitempty"`
+	QIDData QIDData `json:"qidData,omitempty,omitzero"`
 
 	// Schedule Schedule summary of a script record. Only `recurringDay` has a typed sample.
 	//
 	// Example: {"frequency":null,"recurringDay":0,"recurringTime":null}
-	Schedule *ScriptSchedule `json:"schedule,omitempty"`
+	Schedule ScriptSchedule `json:"schedule,omitempty,omitzero"`
 
-	// ScriptLibraryID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ScriptLibraryID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ScriptLibraryID *FlexibleID `json:"scriptLibraryId,omitempty"`
+	ScriptLibraryID FlexibleID `json:"scriptLibraryId,omitempty,omitzero"`
 
 	// Severity Severity 1-5.
 	//
 	// Example: 3
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Status Approval status (`APPROVED` seen; other values not published).
 	//
 	// Example: APPROVED
-	Status *string `json:"status,omitempty"`
+	Status string `json:"status,omitempty,omitzero"`
 
 	// SubscribedModules A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	SubscribedModules UndocumentedValue `json:"subscribedModules,omitempty"`
+	SubscribedModules UndocumentedValue `json:"subscribedModules,omitempty,omitzero"`
 
 	// TestAssets A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	TestAssets UndocumentedValue `json:"testAssets,omitempty"`
+	TestAssets UndocumentedValue `json:"testAssets,omitempty,omitzero"`
 
 	// Threshold Maximum run time.
 	//
 	// Example: 300
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// Title Script title.
 	//
 	// Example: asp-script.ps1
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Type *NamedID `json:"type,omitempty"`
+	Type NamedID `json:"type,omitempty,omitzero"`
 
 	// Updated When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Updated *AuditStamp `json:"updated,omitempty"`
+	Updated AuditStamp `json:"updated,omitempty,omitzero"`
 
 	// VmdrScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	VmdrScriptMetadata UndocumentedValue `json:"vmdrScriptMetadata,omitempty"`
+	VmdrScriptMetadata UndocumentedValue `json:"vmdrScriptMetadata,omitempty,omitzero"`
 }
 
 // ScriptCommonFields Fields that create v5 (`ScriptCreateV5`) and update v4
@@ -1851,12 +1975,12 @@ type ScriptCommonFields struct {
 	// AutorScriptsMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
 	//
 	// Example: {"cid":"7337","policies":["CIS Microsoft Windows 10 Enterprise Benchmark"],"tech":["Windows 10"]}
-	AutorScriptsMetadata *ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// CategoryID Category id (published ids 1 = Data Backup, 7 = Remediation; no list call is documented).
 	//
 	// Example: 7
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Content The script, base64. When absent, the content comes from the GitHub or GitLab fields.
 	//
@@ -1864,12 +1988,12 @@ type ScriptCommonFields struct {
 	Content wire.Base64 `json:"content,omitempty,omitzero"`
 
 	// DetectionRegex A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty"`
+	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty,omitzero"`
 
 	// DisplayName Display name (CAR 2.5.1, Control ID Remediation).
 	//
 	// Example: Disable SMBv1
-	DisplayName *string `json:"displayName,omitempty"`
+	DisplayName string `json:"displayName,omitempty,omitzero"`
 
 	// GitHubAutoSync Sync automatically.
 	//
@@ -1879,17 +2003,17 @@ type ScriptCommonFields struct {
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilePath Path of the file inside the repository; needed with `gitHubUser`.
 	//
 	// Example: windows/cleanup.ps1
-	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+	GitHubFilePath string `json:"gitHubFilePath,omitempty,omitzero"`
 
 	// GitHubRepo GitHub repository name; needed with `gitHubUser`.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubSyncEnabled Keep the script in sync with GitHub.
 	//
@@ -1899,12 +2023,12 @@ type ScriptCommonFields struct {
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository; needed when `content` is absent and no GitHub URL is given.
 	//
 	// Example: acme
-	GitHubUser *string `json:"gitHubUser,omitempty"`
+	GitHubUser string `json:"gitHubUser,omitempty,omitzero"`
 
 	// GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
 	// true. Import by URL (`inputUrl`) or by parameters (`repoUser`,
@@ -1912,7 +2036,7 @@ type ScriptCommonFields struct {
 	//
 	//
 	// Example: {"branch":"main","filePath":"windows/cleanup.ps1","repoName":"car-scripts","repoUser":"acme","syncEnabled":true}
-	GitLabDetails *GitLabDetails `json:"gitLabDetails,omitempty"`
+	GitLabDetails GitLabDetails `json:"gitLabDetails,omitempty,omitzero"`
 
 	// HasParameters True for a parameterized script, whose `params` are then mandatory (CAR 2.4.1).
 	//
@@ -1922,20 +2046,20 @@ type ScriptCommonFields struct {
 	// ImportedScriptFromGitLab True to take the content from GitLab (`gitLabDetails`, CAR 2.7).
 	//
 	// Example: false
-	ImportedScriptFromGitLab *bool `json:"importedScriptFromGitLab,omitempty"`
+	ImportedScriptFromGitLab bool `json:"importedScriptFromGitLab,omitempty,omitzero"`
 
 	// Params Parameters of a parameterized script, base64 key and value (array of objects inferred).
-	Params []ScriptParam `json:"params,omitempty"`
+	Params []ScriptParam `json:"params,omitempty,omitzero"`
 
 	// ScriptApprovalUserConsent Save the script already approved.
 	//
 	// Example: true
-	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+	ScriptApprovalUserConsent bool `json:"scriptApprovalUserConsent,omitempty,omitzero"`
 
 	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
 	//
 	// Example: Response
-	SubType *ScriptSubType `json:"subType,omitempty"`
+	SubType ScriptSubType `json:"subType,omitempty,omitzero"`
 }
 
 // ScriptCreateV2 Body of `createScriptV2` ("Create Custom Scripts with GitHub URL and Parameter"). The GitHub user and file path are mandatory; there is no `typeId` and no inline content.
@@ -1945,22 +2069,22 @@ type ScriptCreateV2 struct {
 	// CategoryID Category id.
 	//
 	// Example: 1
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Description Description.
 	//
 	// Example: Removes temporary files.
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// GitHubAutoSync Sync automatically.
 	//
 	// Example: false
-	GitHubAutoSync *bool `json:"gitHubAutoSync,omitempty"`
+	GitHubAutoSync bool `json:"gitHubAutoSync,omitempty,omitzero"`
 
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilePath Path of the file inside the repository (mandatory here, optional in v5).
 	//
@@ -1970,17 +2094,17 @@ type ScriptCreateV2 struct {
 	// GitHubRepo GitHub repository name.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubSyncEnabled Keep the script in sync with GitHub.
 	//
 	// Example: true
-	GitHubSyncEnabled *bool `json:"gitHubSyncEnabled,omitempty"`
+	GitHubSyncEnabled bool `json:"gitHubSyncEnabled,omitempty,omitzero"`
 
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository (mandatory here, optional in v5).
 	//
@@ -2000,7 +2124,7 @@ type ScriptCreateV2 struct {
 	// ScriptApprovalUserConsent Save the script already approved.
 	//
 	// Example: true
-	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+	ScriptApprovalUserConsent bool `json:"scriptApprovalUserConsent,omitempty,omitzero"`
 
 	// Severity Severity 1-5.
 	//
@@ -2010,12 +2134,12 @@ type ScriptCreateV2 struct {
 	// Threshold Maximum run time, in `thresholdTimeUnit`.
 	//
 	// Example: 300
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// ThresholdTimeUnit Unit of `threshold`, the maximum run time.
 	//
 	// Example: SECONDS
-	ThresholdTimeUnit *ThresholdTimeUnit `json:"thresholdTimeUnit,omitempty"`
+	ThresholdTimeUnit ThresholdTimeUnit `json:"thresholdTimeUnit,omitempty,omitzero"`
 
 	// Title Script name.
 	//
@@ -2033,7 +2157,7 @@ type ScriptCreateV3 struct {
 	// CategoryID Category id.
 	//
 	// Example: 7
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Content The script, base64; when absent the content comes from GitHub.
 	//
@@ -2043,37 +2167,37 @@ type ScriptCreateV3 struct {
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilePath Path of the file inside the repository.
 	//
 	// Example: linux/detect-openssl.sh
-	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+	GitHubFilePath string `json:"gitHubFilePath,omitempty,omitzero"`
 
 	// GitHubRepo GitHub repository name.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubSyncEnabled Keep the script in sync with GitHub.
 	//
 	// Example: false
-	GitHubSyncEnabled *bool `json:"gitHubSyncEnabled,omitempty"`
+	GitHubSyncEnabled bool `json:"gitHubSyncEnabled,omitempty,omitzero"`
 
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository.
 	//
 	// Example: acme
-	GitHubUser *string `json:"gitHubUser,omitempty"`
+	GitHubUser string `json:"gitHubUser,omitempty,omitzero"`
 
 	// GithubInputURL Full URL of the file on GitHub.
 	//
 	// Example: https://github.com/acme/car-scripts/blob/main/linux/detect-openssl.sh
-	GithubInputURL *string `json:"githubInputUrl,omitempty"`
+	GithubInputURL string `json:"githubInputUrl,omitempty,omitzero"`
 
 	// LanguageID Language id from `listScriptLanguages` (4 = PowerShell-Script, 6 = Shell).
 	//
@@ -2100,12 +2224,12 @@ type ScriptCreateV5 struct {
 	// AutorScriptsMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
 	//
 	// Example: {"cid":"7337","policies":["CIS Microsoft Windows 10 Enterprise Benchmark"],"tech":["Windows 10"]}
-	AutorScriptsMetadata *ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// CategoryID Category id (published ids 1 = Data Backup, 7 = Remediation; no list call is documented).
 	//
 	// Example: 7
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Content The script, base64. When absent, the content comes from the GitHub or GitLab fields.
 	//
@@ -2115,15 +2239,15 @@ type ScriptCreateV5 struct {
 	// Description Description (inferred; not among the printed v5 rows).
 	//
 	// Example: Removes temporary files.
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// DetectionRegex A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty"`
+	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty,omitzero"`
 
 	// DisplayName Display name (CAR 2.5.1, Control ID Remediation).
 	//
 	// Example: Disable SMBv1
-	DisplayName *string `json:"displayName,omitempty"`
+	DisplayName string `json:"displayName,omitempty,omitzero"`
 
 	// GitHubAutoSync Sync automatically.
 	//
@@ -2133,17 +2257,17 @@ type ScriptCreateV5 struct {
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilePath Path of the file inside the repository; needed with `gitHubUser`.
 	//
 	// Example: windows/cleanup.ps1
-	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+	GitHubFilePath string `json:"gitHubFilePath,omitempty,omitzero"`
 
 	// GitHubRepo GitHub repository name; needed with `gitHubUser`.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubSyncEnabled Keep the script in sync with GitHub.
 	//
@@ -2153,12 +2277,12 @@ type ScriptCreateV5 struct {
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository; needed when `content` is absent and no GitHub URL is given.
 	//
 	// Example: acme
-	GitHubUser *string `json:"gitHubUser,omitempty"`
+	GitHubUser string `json:"gitHubUser,omitempty,omitzero"`
 
 	// GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
 	// true. Import by URL (`inputUrl`) or by parameters (`repoUser`,
@@ -2166,12 +2290,12 @@ type ScriptCreateV5 struct {
 	//
 	//
 	// Example: {"branch":"main","filePath":"windows/cleanup.ps1","repoName":"car-scripts","repoUser":"acme","syncEnabled":true}
-	GitLabDetails *GitLabDetails `json:"gitLabDetails,omitempty"`
+	GitLabDetails GitLabDetails `json:"gitLabDetails,omitempty,omitzero"`
 
 	// GithubInputURL Full URL of the file on GitHub; used when `content` is absent and no parameters are used. Spelled `githubInputURL` on update v4.
 	//
 	// Example: https://github.com/acme/car-scripts/blob/main/windows/cleanup.ps1
-	GithubInputURL *string `json:"githubInputUrl,omitempty"`
+	GithubInputURL string `json:"githubInputUrl,omitempty,omitzero"`
 
 	// HasParameters True for a parameterized script, whose `params` are then mandatory (CAR 2.4.1).
 	//
@@ -2181,7 +2305,7 @@ type ScriptCreateV5 struct {
 	// ImportedScriptFromGitLab True to take the content from GitLab (`gitLabDetails`, CAR 2.7).
 	//
 	// Example: false
-	ImportedScriptFromGitLab *bool `json:"importedScriptFromGitLab,omitempty"`
+	ImportedScriptFromGitLab bool `json:"importedScriptFromGitLab,omitempty,omitzero"`
 
 	// LanguageID Language id from `listScriptLanguages` (4 = PowerShell-Script, 6 = Shell).
 	//
@@ -2189,37 +2313,37 @@ type ScriptCreateV5 struct {
 	LanguageID int32 `json:"languageId"`
 
 	// Params Parameters of a parameterized script, base64 key and value (array of objects inferred).
-	Params []ScriptParam `json:"params,omitempty"`
+	Params []ScriptParam `json:"params,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
 	// ScriptApprovalUserConsent Save the script already approved.
 	//
 	// Example: true
-	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+	ScriptApprovalUserConsent bool `json:"scriptApprovalUserConsent,omitempty,omitzero"`
 
 	// Severity Severity 1-5 (inferred; not among the printed v5 rows).
 	//
 	// Example: 3
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
 	//
 	// Example: Response
-	SubType *ScriptSubType `json:"subType,omitempty"`
+	SubType ScriptSubType `json:"subType,omitempty,omitzero"`
 
 	// Threshold Maximum run time, in `thresholdTimeUnit` (inferred; not among the printed v5 rows).
 	//
 	// Example: 300
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// ThresholdTimeUnit Unit of `threshold`, the maximum run time.
 	//
 	// Example: SECONDS
-	ThresholdTimeUnit *ThresholdTimeUnit `json:"thresholdTimeUnit,omitempty"`
+	ThresholdTimeUnit ThresholdTimeUnit `json:"thresholdTimeUnit,omitempty,omitzero"`
 
 	// Title Script name.
 	//
@@ -2241,56 +2365,56 @@ type ScriptExecution struct {
 	// AssetIDs Comma-separated ids of the assets to run on.
 	//
 	// Example: 22467561,22467562
-	AssetIDs *string `json:"assetIds,omitempty"`
+	AssetIDs string `json:"assetIds,omitempty,omitzero"`
 
 	// AssetTagIDs Comma-separated ids of asset tags whose assets to run on.
 	//
 	// Example: 16245104
-	AssetTagIDs *string `json:"assetTagIds,omitempty"`
+	AssetTagIDs string `json:"assetTagIds,omitempty,omitzero"`
 
 	// Description Description of the run (CAR 2.5 sample).
 	//
 	// Example: Remediate office QID
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// ExcludedAssetIDs Comma-separated ids of assets to skip.
 	//
 	// Example: 22467563
-	ExcludedAssetIDs *string `json:"excludedAssetIds,omitempty"`
+	ExcludedAssetIDs string `json:"excludedAssetIds,omitempty,omitzero"`
 
 	// ExecutionPolicyBypassEnabled Windows PowerShell only; true ignores the host's execution policy, absent or false honours it.
 	//
 	// Example: false
-	ExecutionPolicyBypassEnabled *bool `json:"executionPolicyBypassEnabled,omitempty"`
+	ExecutionPolicyBypassEnabled bool `json:"executionPolicyBypassEnabled,omitempty,omitzero"`
 
 	// RebootAfterScriptExecution Reboot the asset after the script ran (CAR 2.5 sample).
 	//
 	// Example: false
-	RebootAfterScriptExecution *bool `json:"rebootAfterScriptExecution,omitempty"`
+	RebootAfterScriptExecution bool `json:"rebootAfterScriptExecution,omitempty,omitzero"`
 
 	// RebootDelayInSeconds Delay before the reboot (the CAR 2.5 sample sends null; unit in `rebootDelayTimeUnit`).
-	RebootDelayInSeconds *float64 `json:"rebootDelayInSeconds,omitempty"`
+	RebootDelayInSeconds float64 `json:"rebootDelayInSeconds,omitempty,omitzero"`
 
 	// RebootDelayTimeUnit Unit of the reboot delay, lower case as Qualys prints it.
 	//
 	// Example: minutes
-	RebootDelayTimeUnit *RebootDelayTimeUnit `json:"rebootDelayTimeUnit,omitempty"`
+	RebootDelayTimeUnit RebootDelayTimeUnit `json:"rebootDelayTimeUnit,omitempty,omitzero"`
 
 	// TestAssets Lab assets to run on in test mode (lab asset id and agent UUID).
-	TestAssets []TargetRef `json:"testAssets,omitempty"`
+	TestAssets []TargetRef `json:"testAssets,omitempty,omitzero"`
 
 	// TestMode A boolean that Qualys documents as the string "true"/"false" and whose samples send as a JSON boolean.
 	//
 	// Example: true
-	TestMode *FlexibleFlag `json:"testMode,omitempty"`
+	TestMode FlexibleFlag `json:"testMode,omitempty,omitzero"`
 
 	// TestTags Lab asset tags to run on in test mode (CAR 2.5); ids and UUIDs from `searchAssetTags`.
-	TestTags []TargetRef `json:"testTags,omitempty"`
+	TestTags []TargetRef `json:"testTags,omitempty,omitzero"`
 
 	// User A Qualys user as CAR records it.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *UserRef `json:"user,omitempty"`
+	User UserRef `json:"user,omitempty,omitzero"`
 }
 
 // ScriptExecutionResult Answer of `executeScript` (`{body}` only).
@@ -2325,10 +2449,12 @@ type ScriptList struct {
 	// List The records of this page.
 	List []Script `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // ScriptListResult Answer of `searchScripts`.
@@ -2338,7 +2464,7 @@ type ScriptListResult struct {
 	// Body One page of scripts.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *ScriptList `json:"body,omitempty"`
+	Body ScriptList `json:"body,omitempty,omitzero"`
 }
 
 // ScriptParam One parameter of a parameterized script (CAR 2.4.1), key and value
@@ -2364,44 +2490,38 @@ type ScriptParam struct {
 // Example: {"frequency":null,"recurringDay":0,"recurringTime":null}
 type ScriptSchedule struct {
 	// Frequency A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Frequency UndocumentedValue `json:"frequency,omitempty"`
+	Frequency UndocumentedValue `json:"frequency,omitempty,omitzero"`
 
 	// RecurringDay Day of the recurrence (0 when none).
 	//
 	// Example: 0
-	RecurringDay *int32 `json:"recurringDay,omitempty"`
+	RecurringDay int32 `json:"recurringDay,omitempty,omitzero"`
 
 	// RecurringTime A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	RecurringTime UndocumentedValue `json:"recurringTime,omitempty"`
+	RecurringTime UndocumentedValue `json:"recurringTime,omitempty,omitzero"`
 }
 
 // ScriptSearch Body of `searchScripts`.
-//
-// Example: {"filter":"language:PowerShell-Script"}
 type ScriptSearch struct {
 	// Filter Qualys query; tokens shown are `language` and `type`, e.g. `language:PowerShell-Script`, `type:Custom Script`.
 	//
 	// Example: language:PowerShell-Script
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
 	//
 	// Example: 0
-	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page; 10 when absent. No maximum is documented.
 	//
 	// Example: 10
-	PageSize *PageSize `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 
-	// Sort A string holding a JSON array of one-key objects, field to
-	// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
-	// `[{"created.dateTime":"desc"}]`. The array is serialised into the
-	// string, not sent as JSON.
-	//
+	// Sort A string holding a JSON array of one-key objects, field to direction (`asc` or `desc`), e.g. `[{"id":"asc"}]`; the array is serialised into the string.
 	//
 	// Example: [{"id":"asc"}]
-	Sort *Sort `json:"sort,omitempty"`
+	Sort string `json:"sort,omitempty,omitzero"`
 }
 
 // ScriptSubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
@@ -2425,67 +2545,67 @@ type ScriptUpdateV2 struct {
 	// CategoryIDUpper Category id as the table spells and types it (String); numbers are accepted too.
 	//
 	// Example: 7
-	CategoryIDUpper *wire.ID `json:"categoryID,omitempty"`
+	CategoryIDUpper wire.ID `json:"categoryID,omitempty,omitzero"`
 
 	// CategoryID Category id as the page's sample sends it (a number).
 	//
 	// Example: 7
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Description Description (sent by Qualys' sample, not in the table).
 	//
 	// Example: Removes temporary files.
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilepath Path of the file inside the repository (lower-case p on this version).
 	//
 	// Example: windows/cleanup.ps1
-	GitHubFilepath *string `json:"gitHubFilepath,omitempty"`
+	GitHubFilepath string `json:"gitHubFilepath,omitempty,omitzero"`
 
 	// GitHubRepo GitHub repository name.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository.
 	//
 	// Example: acme
-	GitHubUser *string `json:"gitHubUser,omitempty"`
+	GitHubUser string `json:"gitHubUser,omitempty,omitzero"`
 
 	// GithubInputURL Full URL of the file on GitHub.
 	//
 	// Example: https://github.com/acme/car-scripts/blob/main/windows/cleanup.ps1
-	GithubInputURL *string `json:"githubInputUrl,omitempty"`
+	GithubInputURL string `json:"githubInputUrl,omitempty,omitzero"`
 
 	// ScriptApprovalUserConsent Save the script already approved.
 	//
 	// Example: true
-	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+	ScriptApprovalUserConsent bool `json:"scriptApprovalUserConsent,omitempty,omitzero"`
 
 	// Severity Severity 1-5.
 	//
 	// Example: 3
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Threshold Maximum run time.
 	//
 	// Example: 300
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// Title Script name.
 	//
 	// Example: cleanup.ps1
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 }
 
 // ScriptUpdateV4 Body of `updateScriptV4`: the shared fields plus `comment` and
@@ -2495,17 +2615,17 @@ type ScriptUpdateV4 struct {
 	// AutorScriptsMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
 	//
 	// Example: {"cid":"7337","policies":["CIS Microsoft Windows 10 Enterprise Benchmark"],"tech":["Windows 10"]}
-	AutorScriptsMetadata *ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// CategoryID Category id (published ids 1 = Data Backup, 7 = Remediation; no list call is documented).
 	//
 	// Example: 7
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Comment Consent comment; mandatory when `content` changes.
 	//
 	// Example: Fix the cleanup path
-	Comment *string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty,omitzero"`
 
 	// Content The script, base64. When absent, the content comes from the GitHub or GitLab fields.
 	//
@@ -2513,12 +2633,12 @@ type ScriptUpdateV4 struct {
 	Content wire.Base64 `json:"content,omitempty,omitzero"`
 
 	// DetectionRegex A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty"`
+	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty,omitzero"`
 
 	// DisplayName Display name (CAR 2.5.1, Control ID Remediation).
 	//
 	// Example: Disable SMBv1
-	DisplayName *string `json:"displayName,omitempty"`
+	DisplayName string `json:"displayName,omitempty,omitzero"`
 
 	// GitHubAutoSync Sync automatically.
 	//
@@ -2528,17 +2648,17 @@ type ScriptUpdateV4 struct {
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilePath Path of the file inside the repository; needed with `gitHubUser`.
 	//
 	// Example: windows/cleanup.ps1
-	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+	GitHubFilePath string `json:"gitHubFilePath,omitempty,omitzero"`
 
 	// GitHubRepo GitHub repository name; needed with `gitHubUser`.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubSyncEnabled Keep the script in sync with GitHub.
 	//
@@ -2548,12 +2668,12 @@ type ScriptUpdateV4 struct {
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository; needed when `content` is absent and no GitHub URL is given.
 	//
 	// Example: acme
-	GitHubUser *string `json:"gitHubUser,omitempty"`
+	GitHubUser string `json:"gitHubUser,omitempty,omitzero"`
 
 	// GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
 	// true. Import by URL (`inputUrl`) or by parameters (`repoUser`,
@@ -2561,12 +2681,12 @@ type ScriptUpdateV4 struct {
 	//
 	//
 	// Example: {"branch":"main","filePath":"windows/cleanup.ps1","repoName":"car-scripts","repoUser":"acme","syncEnabled":true}
-	GitLabDetails *GitLabDetails `json:"gitLabDetails,omitempty"`
+	GitLabDetails GitLabDetails `json:"gitLabDetails,omitempty,omitzero"`
 
 	// GithubInputURL Full URL of the file on GitHub (spelled `githubInputUrl` on create).
 	//
 	// Example: https://github.com/acme/car-scripts/blob/main/windows/cleanup.ps1
-	GithubInputURL *string `json:"githubInputURL,omitempty"`
+	GithubInputURL string `json:"githubInputURL,omitempty,omitzero"`
 
 	// HasParameters True for a parameterized script, whose `params` are then mandatory (CAR 2.4.1).
 	//
@@ -2576,20 +2696,20 @@ type ScriptUpdateV4 struct {
 	// ImportedScriptFromGitLab True to take the content from GitLab (`gitLabDetails`, CAR 2.7).
 	//
 	// Example: false
-	ImportedScriptFromGitLab *bool `json:"importedScriptFromGitLab,omitempty"`
+	ImportedScriptFromGitLab bool `json:"importedScriptFromGitLab,omitempty,omitzero"`
 
 	// Params Parameters of a parameterized script, base64 key and value (array of objects inferred).
-	Params []ScriptParam `json:"params,omitempty"`
+	Params []ScriptParam `json:"params,omitempty,omitzero"`
 
 	// ScriptApprovalUserConsent Save the script already approved.
 	//
 	// Example: true
-	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+	ScriptApprovalUserConsent bool `json:"scriptApprovalUserConsent,omitempty,omitzero"`
 
 	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
 	//
 	// Example: Response
-	SubType *ScriptSubType `json:"subType,omitempty"`
+	SubType ScriptSubType `json:"subType,omitempty,omitzero"`
 }
 
 // ScriptVersion One published version of a library script.
@@ -2599,26 +2719,18 @@ type ScriptVersion struct {
 	// Path Path of the script in Qualys' library repository.
 	//
 	// Example: AUTOR/Remediation/Custom Script/Windows/PowerShell-Script/v1/CIS/1052.ps1
-	Path *string `json:"path,omitempty"`
+	Path string `json:"path,omitempty,omitzero"`
 
 	// Sha Git object hash of this version.
 	//
 	// Example: d697ad836009ea29f86abf01d0bf1573e2ad563b
-	Sha *string `json:"sha,omitempty"`
+	Sha string `json:"sha,omitempty,omitzero"`
 
 	// Version Version label.
 	//
 	// Example: v1
-	Version *string `json:"version,omitempty"`
+	Version string `json:"version,omitempty,omitzero"`
 }
-
-// Sort A string holding a JSON array of one-key objects, field to
-// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
-// `[{"created.dateTime":"desc"}]`. The array is serialised into the
-// string, not sent as JSON.
-//
-// Example: [{"id":"asc"}]
-type Sort = string
 
 // TargetRef An asset or asset tag as execution and schedule requests name it, with its UUID under the key `UUId` (capital I). Ids are strings in Qualys' execute sample and integers in the schedule table.
 //
@@ -2629,7 +2741,12 @@ type TargetRef struct {
 	// Example: 665266f4-2474-4678-be93-a67575a2d4bb
 	UUID string `json:"UUId"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
 	ID FlexibleID `json:"id"`
@@ -2678,22 +2795,21 @@ type UndocumentedValue = json.RawMessage
 // Declared as the CAR envelope with every key optional and `body`
 // kept as raw JSON. By analogy with the create and import calls that
 // are published, a create probably answers `errorCode` "0" and
-// `body.id`; this is not confirmed.
-//
-// Example: {"body":{"id":63511},"errorCode":"0","message":"Script created successfully"}
+// `body.id`; this is not confirmed, and the example (message
+// included) is illustrative.
 type UnpublishedResult struct {
 	// Body A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Body UndocumentedValue `json:"body,omitempty"`
+	Body UndocumentedValue `json:"body,omitempty,omitzero"`
 
-	// ErrorCode "0" on success in the envelopes that carry it; another value reports a failure.
+	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
 	//
-	// Example: 0
-	ErrorCode *string `json:"errorCode,omitempty"`
+	// Example: 404
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Outcome text.
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
 	//
-	// Example: Script created successfully
-	Message *string `json:"message,omitempty"`
+	// Example: Script not found
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // UnpublishedScriptBody Body of the v1 script create and update calls. Qualys publishes no
@@ -2711,145 +2827,45 @@ type UserRef struct {
 	// ID The user's UUID.
 	//
 	// Example: ddf20f3a-cfd3-6fd4-81d0-53071ad1d389
-	ID *string `json:"id,omitempty"`
+	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name Display name (the example name is illustrative; Qualys' samples mask it).
 	//
 	// Example: Jane Doe
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 }
 
-// BadRequest An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
+// UUIDID An id that Qualys gives as UUID text (schedules). It is the same Go
+// id type as the numeric ids, so a listed id goes straight into the
+// next call.
 //
-// Example: {"errorCode":"404","message":"Script not found"}
-type BadRequest = CarError
+// Example: 5f0d6c2e-3b1a-4e8f-9a51-0c7f2d9e4b11
+type UUIDID = wire.ID
 
-// Conflict An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
+// Conflict The CAR result envelope, declared once: `errorCode` and `message`,
+// both optional, so the gateway's `{message}` form fits too. It is the
+// body of CAR errors and the base of every result that carries
+// `errorCode` (null on searches, "0" on a successful create or import,
+// anything else a failure inside an HTTP 200). CAR error bodies are not
+// published; the example is illustrative.
 //
 // Example: {"errorCode":"404","message":"Script not found"}
 type Conflict = CarError
 
-// Forbidden An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
+// Failure The CAR result envelope, declared once: `errorCode` and `message`,
+// both optional, so the gateway's `{message}` form fits too. It is the
+// body of CAR errors and the base of every result that carries
+// `errorCode` (null on searches, "0" on a successful create or import,
+// anything else a failure inside an HTTP 200). CAR error bodies are not
+// published; the example is illustrative.
 //
 // Example: {"errorCode":"404","message":"Script not found"}
-type Forbidden = CarError
-
-// InternalError An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
-//
-// Example: {"errorCode":"404","message":"Script not found"}
-type InternalError = CarError
-
-// NotFound An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
-//
-// Example: {"errorCode":"404","message":"Script not found"}
-type NotFound = CarError
+type Failure = CarError
 
 // Unauthorized Body of a 401 from the gateway for an expired or invalid JWT (documented for the gateway's other modules).
 //
 // Example: {"error":"Unauthorized","message":"JWT expired","status":401}
 type Unauthorized = GatewayAuthError
-
-// CreateCarTokenFormdataRequestBody defines body for CreateCarToken for application/x-www-form-urlencoded ContentType.
-type CreateCarTokenFormdataRequestBody = TokenRequest
-
-// SearchAssetJobsJSONRequestBody defines body for SearchAssetJobs for application/json ContentType.
-type SearchAssetJobsJSONRequestBody = AssetJobSearch
-
-// SearchAssetTagsJSONRequestBody defines body for SearchAssetTags for application/json ContentType.
-type SearchAssetTagsJSONRequestBody = AssetTagSearch
-
-// BlockAssetsJSONRequestBody defines body for BlockAssets for application/json ContentType.
-type BlockAssetsJSONRequestBody = BatchRequest
-
-// UnblockAssetsJSONRequestBody defines body for UnblockAssets for application/json ContentType.
-type UnblockAssetsJSONRequestBody = BatchRequest
-
-// CreateBlockedCommandsJSONRequestBody defines body for CreateBlockedCommands for application/json ContentType.
-type CreateBlockedCommandsJSONRequestBody = BlockedCommandsCreate
-
-// DeleteBlockedCommandsV1JSONRequestBody defines body for DeleteBlockedCommandsV1 for application/json ContentType.
-type DeleteBlockedCommandsV1JSONRequestBody = BlockedCommandsDeleteV1
-
-// UpdateBlockedCommandsV1JSONRequestBody defines body for UpdateBlockedCommandsV1 for application/json ContentType.
-type UpdateBlockedCommandsV1JSONRequestBody = BlockedCommandsUpdateV1
-
-// BlockTagsJSONRequestBody defines body for BlockTags for application/json ContentType.
-type BlockTagsJSONRequestBody = BatchRequest
-
-// UnblockTagsJSONRequestBody defines body for UnblockTags for application/json ContentType.
-type UnblockTagsJSONRequestBody = BatchRequest
-
-// SearchJobsJSONRequestBody defines body for SearchJobs for application/json ContentType.
-type SearchJobsJSONRequestBody = JobSearch
-
-// DeleteLabAssetsJSONRequestBody defines body for DeleteLabAssets for application/json ContentType.
-type DeleteLabAssetsJSONRequestBody = BatchRequest
-
-// SearchSchedulesJSONRequestBody defines body for SearchSchedules for application/json ContentType.
-type SearchSchedulesJSONRequestBody = ScheduleSearch
-
-// UpdateScheduleJSONRequestBody defines body for UpdateSchedule for application/json ContentType.
-type UpdateScheduleJSONRequestBody = ScheduleUpdate
-
-// CreateScriptV1JSONRequestBody defines body for CreateScriptV1 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
-type CreateScriptV1JSONRequestBody = UnpublishedScriptBody
-
-// ImportLibraryScriptV1JSONRequestBody defines body for ImportLibraryScriptV1 for application/json ContentType.
-type ImportLibraryScriptV1JSONRequestBody = LibraryScriptImport
-
-// SearchLibraryScriptsJSONRequestBody defines body for SearchLibraryScripts for application/json ContentType.
-type SearchLibraryScriptsJSONRequestBody = LibraryScriptSearch
-
-// UpdateScriptV1JSONRequestBody defines body for UpdateScriptV1 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-type UpdateScriptV1JSONRequestBody = UnpublishedScriptBody
-
-// SearchScriptsJSONRequestBody defines body for SearchScripts for application/json ContentType.
-type SearchScriptsJSONRequestBody = ScriptSearch
-
-// ExecuteScriptJSONRequestBody defines body for ExecuteScript for application/json ContentType.
-type ExecuteScriptJSONRequestBody = ScriptExecution
-
-// DeleteBlockedCommandsV2JSONRequestBody defines body for DeleteBlockedCommandsV2 for application/json ContentType.
-type DeleteBlockedCommandsV2JSONRequestBody = BlockedCommandsDeleteV2
-
-// UpdateBlockedCommandsV2JSONRequestBody defines body for UpdateBlockedCommandsV2 for application/json ContentType.
-type UpdateBlockedCommandsV2JSONRequestBody = BlockedCommandsUpdateV2
-
-// CreateScriptV2JSONRequestBody defines body for CreateScriptV2 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys; use createScriptV5.
-type CreateScriptV2JSONRequestBody = ScriptCreateV2
-
-// ImportLibraryScriptV2JSONRequestBody defines body for ImportLibraryScriptV2 for application/json ContentType.
-type ImportLibraryScriptV2JSONRequestBody = LibraryScriptImportV2
-
-// UpdateScriptV2JSONRequestBody defines body for UpdateScriptV2 for application/json ContentType.
-type UpdateScriptV2JSONRequestBody = ScriptUpdateV2
-
-// CreateScriptV3JSONRequestBody defines body for CreateScriptV3 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys; use createScriptV5.
-type CreateScriptV3JSONRequestBody = ScriptCreateV3
-
-// UpdateScriptV4JSONRequestBody defines body for UpdateScriptV4 for application/json ContentType.
-type UpdateScriptV4JSONRequestBody = ScriptUpdateV4
-
-// CreateScriptV5JSONRequestBody defines body for CreateScriptV5 for application/json ContentType.
-type CreateScriptV5JSONRequestBody = ScriptCreateV5
 
 // Getter for additional properties for Schedule. Returns the specified
 // element and whether it was found
@@ -3019,7 +3035,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /auth (the `CreateCarToken` operationId).
-	CreateCarTokenWithFormdataBody(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCarTokenWithFormdataBody(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchAssetJobsWithBody Search asset jobs
 	//
@@ -3053,7 +3069,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-	SearchAssetJobs(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchAssetJobs(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchAssetTagsWithBody List CAR asset tags
 	//
@@ -3089,7 +3105,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-	SearchAssetTags(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchAssetTags(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// BlockAssetsWithBody Block assets
 	//
@@ -3121,7 +3137,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-	BlockAssets(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BlockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnblockAssetsWithBody Unblock assets
 	//
@@ -3153,7 +3169,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-	UnblockAssets(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UnblockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateBlockedCommandsWithBody Add blocked commands
 	//
@@ -3189,7 +3205,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-	CreateBlockedCommands(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateBlockedCommands(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteBlockedCommandsV1WithBody Delete the blocked commands of languages (v1)
 	//
@@ -3219,7 +3235,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-	DeleteBlockedCommandsV1(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteBlockedCommandsV1(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateBlockedCommandsV1WithBody Replace the blocked commands of a language (v1)
 	//
@@ -3249,9 +3265,9 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-	UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateBlockedCommandsV1(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetBlockedCommands List blocked commands of a language (end of support)
+	// GetBlockedCommands List blocked commands of a language (end of life)
 	//
 	// Lists the blocked-command records of one platform and language id
 	// ("Search List of Blocked Commands by LanguageId"). The heading and the
@@ -3262,7 +3278,8 @@ type ClientInterface interface {
 	// `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
 	// CAR Manager role may call it.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts it in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
 	// published method or body, so it is not declared and `replacedBy` is
@@ -3270,7 +3287,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12).
 	GetBlockedCommands(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// BlockTagsWithBody Block tags
@@ -3305,7 +3322,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-	BlockTags(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BlockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnblockTagsWithBody Unblock tags
 	//
@@ -3337,7 +3354,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-	UnblockTags(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UnblockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchJobsWithBody Search jobs
 	//
@@ -3371,7 +3388,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-	SearchJobs(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchJobs(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteLabAssetsWithBody Remove lab assets
 	//
@@ -3405,7 +3422,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-	DeleteLabAssets(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteLabAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchSchedulesWithBody Search schedules
 	//
@@ -3435,7 +3452,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-	SearchSchedules(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchSchedules(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScheduleWithBody Update a schedule
 	//
@@ -3454,7 +3471,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateScheduleWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScheduleWithBody(ctx context.Context, id UUIDID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSchedule Update a schedule
 	//
@@ -3473,16 +3490,17 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateSchedule(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSchedule(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateScriptV1WithBody Create a script (v1, end of support)
+	// CreateScriptV1WithBody Create a script (v1, end of life)
 	//
 	// Creates a script in the account with the first version of the create
 	// API. Qualys publishes no body table for v1 (the Create Script page lists
 	// only v2 to v5), so the body is declared as an open object; the answer is
 	// not published either.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 	//
@@ -3490,17 +3508,18 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 	CreateScriptV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateScriptV1 Create a script (v1, end of support)
+	// CreateScriptV1 Create a script (v1, end of life)
 	//
 	// Creates a script in the account with the first version of the create
 	// API. Qualys publishes no body table for v1 (the Create Script page lists
 	// only v2 to v5), so the body is declared as an open object; the answer is
 	// not published either.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 	//
@@ -3508,8 +3527,8 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
-	CreateScriptV1(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
+	CreateScriptV1(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListScriptLanguages List script languages
 	//
@@ -3555,7 +3574,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-	ImportLibraryScriptV1(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ImportLibraryScriptV1(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchLibraryScriptsWithBody Search the Qualys script library
 	//
@@ -3589,7 +3608,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-	SearchLibraryScripts(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchLibraryScripts(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetLibraryScript Get one library script
 	//
@@ -3601,7 +3620,7 @@ type ClientInterface interface {
 	// Lifecycle: active; introduced by the 2023 CAR API release.
 	//
 	// Corresponds with GET /sm/v1/script-library/{id} (the `GetLibraryScript` operationId).
-	GetLibraryScript(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetLibraryScript(ctx context.Context, id FlexibleID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListScriptTypes List script types
 	//
@@ -3616,14 +3635,15 @@ type ClientInterface interface {
 	// Corresponds with GET /sm/v1/script-types (the `ListScriptTypes` operationId).
 	ListScriptTypes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateScriptV1WithBody Update a script (v1, end of support)
+	// UpdateScriptV1WithBody Update a script (v1, end of life)
 	//
 	// Updates a script with the first version of the update API (the CAR 2.5.2
 	// note names the path parameter `scriptid`). Qualys publishes no body
 	// table for v1, so the body is declared as an open object; the answer is
 	// not published.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 	// replacement.
@@ -3632,17 +3652,18 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-	UpdateScriptV1WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+	UpdateScriptV1WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateScriptV1 Update a script (v1, end of support)
+	// UpdateScriptV1 Update a script (v1, end of life)
 	//
 	// Updates a script with the first version of the update API (the CAR 2.5.2
 	// note names the path parameter `scriptid`). Qualys publishes no body
 	// table for v1, so the body is declared as an open object; the answer is
 	// not published.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 	// replacement.
@@ -3651,8 +3672,8 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-	UpdateScriptV1(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+	UpdateScriptV1(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchScriptsWithBody Search the account's scripts
 	//
@@ -3686,7 +3707,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-	SearchScripts(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchScripts(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExecuteScriptWithBody Run a script now
 	//
@@ -3710,7 +3731,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScriptWithBody(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ExecuteScriptWithBody(ctx context.Context, scriptID FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExecuteScript Run a script now
 	//
@@ -3734,7 +3755,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScript(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ExecuteScript(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteBlockedCommandsV2WithBody Delete blocked-command records (v2)
 	//
@@ -3762,7 +3783,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-	DeleteBlockedCommandsV2(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteBlockedCommandsV2(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateBlockedCommandsV2WithBody Update one blocked-command record (v2)
 	//
@@ -3792,7 +3813,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-	UpdateBlockedCommandsV2(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateBlockedCommandsV2(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV2WithBody Create a script from GitHub (v2, deprecated)
 	//
@@ -3828,7 +3849,7 @@ type ClientInterface interface {
 	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV2(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV2(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImportLibraryScriptV2WithBody Import a library script into the account (v2)
 	//
@@ -3862,7 +3883,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-	ImportLibraryScriptV2(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ImportLibraryScriptV2(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV2WithBody Update a script with GitHub URL or parameters (v2)
 	//
@@ -3880,7 +3901,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV2WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV2 Update a script with GitHub URL or parameters (v2)
 	//
@@ -3898,7 +3919,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV2(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV3WithBody Create a script or Custom QID (v3, deprecated)
 	//
@@ -3938,7 +3959,7 @@ type ClientInterface interface {
 	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV3(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV4WithBody Update a script (v4)
 	//
@@ -3957,7 +3978,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV4WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV4 Update a script (v4)
 	//
@@ -3976,7 +3997,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV4(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV5WithBody Create a script (v5)
 	//
@@ -4028,7 +4049,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-	CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV5(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateCarTokenWithBody Obtain a JWT
@@ -4069,7 +4090,7 @@ func (c *Client) CreateCarTokenWithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /auth (the `CreateCarToken` operationId).
-func (c *Client) CreateCarTokenWithFormdataBody(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateCarTokenWithFormdataBody(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCarTokenRequestWithFormdataBody(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4123,7 +4144,7 @@ func (c *Client) SearchAssetJobsWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-func (c *Client) SearchAssetJobs(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchAssetJobs(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchAssetJobsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4179,7 +4200,7 @@ func (c *Client) SearchAssetTagsWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-func (c *Client) SearchAssetTags(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchAssetTags(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchAssetTagsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4231,7 +4252,7 @@ func (c *Client) BlockAssetsWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-func (c *Client) BlockAssets(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) BlockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBlockAssetsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4283,7 +4304,7 @@ func (c *Client) UnblockAssetsWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-func (c *Client) UnblockAssets(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UnblockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnblockAssetsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4339,7 +4360,7 @@ func (c *Client) CreateBlockedCommandsWithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-func (c *Client) CreateBlockedCommands(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateBlockedCommands(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateBlockedCommandsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4389,7 +4410,7 @@ func (c *Client) DeleteBlockedCommandsV1WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-func (c *Client) DeleteBlockedCommandsV1(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteBlockedCommandsV1(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteBlockedCommandsV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4439,7 +4460,7 @@ func (c *Client) UpdateBlockedCommandsV1WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateBlockedCommandsV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4451,7 +4472,7 @@ func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlocked
 	return c.Client.Do(req)
 }
 
-// GetBlockedCommands List blocked commands of a language (end of support)
+// GetBlockedCommands List blocked commands of a language (end of life)
 //
 // Lists the blocked-command records of one platform and language id
 // ("Search List of Blocked Commands by LanguageId"). The heading and the
@@ -4462,14 +4483,15 @@ func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlocked
 // `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
 // CAR Manager role may call it.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts it in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
 // published method or body, so it is not declared and `replacedBy` is
 // empty.
 //
 // Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
+// Deprecated: End of life since 2026-06 (end of support from 2025-12).
 func (c *Client) GetBlockedCommands(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetBlockedCommandsRequest(c.Server, id)
 	if err != nil {
@@ -4524,7 +4546,7 @@ func (c *Client) BlockTagsWithBody(ctx context.Context, contentType string, body
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-func (c *Client) BlockTags(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) BlockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBlockTagsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4576,7 +4598,7 @@ func (c *Client) UnblockTagsWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-func (c *Client) UnblockTags(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UnblockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnblockTagsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4630,7 +4652,7 @@ func (c *Client) SearchJobsWithBody(ctx context.Context, contentType string, bod
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-func (c *Client) SearchJobs(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchJobs(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchJobsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4684,7 +4706,7 @@ func (c *Client) DeleteLabAssetsWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-func (c *Client) DeleteLabAssets(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteLabAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteLabAssetsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4734,7 +4756,7 @@ func (c *Client) SearchSchedulesWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-func (c *Client) SearchSchedules(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchSchedules(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchSchedulesRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4763,7 +4785,7 @@ func (c *Client) SearchSchedules(ctx context.Context, body SearchSchedulesJSONRe
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *Client) UpdateScheduleWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScheduleWithBody(ctx context.Context, id UUIDID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScheduleRequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
@@ -4792,7 +4814,7 @@ func (c *Client) UpdateScheduleWithBody(ctx context.Context, id string, contentT
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *Client) UpdateSchedule(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateSchedule(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScheduleRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -4804,21 +4826,22 @@ func (c *Client) UpdateSchedule(ctx context.Context, id string, body UpdateSched
 	return c.Client.Do(req)
 }
 
-// CreateScriptV1WithBody Create a script (v1, end of support)
+// CreateScriptV1WithBody Create a script (v1, end of life)
 //
 // Creates a script in the account with the first version of the create
 // API. Qualys publishes no body table for v1 (the Create Script page lists
 // only v2 to v5), so the body is declared as an open object; the answer is
 // not published either.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 func (c *Client) CreateScriptV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV1RequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4831,22 +4854,23 @@ func (c *Client) CreateScriptV1WithBody(ctx context.Context, contentType string,
 	return c.Client.Do(req)
 }
 
-// CreateScriptV1 Create a script (v1, end of support)
+// CreateScriptV1 Create a script (v1, end of life)
 //
 // Creates a script in the account with the first version of the create
 // API. Qualys publishes no body table for v1 (the Create Script page lists
 // only v2 to v5), so the body is declared as an open object; the answer is
 // not published either.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
-func (c *Client) CreateScriptV1(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
+func (c *Client) CreateScriptV1(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4922,7 +4946,7 @@ func (c *Client) ImportLibraryScriptV1WithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-func (c *Client) ImportLibraryScriptV1(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ImportLibraryScriptV1(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewImportLibraryScriptV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4976,7 +5000,7 @@ func (c *Client) SearchLibraryScriptsWithBody(ctx context.Context, contentType s
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-func (c *Client) SearchLibraryScripts(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchLibraryScripts(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchLibraryScriptsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4998,7 +5022,7 @@ func (c *Client) SearchLibraryScripts(ctx context.Context, body SearchLibraryScr
 // Lifecycle: active; introduced by the 2023 CAR API release.
 //
 // Corresponds with GET /sm/v1/script-library/{id} (the `GetLibraryScript` operationId).
-func (c *Client) GetLibraryScript(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetLibraryScript(ctx context.Context, id FlexibleID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetLibraryScriptRequest(c.Server, id)
 	if err != nil {
 		return nil, err
@@ -5033,14 +5057,15 @@ func (c *Client) ListScriptTypes(ctx context.Context, reqEditors ...RequestEdito
 	return c.Client.Do(req)
 }
 
-// UpdateScriptV1WithBody Update a script (v1, end of support)
+// UpdateScriptV1WithBody Update a script (v1, end of life)
 //
 // Updates a script with the first version of the update API (the CAR 2.5.2
 // note names the path parameter `scriptid`). Qualys publishes no body
 // table for v1, so the body is declared as an open object; the answer is
 // not published.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 // replacement.
@@ -5048,8 +5073,8 @@ func (c *Client) ListScriptTypes(ctx context.Context, reqEditors ...RequestEdito
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV1RequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
@@ -5061,14 +5086,15 @@ func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id int64, contentTy
 	return c.Client.Do(req)
 }
 
-// UpdateScriptV1 Update a script (v1, end of support)
+// UpdateScriptV1 Update a script (v1, end of life)
 //
 // Updates a script with the first version of the update API (the CAR 2.5.2
 // note names the path parameter `scriptid`). Qualys publishes no body
 // table for v1, so the body is declared as an open object; the answer is
 // not published.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 // replacement.
@@ -5076,8 +5102,8 @@ func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id int64, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-func (c *Client) UpdateScriptV1(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+func (c *Client) UpdateScriptV1(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV1Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5131,7 +5157,7 @@ func (c *Client) SearchScriptsWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-func (c *Client) SearchScripts(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchScripts(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchScriptsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5165,7 +5191,7 @@ func (c *Client) SearchScripts(ctx context.Context, body SearchScriptsJSONReques
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *Client) ExecuteScriptWithBody(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ExecuteScriptWithBody(ctx context.Context, scriptID FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExecuteScriptRequestWithBody(c.Server, scriptID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -5199,7 +5225,7 @@ func (c *Client) ExecuteScriptWithBody(ctx context.Context, scriptID int64, cont
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *Client) ExecuteScript(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ExecuteScript(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExecuteScriptRequest(c.Server, scriptID, body)
 	if err != nil {
 		return nil, err
@@ -5247,7 +5273,7 @@ func (c *Client) DeleteBlockedCommandsV2WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-func (c *Client) DeleteBlockedCommandsV2(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteBlockedCommandsV2(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteBlockedCommandsV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5297,7 +5323,7 @@ func (c *Client) UpdateBlockedCommandsV2WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-func (c *Client) UpdateBlockedCommandsV2(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateBlockedCommandsV2(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateBlockedCommandsV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5351,7 +5377,7 @@ func (c *Client) CreateScriptV2WithBody(ctx context.Context, contentType string,
 //
 // Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *Client) CreateScriptV2(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV2(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5405,7 +5431,7 @@ func (c *Client) ImportLibraryScriptV2WithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-func (c *Client) ImportLibraryScriptV2(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ImportLibraryScriptV2(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewImportLibraryScriptV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5433,7 +5459,7 @@ func (c *Client) ImportLibraryScriptV2(ctx context.Context, body ImportLibrarySc
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *Client) UpdateScriptV2WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV2WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV2RequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
@@ -5461,7 +5487,7 @@ func (c *Client) UpdateScriptV2WithBody(ctx context.Context, id int64, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *Client) UpdateScriptV2(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV2(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV2Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5519,7 +5545,7 @@ func (c *Client) CreateScriptV3WithBody(ctx context.Context, contentType string,
 //
 // Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *Client) CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV3(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV3Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5548,7 +5574,7 @@ func (c *Client) CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequ
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *Client) UpdateScriptV4WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV4WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV4RequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
@@ -5577,7 +5603,7 @@ func (c *Client) UpdateScriptV4WithBody(ctx context.Context, id int64, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *Client) UpdateScriptV4(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV4(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV4Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5649,7 +5675,7 @@ func (c *Client) CreateScriptV5WithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-func (c *Client) CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV5(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV5Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5662,7 +5688,7 @@ func (c *Client) CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequ
 }
 
 // NewCreateCarTokenRequestWithFormdataBody calls the generic CreateCarToken builder with application/x-www-form-urlencoded body
-func NewCreateCarTokenRequestWithFormdataBody(server string, body CreateCarTokenFormdataRequestBody) (*http.Request, error) {
+func NewCreateCarTokenRequestWithFormdataBody(server string, body TokenRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -5702,7 +5728,7 @@ func NewCreateCarTokenRequestWithBody(server string, contentType string, body io
 }
 
 // NewSearchAssetJobsRequest calls the generic SearchAssetJobs builder with application/json body
-func NewSearchAssetJobsRequest(server string, body SearchAssetJobsJSONRequestBody) (*http.Request, error) {
+func NewSearchAssetJobsRequest(server string, body AssetJobSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5742,7 +5768,7 @@ func NewSearchAssetJobsRequestWithBody(server string, contentType string, body i
 }
 
 // NewSearchAssetTagsRequest calls the generic SearchAssetTags builder with application/json body
-func NewSearchAssetTagsRequest(server string, body SearchAssetTagsJSONRequestBody) (*http.Request, error) {
+func NewSearchAssetTagsRequest(server string, body AssetTagSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5782,7 +5808,7 @@ func NewSearchAssetTagsRequestWithBody(server string, contentType string, body i
 }
 
 // NewBlockAssetsRequest calls the generic BlockAssets builder with application/json body
-func NewBlockAssetsRequest(server string, body BlockAssetsJSONRequestBody) (*http.Request, error) {
+func NewBlockAssetsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5822,7 +5848,7 @@ func NewBlockAssetsRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewUnblockAssetsRequest calls the generic UnblockAssets builder with application/json body
-func NewUnblockAssetsRequest(server string, body UnblockAssetsJSONRequestBody) (*http.Request, error) {
+func NewUnblockAssetsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5862,7 +5888,7 @@ func NewUnblockAssetsRequestWithBody(server string, contentType string, body io.
 }
 
 // NewCreateBlockedCommandsRequest calls the generic CreateBlockedCommands builder with application/json body
-func NewCreateBlockedCommandsRequest(server string, body CreateBlockedCommandsJSONRequestBody) (*http.Request, error) {
+func NewCreateBlockedCommandsRequest(server string, body BlockedCommandsCreate) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5902,7 +5928,7 @@ func NewCreateBlockedCommandsRequestWithBody(server string, contentType string, 
 }
 
 // NewDeleteBlockedCommandsV1Request calls the generic DeleteBlockedCommandsV1 builder with application/json body
-func NewDeleteBlockedCommandsV1Request(server string, body DeleteBlockedCommandsV1JSONRequestBody) (*http.Request, error) {
+func NewDeleteBlockedCommandsV1Request(server string, body BlockedCommandsDeleteV1) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5942,7 +5968,7 @@ func NewDeleteBlockedCommandsV1RequestWithBody(server string, contentType string
 }
 
 // NewUpdateBlockedCommandsV1Request calls the generic UpdateBlockedCommandsV1 builder with application/json body
-func NewUpdateBlockedCommandsV1Request(server string, body UpdateBlockedCommandsV1JSONRequestBody) (*http.Request, error) {
+func NewUpdateBlockedCommandsV1Request(server string, body BlockedCommandsUpdateV1) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6016,7 +6042,7 @@ func NewGetBlockedCommandsRequest(server string, id int64) (*http.Request, error
 }
 
 // NewBlockTagsRequest calls the generic BlockTags builder with application/json body
-func NewBlockTagsRequest(server string, body BlockTagsJSONRequestBody) (*http.Request, error) {
+func NewBlockTagsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6056,7 +6082,7 @@ func NewBlockTagsRequestWithBody(server string, contentType string, body io.Read
 }
 
 // NewUnblockTagsRequest calls the generic UnblockTags builder with application/json body
-func NewUnblockTagsRequest(server string, body UnblockTagsJSONRequestBody) (*http.Request, error) {
+func NewUnblockTagsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6096,7 +6122,7 @@ func NewUnblockTagsRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewSearchJobsRequest calls the generic SearchJobs builder with application/json body
-func NewSearchJobsRequest(server string, body SearchJobsJSONRequestBody) (*http.Request, error) {
+func NewSearchJobsRequest(server string, body JobSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6136,7 +6162,7 @@ func NewSearchJobsRequestWithBody(server string, contentType string, body io.Rea
 }
 
 // NewDeleteLabAssetsRequest calls the generic DeleteLabAssets builder with application/json body
-func NewDeleteLabAssetsRequest(server string, body DeleteLabAssetsJSONRequestBody) (*http.Request, error) {
+func NewDeleteLabAssetsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6176,7 +6202,7 @@ func NewDeleteLabAssetsRequestWithBody(server string, contentType string, body i
 }
 
 // NewSearchSchedulesRequest calls the generic SearchSchedules builder with application/json body
-func NewSearchSchedulesRequest(server string, body SearchSchedulesJSONRequestBody) (*http.Request, error) {
+func NewSearchSchedulesRequest(server string, body ScheduleSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6216,7 +6242,7 @@ func NewSearchSchedulesRequestWithBody(server string, contentType string, body i
 }
 
 // NewUpdateScheduleRequest calls the generic UpdateSchedule builder with application/json body
-func NewUpdateScheduleRequest(server string, id string, body UpdateScheduleJSONRequestBody) (*http.Request, error) {
+func NewUpdateScheduleRequest(server string, id UUIDID, body ScheduleUpdate) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6227,7 +6253,7 @@ func NewUpdateScheduleRequest(server string, id string, body UpdateScheduleJSONR
 }
 
 // NewUpdateScheduleRequestWithBody constructs an http.Request for the UpdateSchedule method, with any body, and a specified content type
-func NewUpdateScheduleRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateScheduleRequestWithBody(server string, id UUIDID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6263,7 +6289,7 @@ func NewUpdateScheduleRequestWithBody(server string, id string, contentType stri
 }
 
 // NewCreateScriptV1Request calls the generic CreateScriptV1 builder with application/json body
-func NewCreateScriptV1Request(server string, body CreateScriptV1JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV1Request(server string, body UnpublishedScriptBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6330,7 +6356,7 @@ func NewListScriptLanguagesRequest(server string) (*http.Request, error) {
 }
 
 // NewImportLibraryScriptV1Request calls the generic ImportLibraryScriptV1 builder with application/json body
-func NewImportLibraryScriptV1Request(server string, body ImportLibraryScriptV1JSONRequestBody) (*http.Request, error) {
+func NewImportLibraryScriptV1Request(server string, body LibraryScriptImport) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6370,7 +6396,7 @@ func NewImportLibraryScriptV1RequestWithBody(server string, contentType string, 
 }
 
 // NewSearchLibraryScriptsRequest calls the generic SearchLibraryScripts builder with application/json body
-func NewSearchLibraryScriptsRequest(server string, body SearchLibraryScriptsJSONRequestBody) (*http.Request, error) {
+func NewSearchLibraryScriptsRequest(server string, body LibraryScriptSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6410,12 +6436,12 @@ func NewSearchLibraryScriptsRequestWithBody(server string, contentType string, b
 }
 
 // NewGetLibraryScriptRequest constructs an http.Request for the GetLibraryScript method
-func NewGetLibraryScriptRequest(server string, id int64) (*http.Request, error) {
+func NewGetLibraryScriptRequest(server string, id FlexibleID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -6471,7 +6497,7 @@ func NewListScriptTypesRequest(server string) (*http.Request, error) {
 }
 
 // NewUpdateScriptV1Request calls the generic UpdateScriptV1 builder with application/json body
-func NewUpdateScriptV1Request(server string, id int64, body UpdateScriptV1JSONRequestBody) (*http.Request, error) {
+func NewUpdateScriptV1Request(server string, id FlexibleID, body UnpublishedScriptBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6482,12 +6508,12 @@ func NewUpdateScriptV1Request(server string, id int64, body UpdateScriptV1JSONRe
 }
 
 // NewUpdateScriptV1RequestWithBody constructs an http.Request for the UpdateScriptV1 method, with any body, and a specified content type
-func NewUpdateScriptV1RequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateScriptV1RequestWithBody(server string, id FlexibleID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -6518,7 +6544,7 @@ func NewUpdateScriptV1RequestWithBody(server string, id int64, contentType strin
 }
 
 // NewSearchScriptsRequest calls the generic SearchScripts builder with application/json body
-func NewSearchScriptsRequest(server string, body SearchScriptsJSONRequestBody) (*http.Request, error) {
+func NewSearchScriptsRequest(server string, body ScriptSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6558,7 +6584,7 @@ func NewSearchScriptsRequestWithBody(server string, contentType string, body io.
 }
 
 // NewExecuteScriptRequest calls the generic ExecuteScript builder with application/json body
-func NewExecuteScriptRequest(server string, scriptID int64, body ExecuteScriptJSONRequestBody) (*http.Request, error) {
+func NewExecuteScriptRequest(server string, scriptID FlexibleID, body ScriptExecution) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6569,12 +6595,12 @@ func NewExecuteScriptRequest(server string, scriptID int64, body ExecuteScriptJS
 }
 
 // NewExecuteScriptRequestWithBody constructs an http.Request for the ExecuteScript method, with any body, and a specified content type
-func NewExecuteScriptRequestWithBody(server string, scriptID int64, contentType string, body io.Reader) (*http.Request, error) {
+func NewExecuteScriptRequestWithBody(server string, scriptID FlexibleID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "scriptId", scriptID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "scriptId", scriptID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -6605,7 +6631,7 @@ func NewExecuteScriptRequestWithBody(server string, scriptID int64, contentType 
 }
 
 // NewDeleteBlockedCommandsV2Request calls the generic DeleteBlockedCommandsV2 builder with application/json body
-func NewDeleteBlockedCommandsV2Request(server string, body DeleteBlockedCommandsV2JSONRequestBody) (*http.Request, error) {
+func NewDeleteBlockedCommandsV2Request(server string, body BlockedCommandsDeleteV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6645,7 +6671,7 @@ func NewDeleteBlockedCommandsV2RequestWithBody(server string, contentType string
 }
 
 // NewUpdateBlockedCommandsV2Request calls the generic UpdateBlockedCommandsV2 builder with application/json body
-func NewUpdateBlockedCommandsV2Request(server string, body UpdateBlockedCommandsV2JSONRequestBody) (*http.Request, error) {
+func NewUpdateBlockedCommandsV2Request(server string, body BlockedCommandsUpdateV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6685,7 +6711,7 @@ func NewUpdateBlockedCommandsV2RequestWithBody(server string, contentType string
 }
 
 // NewCreateScriptV2Request calls the generic CreateScriptV2 builder with application/json body
-func NewCreateScriptV2Request(server string, body CreateScriptV2JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV2Request(server string, body ScriptCreateV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6725,7 +6751,7 @@ func NewCreateScriptV2RequestWithBody(server string, contentType string, body io
 }
 
 // NewImportLibraryScriptV2Request calls the generic ImportLibraryScriptV2 builder with application/json body
-func NewImportLibraryScriptV2Request(server string, body ImportLibraryScriptV2JSONRequestBody) (*http.Request, error) {
+func NewImportLibraryScriptV2Request(server string, body LibraryScriptImportV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6765,7 +6791,7 @@ func NewImportLibraryScriptV2RequestWithBody(server string, contentType string, 
 }
 
 // NewUpdateScriptV2Request calls the generic UpdateScriptV2 builder with application/json body
-func NewUpdateScriptV2Request(server string, id int64, body UpdateScriptV2JSONRequestBody) (*http.Request, error) {
+func NewUpdateScriptV2Request(server string, id FlexibleID, body ScriptUpdateV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6776,12 +6802,12 @@ func NewUpdateScriptV2Request(server string, id int64, body UpdateScriptV2JSONRe
 }
 
 // NewUpdateScriptV2RequestWithBody constructs an http.Request for the UpdateScriptV2 method, with any body, and a specified content type
-func NewUpdateScriptV2RequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateScriptV2RequestWithBody(server string, id FlexibleID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -6812,7 +6838,7 @@ func NewUpdateScriptV2RequestWithBody(server string, id int64, contentType strin
 }
 
 // NewCreateScriptV3Request calls the generic CreateScriptV3 builder with application/json body
-func NewCreateScriptV3Request(server string, body CreateScriptV3JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV3Request(server string, body ScriptCreateV3) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6852,7 +6878,7 @@ func NewCreateScriptV3RequestWithBody(server string, contentType string, body io
 }
 
 // NewUpdateScriptV4Request calls the generic UpdateScriptV4 builder with application/json body
-func NewUpdateScriptV4Request(server string, id int64, body UpdateScriptV4JSONRequestBody) (*http.Request, error) {
+func NewUpdateScriptV4Request(server string, id FlexibleID, body ScriptUpdateV4) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6863,12 +6889,12 @@ func NewUpdateScriptV4Request(server string, id int64, body UpdateScriptV4JSONRe
 }
 
 // NewUpdateScriptV4RequestWithBody constructs an http.Request for the UpdateScriptV4 method, with any body, and a specified content type
-func NewUpdateScriptV4RequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateScriptV4RequestWithBody(server string, id FlexibleID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -6899,7 +6925,7 @@ func NewUpdateScriptV4RequestWithBody(server string, id int64, contentType strin
 }
 
 // NewCreateScriptV5Request calls the generic CreateScriptV5 builder with application/json body
-func NewCreateScriptV5Request(server string, body CreateScriptV5JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV5Request(server string, body ScriptCreateV5) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -7010,7 +7036,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth (the `CreateCarToken` operationId).
-	CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error)
+	CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error)
 
 	// SearchAssetJobsWithBodyWithResponse Search asset jobs
 	//
@@ -7044,7 +7070,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-	SearchAssetJobsWithResponse(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error)
+	SearchAssetJobsWithResponse(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error)
 
 	// SearchAssetTagsWithBodyWithResponse List CAR asset tags
 	//
@@ -7080,7 +7106,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-	SearchAssetTagsWithResponse(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error)
+	SearchAssetTagsWithResponse(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error)
 
 	// BlockAssetsWithBodyWithResponse Block assets
 	//
@@ -7112,7 +7138,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-	BlockAssetsWithResponse(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error)
+	BlockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error)
 
 	// UnblockAssetsWithBodyWithResponse Unblock assets
 	//
@@ -7144,7 +7170,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-	UnblockAssetsWithResponse(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error)
+	UnblockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error)
 
 	// CreateBlockedCommandsWithBodyWithResponse Add blocked commands
 	//
@@ -7180,7 +7206,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-	CreateBlockedCommandsWithResponse(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error)
+	CreateBlockedCommandsWithResponse(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error)
 
 	// DeleteBlockedCommandsV1WithBodyWithResponse Delete the blocked commands of languages (v1)
 	//
@@ -7210,7 +7236,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-	DeleteBlockedCommandsV1WithResponse(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error)
+	DeleteBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error)
 
 	// UpdateBlockedCommandsV1WithBodyWithResponse Replace the blocked commands of a language (v1)
 	//
@@ -7240,9 +7266,9 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-	UpdateBlockedCommandsV1WithResponse(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error)
+	UpdateBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error)
 
-	// GetBlockedCommandsWithResponse List blocked commands of a language (end of support)
+	// GetBlockedCommandsWithResponse List blocked commands of a language (end of life)
 	//
 	// Lists the blocked-command records of one platform and language id
 	// ("Search List of Blocked Commands by LanguageId"). The heading and the
@@ -7253,7 +7279,8 @@ type ClientWithResponsesInterface interface {
 	// `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
 	// CAR Manager role may call it.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts it in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
 	// published method or body, so it is not declared and `replacedBy` is
@@ -7263,7 +7290,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12).
 	GetBlockedCommandsWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetBlockedCommandsResponse, error)
 
 	// BlockTagsWithBodyWithResponse Block tags
@@ -7298,7 +7325,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-	BlockTagsWithResponse(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error)
+	BlockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error)
 
 	// UnblockTagsWithBodyWithResponse Unblock tags
 	//
@@ -7330,7 +7357,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-	UnblockTagsWithResponse(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error)
+	UnblockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error)
 
 	// SearchJobsWithBodyWithResponse Search jobs
 	//
@@ -7364,7 +7391,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-	SearchJobsWithResponse(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error)
+	SearchJobsWithResponse(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error)
 
 	// DeleteLabAssetsWithBodyWithResponse Remove lab assets
 	//
@@ -7398,7 +7425,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-	DeleteLabAssetsWithResponse(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error)
+	DeleteLabAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error)
 
 	// SearchSchedulesWithBodyWithResponse Search schedules
 	//
@@ -7428,7 +7455,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-	SearchSchedulesWithResponse(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error)
+	SearchSchedulesWithResponse(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error)
 
 	// UpdateScheduleWithBodyWithResponse Update a schedule
 	//
@@ -7447,7 +7474,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateScheduleWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
+	UpdateScheduleWithBodyWithResponse(ctx context.Context, id UUIDID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
 
 	// UpdateScheduleWithResponse Update a schedule
 	//
@@ -7466,16 +7493,17 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateScheduleWithResponse(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
+	UpdateScheduleWithResponse(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
 
-	// CreateScriptV1WithBodyWithResponse Create a script (v1, end of support)
+	// CreateScriptV1WithBodyWithResponse Create a script (v1, end of life)
 	//
 	// Creates a script in the account with the first version of the create
 	// API. Qualys publishes no body table for v1 (the Create Script page lists
 	// only v2 to v5), so the body is declared as an open object; the answer is
 	// not published either.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 	//
@@ -7483,17 +7511,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 	CreateScriptV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
 
-	// CreateScriptV1WithResponse Create a script (v1, end of support)
+	// CreateScriptV1WithResponse Create a script (v1, end of life)
 	//
 	// Creates a script in the account with the first version of the create
 	// API. Qualys publishes no body table for v1 (the Create Script page lists
 	// only v2 to v5), so the body is declared as an open object; the answer is
 	// not published either.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 	//
@@ -7501,8 +7530,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
-	CreateScriptV1WithResponse(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
+	CreateScriptV1WithResponse(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
 
 	// ListScriptLanguagesWithResponse List script languages
 	//
@@ -7550,7 +7579,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-	ImportLibraryScriptV1WithResponse(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error)
+	ImportLibraryScriptV1WithResponse(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error)
 
 	// SearchLibraryScriptsWithBodyWithResponse Search the Qualys script library
 	//
@@ -7584,7 +7613,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-	SearchLibraryScriptsWithResponse(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error)
+	SearchLibraryScriptsWithResponse(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error)
 
 	// GetLibraryScriptWithResponse Get one library script
 	//
@@ -7598,7 +7627,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sm/v1/script-library/{id} (the `GetLibraryScript` operationId).
-	GetLibraryScriptWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetLibraryScriptResponse, error)
+	GetLibraryScriptWithResponse(ctx context.Context, id FlexibleID, reqEditors ...RequestEditorFn) (*GetLibraryScriptResponse, error)
 
 	// ListScriptTypesWithResponse List script types
 	//
@@ -7615,14 +7644,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /sm/v1/script-types (the `ListScriptTypes` operationId).
 	ListScriptTypesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListScriptTypesResponse, error)
 
-	// UpdateScriptV1WithBodyWithResponse Update a script (v1, end of support)
+	// UpdateScriptV1WithBodyWithResponse Update a script (v1, end of life)
 	//
 	// Updates a script with the first version of the update API (the CAR 2.5.2
 	// note names the path parameter `scriptid`). Qualys publishes no body
 	// table for v1, so the body is declared as an open object; the answer is
 	// not published.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 	// replacement.
@@ -7631,17 +7661,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-	UpdateScriptV1WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+	UpdateScriptV1WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
 
-	// UpdateScriptV1WithResponse Update a script (v1, end of support)
+	// UpdateScriptV1WithResponse Update a script (v1, end of life)
 	//
 	// Updates a script with the first version of the update API (the CAR 2.5.2
 	// note names the path parameter `scriptid`). Qualys publishes no body
 	// table for v1, so the body is declared as an open object; the answer is
 	// not published.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 	// replacement.
@@ -7650,8 +7681,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-	UpdateScriptV1WithResponse(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+	UpdateScriptV1WithResponse(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
 
 	// SearchScriptsWithBodyWithResponse Search the account's scripts
 	//
@@ -7685,7 +7716,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-	SearchScriptsWithResponse(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error)
+	SearchScriptsWithResponse(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error)
 
 	// ExecuteScriptWithBodyWithResponse Run a script now
 	//
@@ -7709,7 +7740,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScriptWithBodyWithResponse(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
+	ExecuteScriptWithBodyWithResponse(ctx context.Context, scriptID FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
 
 	// ExecuteScriptWithResponse Run a script now
 	//
@@ -7733,7 +7764,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScriptWithResponse(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
+	ExecuteScriptWithResponse(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
 
 	// DeleteBlockedCommandsV2WithBodyWithResponse Delete blocked-command records (v2)
 	//
@@ -7761,7 +7792,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-	DeleteBlockedCommandsV2WithResponse(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error)
+	DeleteBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error)
 
 	// UpdateBlockedCommandsV2WithBodyWithResponse Update one blocked-command record (v2)
 	//
@@ -7791,7 +7822,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-	UpdateBlockedCommandsV2WithResponse(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error)
+	UpdateBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error)
 
 	// CreateScriptV2WithBodyWithResponse Create a script from GitHub (v2, deprecated)
 	//
@@ -7827,7 +7858,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV2WithResponse(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error)
+	CreateScriptV2WithResponse(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error)
 
 	// ImportLibraryScriptV2WithBodyWithResponse Import a library script into the account (v2)
 	//
@@ -7861,7 +7892,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-	ImportLibraryScriptV2WithResponse(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error)
+	ImportLibraryScriptV2WithResponse(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error)
 
 	// UpdateScriptV2WithBodyWithResponse Update a script with GitHub URL or parameters (v2)
 	//
@@ -7879,7 +7910,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
+	UpdateScriptV2WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
 
 	// UpdateScriptV2WithResponse Update a script with GitHub URL or parameters (v2)
 	//
@@ -7897,7 +7928,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2WithResponse(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
+	UpdateScriptV2WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
 
 	// CreateScriptV3WithBodyWithResponse Create a script or Custom QID (v3, deprecated)
 	//
@@ -7937,7 +7968,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV3WithResponse(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error)
+	CreateScriptV3WithResponse(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error)
 
 	// UpdateScriptV4WithBodyWithResponse Update a script (v4)
 	//
@@ -7956,7 +7987,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
+	UpdateScriptV4WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
 
 	// UpdateScriptV4WithResponse Update a script (v4)
 	//
@@ -7975,7 +8006,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4WithResponse(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
+	UpdateScriptV4WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
 
 	// CreateScriptV5WithBodyWithResponse Create a script (v5)
 	//
@@ -8027,7 +8058,17 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-	CreateScriptV5WithResponse(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error)
+	CreateScriptV5WithResponse(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error)
+}
+
+// ResponseHeaders holds the response headers the API declares (rate limits
+// and throttling). A field is zero when the response did not carry it.
+type ResponseHeaders struct {
+	XRateLimitLimit        int32
+	XRateLimitRemaining    *int32
+	XConcurrencyLimitLimit int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    int32
 }
 
 type CreateCarTokenResponse struct {
@@ -8071,51 +8112,27 @@ func (r CreateCarTokenResponse) ContentType() string {
 	return ""
 }
 
-// SearchAssetJobsResponse200Headers the declared response headers of an HTTP 200 response for SearchAssetJobs
-type SearchAssetJobsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchAssetJobsResponse409Headers the declared response headers of an HTTP 409 response for SearchAssetJobs
-type SearchAssetJobsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchAssetJobsResponse429Headers the declared response headers of an HTTP 429 response for SearchAssetJobs
-type SearchAssetJobsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchAssetJobsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *AssetJobListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchAssetJobsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchAssetJobsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchAssetJobsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8124,7 +8141,7 @@ func (r SearchAssetJobsResponse) GetJSON200() *AssetJobListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchAssetJobsResponse) GetJSON400() *BadRequest {
+func (r SearchAssetJobsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8134,7 +8151,7 @@ func (r SearchAssetJobsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchAssetJobsResponse) GetJSON403() *Forbidden {
+func (r SearchAssetJobsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8144,7 +8161,7 @@ func (r SearchAssetJobsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchAssetJobsResponse) GetJSON500() *InternalError {
+func (r SearchAssetJobsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8177,51 +8194,27 @@ func (r SearchAssetJobsResponse) ContentType() string {
 	return ""
 }
 
-// SearchAssetTagsResponse200Headers the declared response headers of an HTTP 200 response for SearchAssetTags
-type SearchAssetTagsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchAssetTagsResponse409Headers the declared response headers of an HTTP 409 response for SearchAssetTags
-type SearchAssetTagsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchAssetTagsResponse429Headers the declared response headers of an HTTP 429 response for SearchAssetTags
-type SearchAssetTagsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchAssetTagsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *AssetTagListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchAssetTagsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchAssetTagsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchAssetTagsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8230,7 +8223,7 @@ func (r SearchAssetTagsResponse) GetJSON200() *AssetTagListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchAssetTagsResponse) GetJSON400() *BadRequest {
+func (r SearchAssetTagsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8240,7 +8233,7 @@ func (r SearchAssetTagsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchAssetTagsResponse) GetJSON403() *Forbidden {
+func (r SearchAssetTagsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8250,7 +8243,7 @@ func (r SearchAssetTagsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchAssetTagsResponse) GetJSON500() *InternalError {
+func (r SearchAssetTagsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8283,51 +8276,27 @@ func (r SearchAssetTagsResponse) ContentType() string {
 	return ""
 }
 
-// BlockAssetsResponse200Headers the declared response headers of an HTTP 200 response for BlockAssets
-type BlockAssetsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// BlockAssetsResponse409Headers the declared response headers of an HTTP 409 response for BlockAssets
-type BlockAssetsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// BlockAssetsResponse429Headers the declared response headers of an HTTP 429 response for BlockAssets
-type BlockAssetsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type BlockAssetsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *BlockAssetsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *BlockAssetsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *BlockAssetsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8336,7 +8305,7 @@ func (r BlockAssetsResponse) GetJSON200() *BatchResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r BlockAssetsResponse) GetJSON400() *BadRequest {
+func (r BlockAssetsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8346,7 +8315,7 @@ func (r BlockAssetsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r BlockAssetsResponse) GetJSON403() *Forbidden {
+func (r BlockAssetsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8356,7 +8325,7 @@ func (r BlockAssetsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r BlockAssetsResponse) GetJSON500() *InternalError {
+func (r BlockAssetsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8389,51 +8358,27 @@ func (r BlockAssetsResponse) ContentType() string {
 	return ""
 }
 
-// UnblockAssetsResponse200Headers the declared response headers of an HTTP 200 response for UnblockAssets
-type UnblockAssetsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UnblockAssetsResponse409Headers the declared response headers of an HTTP 409 response for UnblockAssets
-type UnblockAssetsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UnblockAssetsResponse429Headers the declared response headers of an HTTP 429 response for UnblockAssets
-type UnblockAssetsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UnblockAssetsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UnblockAssetsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UnblockAssetsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UnblockAssetsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8442,7 +8387,7 @@ func (r UnblockAssetsResponse) GetJSON200() *BatchResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UnblockAssetsResponse) GetJSON400() *BadRequest {
+func (r UnblockAssetsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8452,7 +8397,7 @@ func (r UnblockAssetsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UnblockAssetsResponse) GetJSON403() *Forbidden {
+func (r UnblockAssetsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8462,7 +8407,7 @@ func (r UnblockAssetsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UnblockAssetsResponse) GetJSON500() *InternalError {
+func (r UnblockAssetsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8495,51 +8440,27 @@ func (r UnblockAssetsResponse) ContentType() string {
 	return ""
 }
 
-// CreateBlockedCommandsResponse200Headers the declared response headers of an HTTP 200 response for CreateBlockedCommands
-type CreateBlockedCommandsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// CreateBlockedCommandsResponse409Headers the declared response headers of an HTTP 409 response for CreateBlockedCommands
-type CreateBlockedCommandsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// CreateBlockedCommandsResponse429Headers the declared response headers of an HTTP 429 response for CreateBlockedCommands
-type CreateBlockedCommandsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type CreateBlockedCommandsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CreatedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateBlockedCommandsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreateBlockedCommandsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateBlockedCommandsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8548,7 +8469,7 @@ func (r CreateBlockedCommandsResponse) GetJSON200() *CreatedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateBlockedCommandsResponse) GetJSON400() *BadRequest {
+func (r CreateBlockedCommandsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8558,7 +8479,7 @@ func (r CreateBlockedCommandsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateBlockedCommandsResponse) GetJSON403() *Forbidden {
+func (r CreateBlockedCommandsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8568,7 +8489,7 @@ func (r CreateBlockedCommandsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateBlockedCommandsResponse) GetJSON500() *InternalError {
+func (r CreateBlockedCommandsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8601,51 +8522,27 @@ func (r CreateBlockedCommandsResponse) ContentType() string {
 	return ""
 }
 
-// DeleteBlockedCommandsV1Response200Headers the declared response headers of an HTTP 200 response for DeleteBlockedCommandsV1
-type DeleteBlockedCommandsV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// DeleteBlockedCommandsV1Response409Headers the declared response headers of an HTTP 409 response for DeleteBlockedCommandsV1
-type DeleteBlockedCommandsV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// DeleteBlockedCommandsV1Response429Headers the declared response headers of an HTTP 429 response for DeleteBlockedCommandsV1
-type DeleteBlockedCommandsV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type DeleteBlockedCommandsV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DeleteBlockedCommandsV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *DeleteBlockedCommandsV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DeleteBlockedCommandsV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8654,7 +8551,7 @@ func (r DeleteBlockedCommandsV1Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteBlockedCommandsV1Response) GetJSON400() *BadRequest {
+func (r DeleteBlockedCommandsV1Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8664,7 +8561,7 @@ func (r DeleteBlockedCommandsV1Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteBlockedCommandsV1Response) GetJSON403() *Forbidden {
+func (r DeleteBlockedCommandsV1Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8674,7 +8571,7 @@ func (r DeleteBlockedCommandsV1Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeleteBlockedCommandsV1Response) GetJSON500() *InternalError {
+func (r DeleteBlockedCommandsV1Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8707,51 +8604,27 @@ func (r DeleteBlockedCommandsV1Response) ContentType() string {
 	return ""
 }
 
-// UpdateBlockedCommandsV1Response200Headers the declared response headers of an HTTP 200 response for UpdateBlockedCommandsV1
-type UpdateBlockedCommandsV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateBlockedCommandsV1Response409Headers the declared response headers of an HTTP 409 response for UpdateBlockedCommandsV1
-type UpdateBlockedCommandsV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateBlockedCommandsV1Response429Headers the declared response headers of an HTTP 429 response for UpdateBlockedCommandsV1
-type UpdateBlockedCommandsV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateBlockedCommandsV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TextResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateBlockedCommandsV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateBlockedCommandsV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateBlockedCommandsV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8760,7 +8633,7 @@ func (r UpdateBlockedCommandsV1Response) GetJSON200() *TextResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateBlockedCommandsV1Response) GetJSON400() *BadRequest {
+func (r UpdateBlockedCommandsV1Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8770,7 +8643,7 @@ func (r UpdateBlockedCommandsV1Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateBlockedCommandsV1Response) GetJSON403() *Forbidden {
+func (r UpdateBlockedCommandsV1Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8780,7 +8653,7 @@ func (r UpdateBlockedCommandsV1Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateBlockedCommandsV1Response) GetJSON500() *InternalError {
+func (r UpdateBlockedCommandsV1Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8813,53 +8686,29 @@ func (r UpdateBlockedCommandsV1Response) ContentType() string {
 	return ""
 }
 
-// GetBlockedCommandsResponse200Headers the declared response headers of an HTTP 200 response for GetBlockedCommands
-type GetBlockedCommandsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// GetBlockedCommandsResponse409Headers the declared response headers of an HTTP 409 response for GetBlockedCommands
-type GetBlockedCommandsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// GetBlockedCommandsResponse429Headers the declared response headers of an HTTP 429 response for GetBlockedCommands
-type GetBlockedCommandsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type GetBlockedCommandsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BlockedCommandsListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetBlockedCommandsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetBlockedCommandsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetBlockedCommandsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8868,7 +8717,7 @@ func (r GetBlockedCommandsResponse) GetJSON200() *BlockedCommandsListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetBlockedCommandsResponse) GetJSON400() *BadRequest {
+func (r GetBlockedCommandsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8878,12 +8727,12 @@ func (r GetBlockedCommandsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetBlockedCommandsResponse) GetJSON403() *Forbidden {
+func (r GetBlockedCommandsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetBlockedCommandsResponse) GetJSON404() *NotFound {
+func (r GetBlockedCommandsResponse) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -8893,7 +8742,7 @@ func (r GetBlockedCommandsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetBlockedCommandsResponse) GetJSON500() *InternalError {
+func (r GetBlockedCommandsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8926,51 +8775,27 @@ func (r GetBlockedCommandsResponse) ContentType() string {
 	return ""
 }
 
-// BlockTagsResponse200Headers the declared response headers of an HTTP 200 response for BlockTags
-type BlockTagsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// BlockTagsResponse409Headers the declared response headers of an HTTP 409 response for BlockTags
-type BlockTagsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// BlockTagsResponse429Headers the declared response headers of an HTTP 429 response for BlockTags
-type BlockTagsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type BlockTagsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *BlockTagsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *BlockTagsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *BlockTagsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8979,7 +8804,7 @@ func (r BlockTagsResponse) GetJSON200() *BatchResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r BlockTagsResponse) GetJSON400() *BadRequest {
+func (r BlockTagsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8989,7 +8814,7 @@ func (r BlockTagsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r BlockTagsResponse) GetJSON403() *Forbidden {
+func (r BlockTagsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8999,7 +8824,7 @@ func (r BlockTagsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r BlockTagsResponse) GetJSON500() *InternalError {
+func (r BlockTagsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9032,51 +8857,27 @@ func (r BlockTagsResponse) ContentType() string {
 	return ""
 }
 
-// UnblockTagsResponse200Headers the declared response headers of an HTTP 200 response for UnblockTags
-type UnblockTagsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UnblockTagsResponse409Headers the declared response headers of an HTTP 409 response for UnblockTags
-type UnblockTagsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UnblockTagsResponse429Headers the declared response headers of an HTTP 429 response for UnblockTags
-type UnblockTagsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UnblockTagsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UnblockTagsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UnblockTagsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UnblockTagsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9085,7 +8886,7 @@ func (r UnblockTagsResponse) GetJSON200() *BatchResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UnblockTagsResponse) GetJSON400() *BadRequest {
+func (r UnblockTagsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9095,7 +8896,7 @@ func (r UnblockTagsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UnblockTagsResponse) GetJSON403() *Forbidden {
+func (r UnblockTagsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9105,7 +8906,7 @@ func (r UnblockTagsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UnblockTagsResponse) GetJSON500() *InternalError {
+func (r UnblockTagsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9138,51 +8939,27 @@ func (r UnblockTagsResponse) ContentType() string {
 	return ""
 }
 
-// SearchJobsResponse200Headers the declared response headers of an HTTP 200 response for SearchJobs
-type SearchJobsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchJobsResponse409Headers the declared response headers of an HTTP 409 response for SearchJobs
-type SearchJobsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchJobsResponse429Headers the declared response headers of an HTTP 429 response for SearchJobs
-type SearchJobsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchJobsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *JobListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchJobsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchJobsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchJobsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9191,7 +8968,7 @@ func (r SearchJobsResponse) GetJSON200() *JobListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchJobsResponse) GetJSON400() *BadRequest {
+func (r SearchJobsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9201,7 +8978,7 @@ func (r SearchJobsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchJobsResponse) GetJSON403() *Forbidden {
+func (r SearchJobsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9211,7 +8988,7 @@ func (r SearchJobsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchJobsResponse) GetJSON500() *InternalError {
+func (r SearchJobsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9244,51 +9021,27 @@ func (r SearchJobsResponse) ContentType() string {
 	return ""
 }
 
-// DeleteLabAssetsResponse200Headers the declared response headers of an HTTP 200 response for DeleteLabAssets
-type DeleteLabAssetsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// DeleteLabAssetsResponse409Headers the declared response headers of an HTTP 409 response for DeleteLabAssets
-type DeleteLabAssetsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// DeleteLabAssetsResponse429Headers the declared response headers of an HTTP 429 response for DeleteLabAssets
-type DeleteLabAssetsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type DeleteLabAssetsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DeleteLabAssetsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *DeleteLabAssetsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DeleteLabAssetsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9297,7 +9050,7 @@ func (r DeleteLabAssetsResponse) GetJSON200() *BatchResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteLabAssetsResponse) GetJSON400() *BadRequest {
+func (r DeleteLabAssetsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9307,7 +9060,7 @@ func (r DeleteLabAssetsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteLabAssetsResponse) GetJSON403() *Forbidden {
+func (r DeleteLabAssetsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9317,7 +9070,7 @@ func (r DeleteLabAssetsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeleteLabAssetsResponse) GetJSON500() *InternalError {
+func (r DeleteLabAssetsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9350,51 +9103,27 @@ func (r DeleteLabAssetsResponse) ContentType() string {
 	return ""
 }
 
-// SearchSchedulesResponse200Headers the declared response headers of an HTTP 200 response for SearchSchedules
-type SearchSchedulesResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchSchedulesResponse409Headers the declared response headers of an HTTP 409 response for SearchSchedules
-type SearchSchedulesResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchSchedulesResponse429Headers the declared response headers of an HTTP 429 response for SearchSchedules
-type SearchSchedulesResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchSchedulesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ScheduleListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchSchedulesResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchSchedulesResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchSchedulesResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9403,7 +9132,7 @@ func (r SearchSchedulesResponse) GetJSON200() *ScheduleListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchSchedulesResponse) GetJSON400() *BadRequest {
+func (r SearchSchedulesResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9413,7 +9142,7 @@ func (r SearchSchedulesResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchSchedulesResponse) GetJSON403() *Forbidden {
+func (r SearchSchedulesResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9423,7 +9152,7 @@ func (r SearchSchedulesResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchSchedulesResponse) GetJSON500() *InternalError {
+func (r SearchSchedulesResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9456,53 +9185,29 @@ func (r SearchSchedulesResponse) ContentType() string {
 	return ""
 }
 
-// UpdateScheduleResponse200Headers the declared response headers of an HTTP 200 response for UpdateSchedule
-type UpdateScheduleResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateScheduleResponse409Headers the declared response headers of an HTTP 409 response for UpdateSchedule
-type UpdateScheduleResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateScheduleResponse429Headers the declared response headers of an HTTP 429 response for UpdateSchedule
-type UpdateScheduleResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateScheduleResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateScheduleResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateScheduleResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateScheduleResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9511,7 +9216,7 @@ func (r UpdateScheduleResponse) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateScheduleResponse) GetJSON400() *BadRequest {
+func (r UpdateScheduleResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9521,12 +9226,12 @@ func (r UpdateScheduleResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateScheduleResponse) GetJSON403() *Forbidden {
+func (r UpdateScheduleResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateScheduleResponse) GetJSON404() *NotFound {
+func (r UpdateScheduleResponse) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -9536,7 +9241,7 @@ func (r UpdateScheduleResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateScheduleResponse) GetJSON500() *InternalError {
+func (r UpdateScheduleResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9569,51 +9274,27 @@ func (r UpdateScheduleResponse) ContentType() string {
 	return ""
 }
 
-// CreateScriptV1Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV1
-type CreateScriptV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// CreateScriptV1Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV1
-type CreateScriptV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// CreateScriptV1Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV1
-type CreateScriptV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type CreateScriptV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateScriptV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreateScriptV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateScriptV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9622,7 +9303,7 @@ func (r CreateScriptV1Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateScriptV1Response) GetJSON400() *BadRequest {
+func (r CreateScriptV1Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9632,7 +9313,7 @@ func (r CreateScriptV1Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateScriptV1Response) GetJSON403() *Forbidden {
+func (r CreateScriptV1Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9642,7 +9323,7 @@ func (r CreateScriptV1Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateScriptV1Response) GetJSON500() *InternalError {
+func (r CreateScriptV1Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9675,51 +9356,27 @@ func (r CreateScriptV1Response) ContentType() string {
 	return ""
 }
 
-// ListScriptLanguagesResponse200Headers the declared response headers of an HTTP 200 response for ListScriptLanguages
-type ListScriptLanguagesResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// ListScriptLanguagesResponse409Headers the declared response headers of an HTTP 409 response for ListScriptLanguages
-type ListScriptLanguagesResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ListScriptLanguagesResponse429Headers the declared response headers of an HTTP 429 response for ListScriptLanguages
-type ListScriptLanguagesResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ListScriptLanguagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UndocumentedValue
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListScriptLanguagesResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ListScriptLanguagesResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListScriptLanguagesResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9728,7 +9385,7 @@ func (r ListScriptLanguagesResponse) GetJSON200() *UndocumentedValue {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListScriptLanguagesResponse) GetJSON400() *BadRequest {
+func (r ListScriptLanguagesResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9738,7 +9395,7 @@ func (r ListScriptLanguagesResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListScriptLanguagesResponse) GetJSON403() *Forbidden {
+func (r ListScriptLanguagesResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9748,7 +9405,7 @@ func (r ListScriptLanguagesResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListScriptLanguagesResponse) GetJSON500() *InternalError {
+func (r ListScriptLanguagesResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9781,53 +9438,29 @@ func (r ListScriptLanguagesResponse) ContentType() string {
 	return ""
 }
 
-// ImportLibraryScriptV1Response200Headers the declared response headers of an HTTP 200 response for ImportLibraryScriptV1
-type ImportLibraryScriptV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// ImportLibraryScriptV1Response409Headers the declared response headers of an HTTP 409 response for ImportLibraryScriptV1
-type ImportLibraryScriptV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ImportLibraryScriptV1Response429Headers the declared response headers of an HTTP 429 response for ImportLibraryScriptV1
-type ImportLibraryScriptV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ImportLibraryScriptV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CreatedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ImportLibraryScriptV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ImportLibraryScriptV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ImportLibraryScriptV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9836,7 +9469,7 @@ func (r ImportLibraryScriptV1Response) GetJSON200() *CreatedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ImportLibraryScriptV1Response) GetJSON400() *BadRequest {
+func (r ImportLibraryScriptV1Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9846,12 +9479,12 @@ func (r ImportLibraryScriptV1Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ImportLibraryScriptV1Response) GetJSON403() *Forbidden {
+func (r ImportLibraryScriptV1Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ImportLibraryScriptV1Response) GetJSON404() *NotFound {
+func (r ImportLibraryScriptV1Response) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -9861,7 +9494,7 @@ func (r ImportLibraryScriptV1Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ImportLibraryScriptV1Response) GetJSON500() *InternalError {
+func (r ImportLibraryScriptV1Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9894,51 +9527,27 @@ func (r ImportLibraryScriptV1Response) ContentType() string {
 	return ""
 }
 
-// SearchLibraryScriptsResponse200Headers the declared response headers of an HTTP 200 response for SearchLibraryScripts
-type SearchLibraryScriptsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchLibraryScriptsResponse409Headers the declared response headers of an HTTP 409 response for SearchLibraryScripts
-type SearchLibraryScriptsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchLibraryScriptsResponse429Headers the declared response headers of an HTTP 429 response for SearchLibraryScripts
-type SearchLibraryScriptsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchLibraryScriptsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *LibraryScriptListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchLibraryScriptsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchLibraryScriptsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchLibraryScriptsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9947,7 +9556,7 @@ func (r SearchLibraryScriptsResponse) GetJSON200() *LibraryScriptListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchLibraryScriptsResponse) GetJSON400() *BadRequest {
+func (r SearchLibraryScriptsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9957,7 +9566,7 @@ func (r SearchLibraryScriptsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchLibraryScriptsResponse) GetJSON403() *Forbidden {
+func (r SearchLibraryScriptsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9967,7 +9576,7 @@ func (r SearchLibraryScriptsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchLibraryScriptsResponse) GetJSON500() *InternalError {
+func (r SearchLibraryScriptsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10000,53 +9609,29 @@ func (r SearchLibraryScriptsResponse) ContentType() string {
 	return ""
 }
 
-// GetLibraryScriptResponse200Headers the declared response headers of an HTTP 200 response for GetLibraryScript
-type GetLibraryScriptResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// GetLibraryScriptResponse409Headers the declared response headers of an HTTP 409 response for GetLibraryScript
-type GetLibraryScriptResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// GetLibraryScriptResponse429Headers the declared response headers of an HTTP 429 response for GetLibraryScript
-type GetLibraryScriptResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type GetLibraryScriptResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *LibraryScriptResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetLibraryScriptResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetLibraryScriptResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetLibraryScriptResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10055,7 +9640,7 @@ func (r GetLibraryScriptResponse) GetJSON200() *LibraryScriptResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetLibraryScriptResponse) GetJSON400() *BadRequest {
+func (r GetLibraryScriptResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10065,12 +9650,12 @@ func (r GetLibraryScriptResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetLibraryScriptResponse) GetJSON403() *Forbidden {
+func (r GetLibraryScriptResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetLibraryScriptResponse) GetJSON404() *NotFound {
+func (r GetLibraryScriptResponse) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -10080,7 +9665,7 @@ func (r GetLibraryScriptResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetLibraryScriptResponse) GetJSON500() *InternalError {
+func (r GetLibraryScriptResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10113,51 +9698,27 @@ func (r GetLibraryScriptResponse) ContentType() string {
 	return ""
 }
 
-// ListScriptTypesResponse200Headers the declared response headers of an HTTP 200 response for ListScriptTypes
-type ListScriptTypesResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// ListScriptTypesResponse409Headers the declared response headers of an HTTP 409 response for ListScriptTypes
-type ListScriptTypesResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ListScriptTypesResponse429Headers the declared response headers of an HTTP 429 response for ListScriptTypes
-type ListScriptTypesResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ListScriptTypesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UndocumentedValue
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListScriptTypesResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ListScriptTypesResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListScriptTypesResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10166,7 +9727,7 @@ func (r ListScriptTypesResponse) GetJSON200() *UndocumentedValue {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListScriptTypesResponse) GetJSON400() *BadRequest {
+func (r ListScriptTypesResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10176,7 +9737,7 @@ func (r ListScriptTypesResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListScriptTypesResponse) GetJSON403() *Forbidden {
+func (r ListScriptTypesResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -10186,7 +9747,7 @@ func (r ListScriptTypesResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListScriptTypesResponse) GetJSON500() *InternalError {
+func (r ListScriptTypesResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10219,53 +9780,29 @@ func (r ListScriptTypesResponse) ContentType() string {
 	return ""
 }
 
-// UpdateScriptV1Response200Headers the declared response headers of an HTTP 200 response for UpdateScriptV1
-type UpdateScriptV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateScriptV1Response409Headers the declared response headers of an HTTP 409 response for UpdateScriptV1
-type UpdateScriptV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateScriptV1Response429Headers the declared response headers of an HTTP 429 response for UpdateScriptV1
-type UpdateScriptV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateScriptV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateScriptV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateScriptV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateScriptV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10274,7 +9811,7 @@ func (r UpdateScriptV1Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateScriptV1Response) GetJSON400() *BadRequest {
+func (r UpdateScriptV1Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10284,12 +9821,12 @@ func (r UpdateScriptV1Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateScriptV1Response) GetJSON403() *Forbidden {
+func (r UpdateScriptV1Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateScriptV1Response) GetJSON404() *NotFound {
+func (r UpdateScriptV1Response) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -10299,7 +9836,7 @@ func (r UpdateScriptV1Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateScriptV1Response) GetJSON500() *InternalError {
+func (r UpdateScriptV1Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10332,51 +9869,27 @@ func (r UpdateScriptV1Response) ContentType() string {
 	return ""
 }
 
-// SearchScriptsResponse200Headers the declared response headers of an HTTP 200 response for SearchScripts
-type SearchScriptsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchScriptsResponse409Headers the declared response headers of an HTTP 409 response for SearchScripts
-type SearchScriptsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchScriptsResponse429Headers the declared response headers of an HTTP 429 response for SearchScripts
-type SearchScriptsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchScriptsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ScriptListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchScriptsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchScriptsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchScriptsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10385,7 +9898,7 @@ func (r SearchScriptsResponse) GetJSON200() *ScriptListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchScriptsResponse) GetJSON400() *BadRequest {
+func (r SearchScriptsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10395,7 +9908,7 @@ func (r SearchScriptsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchScriptsResponse) GetJSON403() *Forbidden {
+func (r SearchScriptsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -10405,7 +9918,7 @@ func (r SearchScriptsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchScriptsResponse) GetJSON500() *InternalError {
+func (r SearchScriptsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10438,53 +9951,29 @@ func (r SearchScriptsResponse) ContentType() string {
 	return ""
 }
 
-// ExecuteScriptResponse200Headers the declared response headers of an HTTP 200 response for ExecuteScript
-type ExecuteScriptResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// ExecuteScriptResponse409Headers the declared response headers of an HTTP 409 response for ExecuteScript
-type ExecuteScriptResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ExecuteScriptResponse429Headers the declared response headers of an HTTP 429 response for ExecuteScript
-type ExecuteScriptResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ExecuteScriptResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ScriptExecutionResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ExecuteScriptResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ExecuteScriptResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ExecuteScriptResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10493,7 +9982,7 @@ func (r ExecuteScriptResponse) GetJSON200() *ScriptExecutionResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ExecuteScriptResponse) GetJSON400() *BadRequest {
+func (r ExecuteScriptResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10503,12 +9992,12 @@ func (r ExecuteScriptResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ExecuteScriptResponse) GetJSON403() *Forbidden {
+func (r ExecuteScriptResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ExecuteScriptResponse) GetJSON404() *NotFound {
+func (r ExecuteScriptResponse) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -10518,7 +10007,7 @@ func (r ExecuteScriptResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ExecuteScriptResponse) GetJSON500() *InternalError {
+func (r ExecuteScriptResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10551,51 +10040,27 @@ func (r ExecuteScriptResponse) ContentType() string {
 	return ""
 }
 
-// DeleteBlockedCommandsV2Response200Headers the declared response headers of an HTTP 200 response for DeleteBlockedCommandsV2
-type DeleteBlockedCommandsV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// DeleteBlockedCommandsV2Response409Headers the declared response headers of an HTTP 409 response for DeleteBlockedCommandsV2
-type DeleteBlockedCommandsV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// DeleteBlockedCommandsV2Response429Headers the declared response headers of an HTTP 429 response for DeleteBlockedCommandsV2
-type DeleteBlockedCommandsV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type DeleteBlockedCommandsV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TextResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DeleteBlockedCommandsV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *DeleteBlockedCommandsV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DeleteBlockedCommandsV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10604,7 +10069,7 @@ func (r DeleteBlockedCommandsV2Response) GetJSON200() *TextResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteBlockedCommandsV2Response) GetJSON400() *BadRequest {
+func (r DeleteBlockedCommandsV2Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10614,7 +10079,7 @@ func (r DeleteBlockedCommandsV2Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteBlockedCommandsV2Response) GetJSON403() *Forbidden {
+func (r DeleteBlockedCommandsV2Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -10624,7 +10089,7 @@ func (r DeleteBlockedCommandsV2Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeleteBlockedCommandsV2Response) GetJSON500() *InternalError {
+func (r DeleteBlockedCommandsV2Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10657,51 +10122,27 @@ func (r DeleteBlockedCommandsV2Response) ContentType() string {
 	return ""
 }
 
-// UpdateBlockedCommandsV2Response200Headers the declared response headers of an HTTP 200 response for UpdateBlockedCommandsV2
-type UpdateBlockedCommandsV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateBlockedCommandsV2Response409Headers the declared response headers of an HTTP 409 response for UpdateBlockedCommandsV2
-type UpdateBlockedCommandsV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateBlockedCommandsV2Response429Headers the declared response headers of an HTTP 429 response for UpdateBlockedCommandsV2
-type UpdateBlockedCommandsV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateBlockedCommandsV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TextResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateBlockedCommandsV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateBlockedCommandsV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateBlockedCommandsV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10710,7 +10151,7 @@ func (r UpdateBlockedCommandsV2Response) GetJSON200() *TextResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateBlockedCommandsV2Response) GetJSON400() *BadRequest {
+func (r UpdateBlockedCommandsV2Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10720,7 +10161,7 @@ func (r UpdateBlockedCommandsV2Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateBlockedCommandsV2Response) GetJSON403() *Forbidden {
+func (r UpdateBlockedCommandsV2Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -10730,7 +10171,7 @@ func (r UpdateBlockedCommandsV2Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateBlockedCommandsV2Response) GetJSON500() *InternalError {
+func (r UpdateBlockedCommandsV2Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10763,51 +10204,27 @@ func (r UpdateBlockedCommandsV2Response) ContentType() string {
 	return ""
 }
 
-// CreateScriptV2Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV2
-type CreateScriptV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// CreateScriptV2Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV2
-type CreateScriptV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// CreateScriptV2Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV2
-type CreateScriptV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type CreateScriptV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateScriptV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreateScriptV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateScriptV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10816,7 +10233,7 @@ func (r CreateScriptV2Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateScriptV2Response) GetJSON400() *BadRequest {
+func (r CreateScriptV2Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10826,7 +10243,7 @@ func (r CreateScriptV2Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateScriptV2Response) GetJSON403() *Forbidden {
+func (r CreateScriptV2Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -10836,7 +10253,7 @@ func (r CreateScriptV2Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateScriptV2Response) GetJSON500() *InternalError {
+func (r CreateScriptV2Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10869,53 +10286,29 @@ func (r CreateScriptV2Response) ContentType() string {
 	return ""
 }
 
-// ImportLibraryScriptV2Response200Headers the declared response headers of an HTTP 200 response for ImportLibraryScriptV2
-type ImportLibraryScriptV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// ImportLibraryScriptV2Response409Headers the declared response headers of an HTTP 409 response for ImportLibraryScriptV2
-type ImportLibraryScriptV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ImportLibraryScriptV2Response429Headers the declared response headers of an HTTP 429 response for ImportLibraryScriptV2
-type ImportLibraryScriptV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ImportLibraryScriptV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CreatedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ImportLibraryScriptV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ImportLibraryScriptV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ImportLibraryScriptV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10924,7 +10317,7 @@ func (r ImportLibraryScriptV2Response) GetJSON200() *CreatedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ImportLibraryScriptV2Response) GetJSON400() *BadRequest {
+func (r ImportLibraryScriptV2Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10934,12 +10327,12 @@ func (r ImportLibraryScriptV2Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ImportLibraryScriptV2Response) GetJSON403() *Forbidden {
+func (r ImportLibraryScriptV2Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ImportLibraryScriptV2Response) GetJSON404() *NotFound {
+func (r ImportLibraryScriptV2Response) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -10949,7 +10342,7 @@ func (r ImportLibraryScriptV2Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ImportLibraryScriptV2Response) GetJSON500() *InternalError {
+func (r ImportLibraryScriptV2Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10982,53 +10375,29 @@ func (r ImportLibraryScriptV2Response) ContentType() string {
 	return ""
 }
 
-// UpdateScriptV2Response200Headers the declared response headers of an HTTP 200 response for UpdateScriptV2
-type UpdateScriptV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateScriptV2Response409Headers the declared response headers of an HTTP 409 response for UpdateScriptV2
-type UpdateScriptV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateScriptV2Response429Headers the declared response headers of an HTTP 429 response for UpdateScriptV2
-type UpdateScriptV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateScriptV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateScriptV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateScriptV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateScriptV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11037,7 +10406,7 @@ func (r UpdateScriptV2Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateScriptV2Response) GetJSON400() *BadRequest {
+func (r UpdateScriptV2Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -11047,12 +10416,12 @@ func (r UpdateScriptV2Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateScriptV2Response) GetJSON403() *Forbidden {
+func (r UpdateScriptV2Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateScriptV2Response) GetJSON404() *NotFound {
+func (r UpdateScriptV2Response) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -11062,7 +10431,7 @@ func (r UpdateScriptV2Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateScriptV2Response) GetJSON500() *InternalError {
+func (r UpdateScriptV2Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -11095,51 +10464,27 @@ func (r UpdateScriptV2Response) ContentType() string {
 	return ""
 }
 
-// CreateScriptV3Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV3
-type CreateScriptV3Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// CreateScriptV3Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV3
-type CreateScriptV3Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// CreateScriptV3Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV3
-type CreateScriptV3Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type CreateScriptV3Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateScriptV3Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreateScriptV3Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateScriptV3Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11148,7 +10493,7 @@ func (r CreateScriptV3Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateScriptV3Response) GetJSON400() *BadRequest {
+func (r CreateScriptV3Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -11158,7 +10503,7 @@ func (r CreateScriptV3Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateScriptV3Response) GetJSON403() *Forbidden {
+func (r CreateScriptV3Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -11168,7 +10513,7 @@ func (r CreateScriptV3Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateScriptV3Response) GetJSON500() *InternalError {
+func (r CreateScriptV3Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -11201,53 +10546,29 @@ func (r CreateScriptV3Response) ContentType() string {
 	return ""
 }
 
-// UpdateScriptV4Response200Headers the declared response headers of an HTTP 200 response for UpdateScriptV4
-type UpdateScriptV4Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateScriptV4Response409Headers the declared response headers of an HTTP 409 response for UpdateScriptV4
-type UpdateScriptV4Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateScriptV4Response429Headers the declared response headers of an HTTP 429 response for UpdateScriptV4
-type UpdateScriptV4Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateScriptV4Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateScriptV4Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateScriptV4Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateScriptV4Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11256,7 +10577,7 @@ func (r UpdateScriptV4Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateScriptV4Response) GetJSON400() *BadRequest {
+func (r UpdateScriptV4Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -11266,12 +10587,12 @@ func (r UpdateScriptV4Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateScriptV4Response) GetJSON403() *Forbidden {
+func (r UpdateScriptV4Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateScriptV4Response) GetJSON404() *NotFound {
+func (r UpdateScriptV4Response) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -11281,7 +10602,7 @@ func (r UpdateScriptV4Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateScriptV4Response) GetJSON500() *InternalError {
+func (r UpdateScriptV4Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -11314,51 +10635,27 @@ func (r UpdateScriptV4Response) ContentType() string {
 	return ""
 }
 
-// CreateScriptV5Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV5
-type CreateScriptV5Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// CreateScriptV5Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV5
-type CreateScriptV5Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// CreateScriptV5Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV5
-type CreateScriptV5Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type CreateScriptV5Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateScriptV5Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreateScriptV5Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateScriptV5Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11367,7 +10664,7 @@ func (r CreateScriptV5Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateScriptV5Response) GetJSON400() *BadRequest {
+func (r CreateScriptV5Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -11377,7 +10674,7 @@ func (r CreateScriptV5Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateScriptV5Response) GetJSON403() *Forbidden {
+func (r CreateScriptV5Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -11387,7 +10684,7 @@ func (r CreateScriptV5Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateScriptV5Response) GetJSON500() *InternalError {
+func (r CreateScriptV5Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -11454,7 +10751,7 @@ func (c *ClientWithResponses) CreateCarTokenWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth (the `CreateCarToken` operationId).
-func (c *ClientWithResponses) CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error) {
+func (c *ClientWithResponses) CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error) {
 	rsp, err := c.CreateCarTokenWithFormdataBody(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11500,7 +10797,7 @@ func (c *ClientWithResponses) SearchAssetJobsWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-func (c *ClientWithResponses) SearchAssetJobsWithResponse(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error) {
+func (c *ClientWithResponses) SearchAssetJobsWithResponse(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error) {
 	rsp, err := c.SearchAssetJobs(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11548,7 +10845,7 @@ func (c *ClientWithResponses) SearchAssetTagsWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-func (c *ClientWithResponses) SearchAssetTagsWithResponse(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error) {
+func (c *ClientWithResponses) SearchAssetTagsWithResponse(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error) {
 	rsp, err := c.SearchAssetTags(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11592,7 +10889,7 @@ func (c *ClientWithResponses) BlockAssetsWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-func (c *ClientWithResponses) BlockAssetsWithResponse(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error) {
+func (c *ClientWithResponses) BlockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error) {
 	rsp, err := c.BlockAssets(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11636,7 +10933,7 @@ func (c *ClientWithResponses) UnblockAssetsWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-func (c *ClientWithResponses) UnblockAssetsWithResponse(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error) {
+func (c *ClientWithResponses) UnblockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error) {
 	rsp, err := c.UnblockAssets(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11684,7 +10981,7 @@ func (c *ClientWithResponses) CreateBlockedCommandsWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-func (c *ClientWithResponses) CreateBlockedCommandsWithResponse(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error) {
+func (c *ClientWithResponses) CreateBlockedCommandsWithResponse(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error) {
 	rsp, err := c.CreateBlockedCommands(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11726,7 +11023,7 @@ func (c *ClientWithResponses) DeleteBlockedCommandsV1WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-func (c *ClientWithResponses) DeleteBlockedCommandsV1WithResponse(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error) {
+func (c *ClientWithResponses) DeleteBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error) {
 	rsp, err := c.DeleteBlockedCommandsV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11768,7 +11065,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV1WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error) {
+func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error) {
 	rsp, err := c.UpdateBlockedCommandsV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11776,7 +11073,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Co
 	return ParseUpdateBlockedCommandsV1Response(rsp)
 }
 
-// GetBlockedCommandsWithResponse List blocked commands of a language (end of support)
+// GetBlockedCommandsWithResponse List blocked commands of a language (end of life)
 //
 // Lists the blocked-command records of one platform and language id
 // ("Search List of Blocked Commands by LanguageId"). The heading and the
@@ -11787,7 +11084,8 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Co
 // `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
 // CAR Manager role may call it.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts it in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
 // published method or body, so it is not declared and `replacedBy` is
@@ -11797,7 +11095,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Co
 //
 // Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
 //
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
+// Deprecated: End of life since 2026-06 (end of support from 2025-12).
 func (c *ClientWithResponses) GetBlockedCommandsWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetBlockedCommandsResponse, error) {
 	rsp, err := c.GetBlockedCommands(ctx, id, reqEditors...)
 	if err != nil {
@@ -11844,7 +11142,7 @@ func (c *ClientWithResponses) BlockTagsWithBodyWithResponse(ctx context.Context,
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-func (c *ClientWithResponses) BlockTagsWithResponse(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error) {
+func (c *ClientWithResponses) BlockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error) {
 	rsp, err := c.BlockTags(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11888,7 +11186,7 @@ func (c *ClientWithResponses) UnblockTagsWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-func (c *ClientWithResponses) UnblockTagsWithResponse(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error) {
+func (c *ClientWithResponses) UnblockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error) {
 	rsp, err := c.UnblockTags(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11934,7 +11232,7 @@ func (c *ClientWithResponses) SearchJobsWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-func (c *ClientWithResponses) SearchJobsWithResponse(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error) {
+func (c *ClientWithResponses) SearchJobsWithResponse(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error) {
 	rsp, err := c.SearchJobs(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11980,7 +11278,7 @@ func (c *ClientWithResponses) DeleteLabAssetsWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-func (c *ClientWithResponses) DeleteLabAssetsWithResponse(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error) {
+func (c *ClientWithResponses) DeleteLabAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error) {
 	rsp, err := c.DeleteLabAssets(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12022,7 +11320,7 @@ func (c *ClientWithResponses) SearchSchedulesWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-func (c *ClientWithResponses) SearchSchedulesWithResponse(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error) {
+func (c *ClientWithResponses) SearchSchedulesWithResponse(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error) {
 	rsp, err := c.SearchSchedules(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12047,7 +11345,7 @@ func (c *ClientWithResponses) SearchSchedulesWithResponse(ctx context.Context, b
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *ClientWithResponses) UpdateScheduleWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
+func (c *ClientWithResponses) UpdateScheduleWithBodyWithResponse(ctx context.Context, id UUIDID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
 	rsp, err := c.UpdateScheduleWithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12072,7 +11370,7 @@ func (c *ClientWithResponses) UpdateScheduleWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
+func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
 	rsp, err := c.UpdateSchedule(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12080,14 +11378,15 @@ func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id
 	return ParseUpdateScheduleResponse(rsp)
 }
 
-// CreateScriptV1WithBodyWithResponse Create a script (v1, end of support)
+// CreateScriptV1WithBodyWithResponse Create a script (v1, end of life)
 //
 // Creates a script in the account with the first version of the create
 // API. Qualys publishes no body table for v1 (the Create Script page lists
 // only v2 to v5), so the body is declared as an open object; the answer is
 // not published either.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 //
@@ -12095,7 +11394,7 @@ func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 //
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 func (c *ClientWithResponses) CreateScriptV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
 	rsp, err := c.CreateScriptV1WithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12104,22 +11403,23 @@ func (c *ClientWithResponses) CreateScriptV1WithBodyWithResponse(ctx context.Con
 	return ParseCreateScriptV1Response(rsp)
 }
 
-// CreateScriptV1WithResponse Create a script (v1, end of support)
+// CreateScriptV1WithResponse Create a script (v1, end of life)
 //
 // Creates a script in the account with the first version of the create
 // API. Qualys publishes no body table for v1 (the Create Script page lists
 // only v2 to v5), so the body is declared as an open object; the answer is
 // not published either.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
-func (c *ClientWithResponses) CreateScriptV1WithResponse(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
+func (c *ClientWithResponses) CreateScriptV1WithResponse(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
 	rsp, err := c.CreateScriptV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12185,7 +11485,7 @@ func (c *ClientWithResponses) ImportLibraryScriptV1WithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-func (c *ClientWithResponses) ImportLibraryScriptV1WithResponse(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error) {
+func (c *ClientWithResponses) ImportLibraryScriptV1WithResponse(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error) {
 	rsp, err := c.ImportLibraryScriptV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12231,7 +11531,7 @@ func (c *ClientWithResponses) SearchLibraryScriptsWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-func (c *ClientWithResponses) SearchLibraryScriptsWithResponse(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error) {
+func (c *ClientWithResponses) SearchLibraryScriptsWithResponse(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error) {
 	rsp, err := c.SearchLibraryScripts(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12251,7 +11551,7 @@ func (c *ClientWithResponses) SearchLibraryScriptsWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sm/v1/script-library/{id} (the `GetLibraryScript` operationId).
-func (c *ClientWithResponses) GetLibraryScriptWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetLibraryScriptResponse, error) {
+func (c *ClientWithResponses) GetLibraryScriptWithResponse(ctx context.Context, id FlexibleID, reqEditors ...RequestEditorFn) (*GetLibraryScriptResponse, error) {
 	rsp, err := c.GetLibraryScript(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12280,14 +11580,15 @@ func (c *ClientWithResponses) ListScriptTypesWithResponse(ctx context.Context, r
 	return ParseListScriptTypesResponse(rsp)
 }
 
-// UpdateScriptV1WithBodyWithResponse Update a script (v1, end of support)
+// UpdateScriptV1WithBodyWithResponse Update a script (v1, end of life)
 //
 // Updates a script with the first version of the update API (the CAR 2.5.2
 // note names the path parameter `scriptid`). Qualys publishes no body
 // table for v1, so the body is declared as an open object; the answer is
 // not published.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 // replacement.
@@ -12296,8 +11597,8 @@ func (c *ClientWithResponses) ListScriptTypesWithResponse(ctx context.Context, r
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 //
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
 	rsp, err := c.UpdateScriptV1WithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12305,14 +11606,15 @@ func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Con
 	return ParseUpdateScriptV1Response(rsp)
 }
 
-// UpdateScriptV1WithResponse Update a script (v1, end of support)
+// UpdateScriptV1WithResponse Update a script (v1, end of life)
 //
 // Updates a script with the first version of the update API (the CAR 2.5.2
 // note names the path parameter `scriptid`). Qualys publishes no body
 // table for v1, so the body is declared as an open object; the answer is
 // not published.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 // replacement.
@@ -12320,8 +11622,8 @@ func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-func (c *ClientWithResponses) UpdateScriptV1WithResponse(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+func (c *ClientWithResponses) UpdateScriptV1WithResponse(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
 	rsp, err := c.UpdateScriptV1(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12367,7 +11669,7 @@ func (c *ClientWithResponses) SearchScriptsWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-func (c *ClientWithResponses) SearchScriptsWithResponse(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error) {
+func (c *ClientWithResponses) SearchScriptsWithResponse(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error) {
 	rsp, err := c.SearchScripts(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12397,7 +11699,7 @@ func (c *ClientWithResponses) SearchScriptsWithResponse(ctx context.Context, bod
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *ClientWithResponses) ExecuteScriptWithBodyWithResponse(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
+func (c *ClientWithResponses) ExecuteScriptWithBodyWithResponse(ctx context.Context, scriptID FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
 	rsp, err := c.ExecuteScriptWithBody(ctx, scriptID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12427,7 +11729,7 @@ func (c *ClientWithResponses) ExecuteScriptWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *ClientWithResponses) ExecuteScriptWithResponse(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
+func (c *ClientWithResponses) ExecuteScriptWithResponse(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
 	rsp, err := c.ExecuteScript(ctx, scriptID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12467,7 +11769,7 @@ func (c *ClientWithResponses) DeleteBlockedCommandsV2WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-func (c *ClientWithResponses) DeleteBlockedCommandsV2WithResponse(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error) {
+func (c *ClientWithResponses) DeleteBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error) {
 	rsp, err := c.DeleteBlockedCommandsV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12509,7 +11811,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV2WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-func (c *ClientWithResponses) UpdateBlockedCommandsV2WithResponse(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error) {
+func (c *ClientWithResponses) UpdateBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error) {
 	rsp, err := c.UpdateBlockedCommandsV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12556,7 +11858,7 @@ func (c *ClientWithResponses) CreateScriptV2WithBodyWithResponse(ctx context.Con
 //
 // Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *ClientWithResponses) CreateScriptV2WithResponse(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error) {
+func (c *ClientWithResponses) CreateScriptV2WithResponse(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error) {
 	rsp, err := c.CreateScriptV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12602,7 +11904,7 @@ func (c *ClientWithResponses) ImportLibraryScriptV2WithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-func (c *ClientWithResponses) ImportLibraryScriptV2WithResponse(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error) {
+func (c *ClientWithResponses) ImportLibraryScriptV2WithResponse(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error) {
 	rsp, err := c.ImportLibraryScriptV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12626,7 +11928,7 @@ func (c *ClientWithResponses) ImportLibraryScriptV2WithResponse(ctx context.Cont
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *ClientWithResponses) UpdateScriptV2WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
+func (c *ClientWithResponses) UpdateScriptV2WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
 	rsp, err := c.UpdateScriptV2WithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12650,7 +11952,7 @@ func (c *ClientWithResponses) UpdateScriptV2WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *ClientWithResponses) UpdateScriptV2WithResponse(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
+func (c *ClientWithResponses) UpdateScriptV2WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
 	rsp, err := c.UpdateScriptV2(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12701,7 +12003,7 @@ func (c *ClientWithResponses) CreateScriptV3WithBodyWithResponse(ctx context.Con
 //
 // Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *ClientWithResponses) CreateScriptV3WithResponse(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error) {
+func (c *ClientWithResponses) CreateScriptV3WithResponse(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error) {
 	rsp, err := c.CreateScriptV3(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12726,7 +12028,7 @@ func (c *ClientWithResponses) CreateScriptV3WithResponse(ctx context.Context, bo
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *ClientWithResponses) UpdateScriptV4WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
+func (c *ClientWithResponses) UpdateScriptV4WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
 	rsp, err := c.UpdateScriptV4WithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12751,7 +12053,7 @@ func (c *ClientWithResponses) UpdateScriptV4WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *ClientWithResponses) UpdateScriptV4WithResponse(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
+func (c *ClientWithResponses) UpdateScriptV4WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
 	rsp, err := c.UpdateScriptV4(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12815,7 +12117,7 @@ func (c *ClientWithResponses) CreateScriptV5WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-func (c *ClientWithResponses) CreateScriptV5WithResponse(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error) {
+func (c *ClientWithResponses) CreateScriptV5WithResponse(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error) {
 	rsp, err := c.CreateScriptV5(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12871,7 +12173,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12885,7 +12187,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12902,7 +12204,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12912,13 +12214,13 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchAssetJobsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12929,20 +12231,20 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchAssetJobsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12963,24 +12265,24 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchAssetJobsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13001,7 +12303,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13031,7 +12333,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13045,7 +12347,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13062,7 +12364,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13072,13 +12374,13 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchAssetTagsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13089,20 +12391,20 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchAssetTagsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13123,24 +12425,24 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchAssetTagsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13161,7 +12463,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13191,7 +12493,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13205,7 +12507,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13222,7 +12524,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13232,13 +12534,13 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers BlockAssetsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13249,20 +12551,20 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers BlockAssetsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13283,24 +12585,24 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers BlockAssetsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13321,7 +12623,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13351,7 +12653,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13365,7 +12667,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13382,7 +12684,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13392,13 +12694,13 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UnblockAssetsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13409,20 +12711,20 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UnblockAssetsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13443,24 +12745,24 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UnblockAssetsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13481,7 +12783,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13511,7 +12813,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13525,7 +12827,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13542,7 +12844,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13552,13 +12854,13 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateBlockedCommandsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13569,20 +12871,20 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers CreateBlockedCommandsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13603,24 +12905,24 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers CreateBlockedCommandsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13641,7 +12943,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13671,7 +12973,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13685,7 +12987,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13702,7 +13004,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13712,13 +13014,13 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers DeleteBlockedCommandsV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13729,20 +13031,20 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers DeleteBlockedCommandsV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13763,24 +13065,24 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers DeleteBlockedCommandsV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13801,7 +13103,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13831,7 +13133,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13845,7 +13147,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13862,7 +13164,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13872,13 +13174,13 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateBlockedCommandsV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13889,20 +13191,20 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateBlockedCommandsV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13923,24 +13225,24 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateBlockedCommandsV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13961,7 +13263,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13991,7 +13293,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14005,14 +13307,14 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14029,7 +13331,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14039,13 +13341,13 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetBlockedCommandsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14056,20 +13358,20 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetBlockedCommandsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14090,24 +13392,24 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetBlockedCommandsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14128,7 +13430,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14158,7 +13460,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14172,7 +13474,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14189,7 +13491,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14199,13 +13501,13 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers BlockTagsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14216,20 +13518,20 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers BlockTagsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14250,24 +13552,24 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers BlockTagsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14288,7 +13590,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14318,7 +13620,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14332,7 +13634,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14349,7 +13651,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14359,13 +13661,13 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UnblockTagsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14376,20 +13678,20 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UnblockTagsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14410,24 +13712,24 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UnblockTagsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14448,7 +13750,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14478,7 +13780,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14492,7 +13794,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14509,7 +13811,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14519,13 +13821,13 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchJobsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14536,20 +13838,20 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchJobsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14570,24 +13872,24 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchJobsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14608,7 +13910,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14638,7 +13940,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14652,7 +13954,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14669,7 +13971,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14679,13 +13981,13 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers DeleteLabAssetsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14696,20 +13998,20 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers DeleteLabAssetsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14730,24 +14032,24 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers DeleteLabAssetsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14768,7 +14070,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14798,7 +14100,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14812,7 +14114,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14829,7 +14131,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14839,13 +14141,13 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchSchedulesResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14856,20 +14158,20 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchSchedulesResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14890,24 +14192,24 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchSchedulesResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14928,7 +14230,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14958,7 +14260,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14972,14 +14274,14 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14996,7 +14298,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15006,13 +14308,13 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateScheduleResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15023,20 +14325,20 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateScheduleResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15057,24 +14359,24 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateScheduleResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15095,7 +14397,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15125,7 +14427,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15139,7 +14441,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15156,7 +14458,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15166,13 +14468,13 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateScriptV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15183,20 +14485,20 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers CreateScriptV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15217,24 +14519,24 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers CreateScriptV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15255,7 +14557,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15285,7 +14587,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15299,7 +14601,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15316,7 +14618,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15326,13 +14628,13 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ListScriptLanguagesResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15343,20 +14645,20 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ListScriptLanguagesResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15377,24 +14679,24 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ListScriptLanguagesResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15415,7 +14717,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15445,7 +14747,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15459,14 +14761,14 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15483,7 +14785,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15493,13 +14795,13 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ImportLibraryScriptV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15510,20 +14812,20 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ImportLibraryScriptV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15544,24 +14846,24 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ImportLibraryScriptV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15582,7 +14884,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15612,7 +14914,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15626,7 +14928,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15643,7 +14945,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15653,13 +14955,13 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchLibraryScriptsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15670,20 +14972,20 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchLibraryScriptsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15704,24 +15006,24 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchLibraryScriptsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15742,7 +15044,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15772,7 +15074,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15786,14 +15088,14 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15810,7 +15112,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15820,13 +15122,13 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetLibraryScriptResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15837,20 +15139,20 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetLibraryScriptResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15871,24 +15173,24 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetLibraryScriptResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15909,7 +15211,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15939,7 +15241,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15953,7 +15255,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15970,7 +15272,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15980,13 +15282,13 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ListScriptTypesResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15997,20 +15299,20 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ListScriptTypesResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16031,24 +15333,24 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ListScriptTypesResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16069,7 +15371,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16099,7 +15401,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16113,14 +15415,14 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16137,7 +15439,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16147,13 +15449,13 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateScriptV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16164,20 +15466,20 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateScriptV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16198,24 +15500,24 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateScriptV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16236,7 +15538,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16266,7 +15568,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16280,7 +15582,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16297,7 +15599,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16307,13 +15609,13 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchScriptsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16324,20 +15626,20 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchScriptsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16358,24 +15660,24 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchScriptsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16396,7 +15698,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16426,7 +15728,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16440,14 +15742,14 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16464,7 +15766,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16474,13 +15776,13 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ExecuteScriptResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16491,20 +15793,20 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ExecuteScriptResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16525,24 +15827,24 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ExecuteScriptResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16563,7 +15865,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16593,7 +15895,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16607,7 +15909,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16624,7 +15926,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16634,13 +15936,13 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers DeleteBlockedCommandsV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16651,20 +15953,20 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers DeleteBlockedCommandsV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16685,24 +15987,24 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers DeleteBlockedCommandsV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16723,7 +16025,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16753,7 +16055,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16767,7 +16069,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16784,7 +16086,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16794,13 +16096,13 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateBlockedCommandsV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16811,20 +16113,20 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateBlockedCommandsV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16845,24 +16147,24 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateBlockedCommandsV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16883,7 +16185,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16913,7 +16215,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16927,7 +16229,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16944,7 +16246,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16954,13 +16256,13 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateScriptV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16971,20 +16273,20 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers CreateScriptV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17005,24 +16307,24 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers CreateScriptV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17043,7 +16345,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -17073,7 +16375,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17087,14 +16389,14 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17111,7 +16413,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17121,13 +16423,13 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ImportLibraryScriptV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17138,20 +16440,20 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ImportLibraryScriptV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17172,24 +16474,24 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ImportLibraryScriptV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17210,7 +16512,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -17240,7 +16542,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17254,14 +16556,14 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17278,7 +16580,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17288,13 +16590,13 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateScriptV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17305,20 +16607,20 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateScriptV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17339,24 +16641,24 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateScriptV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17377,7 +16679,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -17407,7 +16709,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17421,7 +16723,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17438,7 +16740,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17448,13 +16750,13 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateScriptV3Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17465,20 +16767,20 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers CreateScriptV3Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17499,24 +16801,24 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers CreateScriptV3Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17537,7 +16839,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -17567,7 +16869,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17581,14 +16883,14 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17605,7 +16907,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17615,13 +16917,13 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateScriptV4Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17632,20 +16934,20 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateScriptV4Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17666,24 +16968,24 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateScriptV4Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17704,7 +17006,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -17734,7 +17036,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17748,7 +17050,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17765,7 +17067,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17775,13 +17077,13 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateScriptV5Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17792,20 +17094,20 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers CreateScriptV5Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17826,24 +17128,24 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers CreateScriptV5Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17864,7 +17166,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
