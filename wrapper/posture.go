@@ -8,7 +8,6 @@ import (
 	"io"
 	"iter"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
@@ -170,12 +169,10 @@ func envelopeError(resp *http.Response, raw []byte) error {
 func missingIdentifiers(rec *pcrs.PostureRecord) string {
 	var missing []string
 	for _, f := range []struct {
-		name  string
-		value any
+		name string
+		id   wire.ID
 	}{{"hostId", rec.HostID}, {"policyId", rec.PolicyID}, {"controlId", rec.ControlID}} {
-		// Compared through reflection so the check holds whatever Go
-		// type the generated model gives an id.
-		if reflect.ValueOf(f.value).IsZero() {
+		if f.id.IsZero() {
 			missing = append(missing, f.name)
 		}
 	}
