@@ -49,7 +49,12 @@ type harness struct {
 // newHarness starts a proxy in front of upstream, reached with transport.
 func newHarness(t *testing.T, upstream string, transport http.RoundTripper, strict bool) *harness {
 	t.Helper()
-	h := &harness{report: &syncBuffer{}, logs: &syncBuffer{}}
+	return newProxyHarness(t, upstream, transport, strict, &syncBuffer{})
+}
+
+func newProxyHarness(t testing.TB, upstream string, transport http.RoundTripper, strict bool, report *syncBuffer) *harness {
+	t.Helper()
+	h := &harness{report: report, logs: &syncBuffer{}}
 	p, err := specproxy.New(specproxy.Options{
 		Upstream:  upstream,
 		Report:    h.report,

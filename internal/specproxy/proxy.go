@@ -180,7 +180,7 @@ type exchange struct {
 	method    string
 	path      string
 	start     time.Time
-	route     *routers.Route
+	routes    []*routers.Route // the operation in each document that has it
 	operation string
 	pending   []Finding // request findings, written once the status is known
 	status    int

@@ -327,3 +327,18 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		t.Errorf("plain http to loopback, allowed: %v", err)
 	}
 }
+
+// TestAuthIsCheckedAgainstBothDocuments: /auth is in both documents, and
+// only the PCRS one declares 404; a 404 from /auth is not a finding, a 418
+// is.
+func TestAuthIsCheckedAgainstBothDocuments(t *testing.T) {
+	h, sim := simHarness(t, true)
+	sim.Fail("/auth", qualystest.Status(404, ""), qualystest.Status(418, ""))
+	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	h.do(t, "POST", "/auth", form, "username=a&password=b&token=true")
+	h.do(t, "POST", "/auth", form, "username=a&password=b&token=true")
+	fs := h.findings(t)
+	if len(fs) != 1 || fs[0].Status != 418 || fs[0].Rule != specproxy.RuleUndeclaredStatus || fs[0].Operation != "createCarToken" {
+		t.Errorf("findings %+v, want one undeclared 418", fs)
+	}
+}

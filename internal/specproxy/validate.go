@@ -55,13 +55,18 @@ func loadSpecs(strict bool) (*specs, error) {
 	return sp, nil
 }
 
-func (sp *specs) find(r *http.Request) (*routers.Route, map[string]string, bool) {
+// find returns the routes of r in both documents, CAR first; only /auth
+// is in both.
+func (sp *specs) find(r *http.Request) (routes []*routers.Route, params map[string]string) {
 	for _, rt := range sp.routers {
-		if route, params, err := rt.FindRoute(r); err == nil {
-			return route, params, true
+		if route, p, err := rt.FindRoute(r); err == nil {
+			if routes == nil {
+				params = p
+			}
+			routes = append(routes, route)
 		}
 	}
-	return nil, nil, false
+	return routes, params
 }
 
 var requestOptions = &openapi3filter.Options{
@@ -78,15 +83,15 @@ func (p *Proxy) checkRequest(ex *exchange, r *http.Request, body []byte) {
 	if len(body) > 0 {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	route, params, ok := p.specs.find(req)
-	if !ok {
+	routes, params := p.specs.find(req)
+	if len(routes) == 0 {
 		ex.operation = r.Method + " " + r.URL.Path
 		ex.add("request", "", RuleUnknownOperation, "no operation of either document has this method and path")
 		return
 	}
-	ex.route, ex.operation = route, route.Operation.OperationID
+	ex.routes, ex.operation = routes, routes[0].Operation.OperationID
 	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
-		Request: req, PathParams: params, Route: route, Options: requestOptions,
+		Request: req, PathParams: params, Route: routes[0], Options: requestOptions,
 	})
 	for _, e := range topLevel(err) {
 		var re *openapi3filter.RequestError
