@@ -47,4 +47,3 @@ func BenchmarkAddedLatency(b *testing.B) {
 		b.Fatalf("findings: %s", report.String())
 	}
 }
-
