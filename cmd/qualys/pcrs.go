@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -51,15 +52,26 @@ func policiesCommand() *command {
 }
 
 // policyFlag is --policy-id, repeatable or comma-separated.
-type policyFlag []string
+type policyFlag []wire.ID
 
-func (p *policyFlag) String() string { return strings.Join(*p, ",") }
+func (p *policyFlag) String() string {
+	parts := make([]string, len(*p))
+	for i, id := range *p {
+		parts[i] = id.String()
+	}
+	return strings.Join(parts, ",")
+}
 
 func (p *policyFlag) Set(v string) error {
-	for _, id := range strings.Split(v, ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			*p = append(*p, id)
+	for _, text := range strings.Split(v, ",") {
+		if text = strings.TrimSpace(text); text == "" {
+			continue
 		}
+		id, err := wire.ParseID(text)
+		if err != nil || id.Quoted() {
+			return fmt.Errorf("%q is not a policy id (want digits, such as 1438626)", text)
+		}
+		*p = append(*p, id)
 	}
 	return nil
 }
