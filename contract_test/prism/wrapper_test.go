@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -130,7 +131,7 @@ func TestWrapperAgainstPrism(t *testing.T) {
 	}
 	// The example answers two policies, the second one unknown: the
 	// wrapper returns both elements and an error for the unknown one.
-	hosts, err := c.HostIDs(ctx, []string{"4677689"}, "")
+	hosts, err := c.HostIDs(ctx, []wire.ID{wire.NewID(4677689)}, "")
 	if !errors.Is(err, qualys.ErrInBody) || len(hosts) != 2 {
 		t.Fatalf("hostids: %d elements, error %v; want the example's two and ErrInBody", len(hosts), err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/specproxy"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -60,8 +61,8 @@ func TestCleanTrafficHasNoFindings(t *testing.T) {
 	if err != nil || len(list.PolicyList) == 0 {
 		t.Fatalf("policies: %v", err)
 	}
-	policy := list.PolicyList[0].ID.String()
-	hosts, err := c.HostIDs(ctx, []string{policy}, "")
+	policy := list.PolicyList[0].ID
+	hosts, err := c.HostIDs(ctx, []wire.ID{policy}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
