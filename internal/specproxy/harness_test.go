@@ -85,7 +85,7 @@ func simHarness(t *testing.T, strict bool, opts ...qualystest.Option) (*harness,
 
 // settle waits until no exchange is in flight: every finding of the
 // requests made so far is then in the report.
-func (h *harness) settle(t *testing.T) {
+func (h *harness) settle(t testing.TB) {
 	t.Helper()
 	done := make(chan struct{})
 	go func() { h.active.Wait(); close(done) }()
