@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/wire"
@@ -33,15 +34,14 @@ func policiesCommand() *command {
 			if err != nil {
 				return err
 			}
-			params := &pcrs.ListPoliciesV2Params{}
-			if since != "" {
-				params.LastEvaluationDate = &since
-			}
-			list, err := client.Policies(ctx, params)
+			from, err := parseDate("--since", since)
 			if err != nil {
 				return err
 			}
-			for _, p := range list.PolicyList {
+			for p, err := range client.Policies(ctx, from) {
+				if err != nil {
+					return err
+				}
 				if err := c.out.record(p); err != nil {
 					return err
 				}
@@ -88,11 +88,15 @@ func hostIDsCommand() *command {
 			if len(policies) == 0 {
 				return usagef("hostids needs --policy-id")
 			}
+			from, err := parseDate("--since", since)
+			if err != nil {
+				return err
+			}
 			client, err := c.client()
 			if err != nil {
 				return err
 			}
-			list, err := client.HostIDs(ctx, policies, since)
+			list, err := client.HostIDs(ctx, policies, from)
 			for _, p := range list {
 				if perr := c.out.record(p); perr != nil {
 					return perr
@@ -121,7 +125,11 @@ func postureCommand() *command {
 			if len(policies) == 0 {
 				return usagef("posture needs --policy-id")
 			}
-			q := qualys.PostureQuery{PolicyIDs: policies, HostsChangedSince: since, Version: qualys.PostureVersion(version)}
+			from, err := parseDate("--since", since)
+			if err != nil {
+				return err
+			}
+			q := qualys.PostureQuery{PolicyIDs: policies, HostsChangedSince: from, Version: qualys.PostureVersion(version)}
 			switch q.Version {
 			case qualys.PostureV1, qualys.PostureV2, qualys.PostureV3, qualys.PostureV4, qualys.PostureV5:
 			default:
@@ -129,13 +137,14 @@ func postureCommand() *command {
 			}
 			for _, s := range strings.Split(status, ",") {
 				if s = strings.TrimSpace(s); s != "" {
-					q.Params.Status = append(q.Params.Status, pcrs.PostureStatus(s))
+					st := pcrs.PostureStatus(s)
+					if !st.Valid() {
+						return usagef("--status %q: want Passed, Failed or Error", s)
+					}
+					q.Filter.Status = append(q.Filter.Status, st)
 				}
 			}
-			if evidence {
-				on := pcrs.ToggleOn
-				q.Params.EvidenceRequired = &on
-			}
+			q.Filter.Evidence = evidence
 			client, err := c.client()
 			if err != nil {
 				return err
@@ -150,4 +159,19 @@ func postureCommand() *command {
 			return printAll(c, client.FetchPosture(ctx, q, opts...), limit, nil)
 		},
 	}
+}
+
+// parseDate reads a date flag: a day (2024-11-01, midnight UTC) or an
+// RFC 3339 time. Empty means unset.
+func parseDate(flagName, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usagef("%s %q: want a date such as 2024-11-01 or a time such as 2024-11-01T08:00:00Z", flagName, v)
 }
