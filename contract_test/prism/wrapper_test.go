@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/wire"
@@ -70,8 +71,8 @@ func newGateway(t *testing.T) *gateway {
 
 // TestWrapperAgainstPrism runs the wrapper's calls over both mocks: token,
 // library search and get (base64 content decoded), import, execution, job
-// search, policies, host ids and posture (JSON and gzip asked for; Prism
-// answers its JSON example either way). Prism must accept every request,
+// search, policies, host ids and posture (gzip asked for; Prism answers
+// its JSON example, which the wrapper detects). Prism must accept every request,
 // and the wrapper must decode every example answer.
 func TestWrapperAgainstPrism(t *testing.T) {
 	g := newGateway(t)
@@ -122,39 +123,43 @@ func TestWrapperAgainstPrism(t *testing.T) {
 			break
 		}
 	}
-	policies, err := c.Policies(ctx, nil)
-	if err != nil {
-		t.Fatalf("policies: %v", err)
+	policies := 0
+	for p, err := range c.Policies(ctx, time.Time{}) {
+		if err != nil {
+			t.Fatalf("policies: %v", err)
+		}
+		if p.ID.IsZero() || p.Title == "" {
+			t.Errorf("policies: a policy without id or title: %+v", p)
+		}
+		policies++
 	}
-	if len(policies.PolicyList) == 0 {
+	if policies == 0 {
 		t.Error("policies: none in Prism's example")
 	}
 	// The example answers two policies, the second one unknown: the
 	// wrapper returns both elements and an error for the unknown one.
-	hosts, err := c.HostIDs(ctx, []wire.ID{wire.NewID(4677689)}, "")
+	hosts, err := c.HostIDs(ctx, []wire.ID{wire.NewID(4677689)}, time.Time{})
 	if !errors.Is(err, qualys.ErrInBody) || len(hosts) != 2 {
 		t.Fatalf("hostids: %d elements, error %v; want the example's two and ErrInBody", len(hosts), err)
 	}
 	if len(hosts) == 0 || len(hosts[0].HostIDs) == 0 {
 		t.Fatalf("hostids: %+v", hosts)
 	}
-	for _, compress := range []pcrs.CompressionRequired{0, 1} {
-		records := 0
-		for rec, err := range c.PostureStream(ctx, qualys.PostureRequest{
-			Policies: pcrs.PostureInfoRequest{{PolicyID: hosts[0].PolicyID, SubscriptionID: hosts[0].SubscriptionID, HostIDs: hosts[0].HostIDs}},
-			Params:   pcrs.GetPostureInfoV5Params{CompressionRequired: &compress},
-		}) {
-			if err != nil {
-				t.Fatalf("posture (compression %d): %v", compress, err)
-			}
-			if rec.Status == "" {
-				t.Errorf("posture: a record without a status: %+v", rec)
-			}
-			records++
+	records := 0
+	for rec, err := range c.PostureStream(ctx, qualys.PostureRequest{
+		Policies: pcrs.PostureInfoRequest{{PolicyID: hosts[0].PolicyID, SubscriptionID: hosts[0].SubscriptionID, HostIDs: hosts[0].HostIDs}},
+		Filter:   qualys.PostureFilter{Evidence: true, Status: []pcrs.PostureStatus{qualys.Failed}},
+	}) {
+		if err != nil {
+			t.Fatalf("posture: %v", err)
 		}
-		if records == 0 {
-			t.Errorf("posture (compression %d): no records", compress)
+		if rec.Status == "" {
+			t.Errorf("posture: a record without a status: %+v", rec)
 		}
+		records++
+	}
+	if records == 0 {
+		t.Error("posture: no records")
 	}
 
 	g.mu.Lock()
