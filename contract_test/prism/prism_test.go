@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,7 +35,11 @@ const prismBin = "../../lint/node_modules/.bin/prism"
 // listen; it takes about 5 s on a busy 2-core machine.
 const startTimeout = 90 * time.Second
 
-var carMock, pcrsMock *mock
+// carMock and pcrsMock serve examples; carProxy and pcrsProxy validate
+// traffic to fixtureUpstream, which answers with documented responses.
+var carMock, pcrsMock, carProxy, pcrsProxy *mock
+
+var upstream = &fixtureUpstream{answers: map[string]answer{}}
 
 func TestMain(m *testing.M) {
 	os.Exit(runWithMocks(m))
@@ -60,15 +66,20 @@ func runWithMocks(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	up := httptest.NewServer(upstream)
+	defer up.Close()
 	var wg sync.WaitGroup
-	var carErr, pcrsErr error
-	wg.Add(2)
-	go func() { defer wg.Done(); carMock, carErr = startMock(carSpec) }()
-	go func() { defer wg.Done(); pcrsMock, pcrsErr = startMock(pcrsSpec) }()
+	errs := make([]error, 4)
+	wg.Add(4)
+	go func() { defer wg.Done(); carMock, errs[0] = startPrism(carSpec, "mock") }()
+	go func() { defer wg.Done(); pcrsMock, errs[1] = startPrism(pcrsSpec, "mock") }()
+	go func() { defer wg.Done(); carProxy, errs[2] = startPrism(carSpec, "proxy", up.URL) }()
+	go func() { defer wg.Done(); pcrsProxy, errs[3] = startPrism(pcrsSpec, "proxy", up.URL) }()
 	wg.Wait()
-	defer carMock.stop()
-	defer pcrsMock.stop()
-	if err := errors.Join(carErr, pcrsErr); err != nil {
+	for _, m := range []*mock{carMock, pcrsMock, carProxy, pcrsProxy} {
+		defer m.stop()
+	}
+	if err := errors.Join(errs...); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -95,7 +106,7 @@ func closedCopy(dir, name string, data []byte) (string, error) {
 	return path, os.WriteFile(path, out, 0o600)
 }
 
-// mock is one running prism mock server on loopback.
+// mock is one running prism server (mock or proxy) on loopback.
 type mock struct {
 	url string
 	cmd *exec.Cmd
@@ -104,14 +115,15 @@ type mock struct {
 
 var listening = regexp.MustCompile(`Prism is listening on (http://127\.0\.0\.1:\d+)`)
 
-// startMock starts prism mock on a free loopback port and waits, at most
+// startPrism starts prism mock (or prism proxy, with the upstream URL as
+// last argument) on a free loopback port and waits, at most
 // startTimeout, until it says where it listens.
-func startMock(spec string) (*mock, error) {
+func startPrism(spec, mode string, upstream ...string) (*mock, error) {
 	abs, err := filepath.Abs(spec)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(prismBin, "mock", "--host", "127.0.0.1", "--port", "0", abs)
+	cmd := exec.Command(prismBin, append([]string{mode, "--host", "127.0.0.1", "--port", "0", abs}, upstream...)...)
 	// Its own process group, so that stop ends whatever it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
@@ -167,6 +179,42 @@ func (m *mock) stop() {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-done
 	}
+}
+
+// answer is a response fixtureUpstream gives.
+type answer struct {
+	status      int
+	contentType string
+	body        []byte
+}
+
+// fixtureUpstream answers each request with the answer registered under
+// its X-Fixture header, for Prism's proxy mode to validate.
+type fixtureUpstream struct {
+	mu      sync.Mutex
+	answers map[string]answer
+}
+
+func (u *fixtureUpstream) set(id string, a answer) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.answers[id] = a
+}
+
+func (u *fixtureUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+	u.mu.Lock()
+	a, ok := u.answers[r.Header.Get("X-Fixture")]
+	u.mu.Unlock()
+	if !ok {
+		http.Error(w, "no answer registered", http.StatusTeapot)
+		return
+	}
+	if a.contentType != "" {
+		w.Header().Set("Content-Type", a.contentType)
+	}
+	w.WriteHeader(a.status)
+	w.Write(a.body)
 }
 
 // tail keeps the last 8 KB of Prism's output, for failure messages.
