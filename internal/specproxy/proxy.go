@@ -121,7 +121,9 @@ func New(opts Options) (*Proxy, error) {
 		Transport:      noDecompression(opts.Transport),
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
-		ErrorLog:       nil,
+		// Copy errors (a client gone mid-body) go to the proxy's logger,
+		// not to the process's standard logger.
+		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
 	}
 	return p, nil
 }
