@@ -117,7 +117,7 @@ func postureCommand() *command {
 			fs.Var(&policies, "policy-id", "policy id(s), comma-separated or repeated (required)")
 			fs.StringVar(&status, "status", "", "only records with this status: Passed, Failed or Error (comma-separated)")
 			fs.BoolVar(&evidence, "evidence", false, "include evidence")
-			fs.StringVar(&version, "api-version", string(qualys.DefaultPostureVersion), "postureInfo version: 1.0 to 5.0")
+			fs.StringVar(&version, "api-version", string(qualys.PostureV5), "postureInfo version: 1.0 to 5.0")
 			fs.StringVar(&since, "since", "", "only hosts whose posture changed since this date")
 			fs.IntVar(&limit, "limit", 0, "stop after this many records (0: all)")
 		},
