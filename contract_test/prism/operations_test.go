@@ -205,7 +205,15 @@ func callOperation(t *testing.T, client any, op operation, fx *fixture, status i
 		t.Fatalf("%s: query: %v", fx.file, err)
 	}
 	args := []reflect.Value{reflect.ValueOf(withTimeout(t))}
-	for i := 1; i < mt.NumIn(); i++ {
+	// oapi-codegen puts the path parameters first, in path order.
+	for i := 1; i <= len(pathValues); i++ {
+		v := reflect.New(mt.In(i)).Elem()
+		if err := setString(v, pathValues[i-1]); err != nil {
+			t.Fatalf("%s: path parameter %q: %v", fx.file, pathValues[i-1], err)
+		}
+		args = append(args, v)
+	}
+	for i := len(pathValues) + 1; i < mt.NumIn(); i++ {
 		in := mt.In(i)
 		if mt.IsVariadic() && i == mt.NumIn()-1 {
 			prefer := func(_ context.Context, req *http.Request) error {
@@ -222,13 +230,6 @@ func callOperation(t *testing.T, client any, op operation, fx *fixture, status i
 			p := reflect.New(in.Elem())
 			fillParams(t, p.Elem(), query)
 			args = append(args, p)
-		case in.Kind() == reflect.Int64 || in.Kind() == reflect.String && len(pathValues) > 0:
-			v := reflect.New(in).Elem()
-			if err := setString(v, pathValues[0]); err != nil {
-				t.Fatalf("%s: path parameter %q: %v", fx.file, pathValues[0], err)
-			}
-			pathValues = pathValues[1:]
-			args = append(args, v)
 		default:
 			body := reflect.New(in)
 			raw := []byte(fx.Request.Body)
@@ -240,9 +241,6 @@ func callOperation(t *testing.T, client any, op operation, fx *fixture, status i
 			}
 			args = append(args, body.Elem())
 		}
-	}
-	if len(pathValues) != 0 {
-		t.Fatalf("%s: path parameters %v left over", fx.file, pathValues)
 	}
 	out := method.CallSlice(args)
 	if err, _ := out[1].Interface().(error); err != nil {

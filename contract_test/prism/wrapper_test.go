@@ -88,7 +88,7 @@ func TestWrapperAgainstPrism(t *testing.T) {
 		if err != nil {
 			t.Fatalf("library search: %v", err)
 		}
-		if s.Title == nil || *s.Title == "" {
+		if s.Title == "" {
 			t.Errorf("library search: a record without a title: %+v", s)
 		}
 		if n++; n == 20 {
@@ -100,17 +100,17 @@ func TestWrapperAgainstPrism(t *testing.T) {
 	if got := g.count("/sm/v1/script-library/search"); n != 0 || got != 1 {
 		t.Errorf("library search: %d records in %d requests, want the example's empty page once", n, got)
 	}
-	lib, err := c.LibraryScript(ctx, 599)
+	lib, err := c.LibraryScript(ctx, wire.NewID(599))
 	if err != nil {
 		t.Fatalf("library get: %v", err)
 	}
-	if lib.Title == nil || *lib.Title == "" {
+	if lib.Title == "" {
 		t.Errorf("library get: no title in %+v", lib)
 	}
-	if _, err := c.ImportLibraryScript(ctx, qualys.Import{LibraryID: 599, Title: "imported", CategoryID: 7}); err != nil {
+	if _, err := c.ImportLibraryScript(ctx, qualys.Import{LibraryID: wire.NewID(599), Title: "imported", CategoryID: 7}); err != nil {
 		t.Errorf("import: %v", err)
 	}
-	uuid, err := c.ExecuteScript(ctx, 1234, qualys.Execution{AssetIDs: []int64{1, 2}})
+	uuid, err := c.ExecuteScript(ctx, wire.NewID(1234), qualys.Execution{AssetIDs: []wire.ID{wire.NewID(1), wire.NewID(2)}})
 	if err != nil || uuid == "" {
 		t.Errorf("execute: %q, %v", uuid, err)
 	}

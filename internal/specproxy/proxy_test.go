@@ -44,8 +44,7 @@ func TestCleanTrafficHasNoFindings(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n++; n == 1 {
-			id, _ := s.ID.Int64()
-			if _, err := c.LibraryScript(ctx, id); err != nil {
+			if _, err := c.LibraryScript(ctx, s.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

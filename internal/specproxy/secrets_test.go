@@ -49,8 +49,9 @@ func TestSecretsStayOutOfReportAndLogs(t *testing.T) {
 	}
 	// Proof that the checks below look at findings made where the
 	// secrets were: /auth (token pattern), the posture flag, the drifted
-	// answer, the job search body and the unknown path.
-	if authFindings != 1 || len(findings) != 5 {
+	// answer (one or more findings, as the count's schema has branches),
+	// the job search body and the unknown path.
+	if authFindings != 1 || len(findings) < 5 {
 		t.Fatalf("only %d findings (%d on /auth): the secrets were not put where findings are made:\n%s", len(findings), authFindings, report)
 	}
 	if !strings.Contains(logs, "createCarToken") || !strings.Contains(logs, "searchJobs") {
