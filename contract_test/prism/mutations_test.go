@@ -72,19 +72,8 @@ func loadDocumented(t *testing.T) []*documented {
 // requestDisagreements and answerDisagreements are the mutations
 // kin-openapi rejects and Prism accepts, each with the reading of the
 // OpenAPI 3.0.3 text that decides it. The tests fail on a disagreement not
-// listed here, and on a listed one that has gone away. None is left.
-//
-// The one found the other way round (Prism rejecting a documented answer
-// kin-openapi accepts) was previousStatus: null in posture records, typed
-// string, nullable, with allOf PostureStatus. OpenAPI 3.0.3 says nullable
-// only adds null to the type of its own schema and other constraints keep
-// their veto, so the allOf member rejects null: Prism's reading is the
-// text's. The spec now says PreviousPostureStatus with a pattern, which
-// only strings have to match (see its comment in spec/qualys-pcrs.yaml).
-// RebootDelayTimeUnit (CAR) has the same shape, nullable with an enum that
-// lacks null; no documented sample sends null there, and listing null in
-// the enum makes Prism skip validation and oapi-codegen emit a "<nil>"
-// constant, so it stays as it is.
+// listed here, and on a listed one that has gone away. None is left; the
+// package documentation says what was found and fixed.
 var (
 	requestDisagreements = map[string]string{}
 	answerDisagreements  = map[string]string{}
