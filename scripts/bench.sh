@@ -94,3 +94,6 @@ awk '
 		printf "fresh-process peak RSS, streaming plain 500 MiB: %s MiB\n", big
 	}
 ' "$tmp/process.txt"
+
+echo "== specproxy: latency added per request (alternating direct and proxied, medians)"
+go test -run '^$' -bench '^BenchmarkAddedLatency$' -benchtime 2000x ./internal/specproxy/ | grep '^BenchmarkAddedLatency'

@@ -29,38 +29,46 @@ func WithElementDecoder[T any](newDecoder func() ElementDecoder[T]) Option {
 	return func(c *config) { c.elementDecoder = newDecoder }
 }
 
-// elementUnmarshaler returns the function that decodes the next element of
-// dec into v: the stream's ElementDecoder when one applies, else
-// json.UnmarshalDecode with the package's options.
-func elementUnmarshaler[T any](c config, dec *jsontext.Decoder, opts json.Options) (func(v *T) error, error) {
+// elementUnmarshaler returns the functions that decode the next element
+// of dec into v, and an element already read as raw, complete JSON: with
+// the stream's ElementDecoder when one applies, else with the package's
+// options.
+func elementUnmarshaler[T any](c config, dec *jsontext.Decoder, opts json.Options) (
+	unmarshal func(v *T) error, unmarshalRaw func(raw []byte, v *T) error, err error) {
 	if c.elementDecoder == nil || len(c.extra) > 0 {
-		return func(v *T) error { return json.UnmarshalDecode(dec, v, opts) }, nil
+		return func(v *T) error { return json.UnmarshalDecode(dec, v, opts) },
+			func(raw []byte, v *T) error { return json.Unmarshal(raw, v, opts) }, nil
 	}
 	newDecoder, ok := c.elementDecoder.(func() ElementDecoder[T])
 	if !ok {
 		var zero T
-		return nil, fmt.Errorf("element decoder %T does not decode %T", c.elementDecoder, zero)
+		return nil, nil, fmt.Errorf("element decoder %T does not decode %T", c.elementDecoder, zero)
 	}
 	fast := newDecoder()
-	return func(v *T) error {
+	unmarshalRaw = func(raw []byte, v *T) error {
+		if fast.DecodeElement(raw, v) {
+			return nil
+		}
+		// The value is valid JSON read whole, so decoding it alone gives
+		// the same value or error as decoding it from the stream.
+		var fresh T
+		err := json.Unmarshal(raw, &fresh, opts)
+		*v = fresh
+		return err
+	}
+	unmarshal = func(v *T) error {
 		raw, err := dec.ReadValue()
 		if err != nil {
 			return err
 		}
-		if fast.DecodeElement(raw, v) {
-			return nil
-		}
-		// The value was read whole and is valid JSON, so decoding it alone
-		// gives the same value or error as decoding it from the stream,
-		// once the error's position is made relative to the stream.
-		var fresh T
-		err = json.Unmarshal(raw, &fresh, opts)
-		*v = fresh
+		err = unmarshalRaw(raw, v)
+		// The error's position, made relative to the stream.
 		var se *json.SemanticError
 		if errors.As(err, &se) {
 			se.ByteOffset += dec.InputOffset() - int64(len(raw))
 			se.JSONPointer = dec.StackPointer() + se.JSONPointer
 		}
 		return err
-	}, nil
+	}
+	return unmarshal, unmarshalRaw, nil
 }
