@@ -156,7 +156,8 @@ func (l *windowLimiter) take(ctx context.Context) (time.Time, error) {
 // client sent it, and not every call takes as long to get there (a new
 // connection, a busy server), so a client that paced calls over exactly
 // the server's window would now and then send one just before the server's
-// window ends. The guard costs 1% of the budget and avoids the 429s.
+// window ends. The guard costs 1% of the budget (600 ms of the default
+// 60 s window) and avoids those 429s.
 func (l *windowLimiter) span() time.Duration { return l.window + l.window/100 }
 
 // restamp moves the event recorded at old to now: the request it stands

@@ -277,9 +277,9 @@ func TestLimiterObservesServerCount(t *testing.T) {
 		t.Fatalf("the second call after observing waited %s, want most of a window", c.Now().Sub(before))
 	}
 
-	// A response to a call sent at the end of a window arrives after the
-	// window rolled over, saying 0 left: the limiter's own count up to the
-	// send time already explains it, so nothing is added.
+	// A slow response to the last call of a full window says 0 left: the
+	// limiter's own count up to the send time already explains it, so
+	// nothing is added, and the window frees up when it would have.
 	c2 := newFakeClock()
 	l2 := newTestLimiter(3, time.Minute, c2)
 	for range 3 {
@@ -288,10 +288,14 @@ func TestLimiterObservesServerCount(t *testing.T) {
 		}
 	}
 	lastSent := c2.Now()
-	c2.Advance(61 * time.Second)
+	c2.Advance(30 * time.Second)
 	l2.observe(lastSent, 0)
+	if len(l2.sent) != 3 {
+		t.Fatalf("an answer the limiter's own calls explain added %d calls", len(l2.sent)-3)
+	}
+	c2.Advance(32 * time.Second)
 	if n := l2.inWindow(c2.Now()); n != 0 {
-		t.Fatalf("a stale answer added %d calls to the new window", n)
+		t.Fatalf("%d calls still in the window after it passed", n)
 	}
 	l2.observe(lastSent.Add(-time.Hour), 0) // older than a window: ignored
 	if n := l2.inWindow(c2.Now()); n != 0 {
