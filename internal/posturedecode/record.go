@@ -538,13 +538,13 @@ func (d *Decoder) str(s *scanner, dst *string, slot int) bool {
 	default:
 		return false
 	}
-	span, escaped := s.stringSpan()
+	span, escaped, ascii := s.stringSpanASCII()
 	if escaped {
 		var ok bool
 		if span, ok = d.unquote(span); !ok {
 			return false
 		}
-	} else if !utf8.Valid(span) {
+	} else if !ascii && !utf8.Valid(span) {
 		return false
 	}
 	switch {

@@ -110,6 +110,7 @@ func TestDecodingRules(t *testing.T) {
 		{"unknown members", `{"id":1,"qdScore":87,"newField":{"a":[1,2,{"b":"}]"}]},"x":"y\"z"}`, true},
 		{"escapes", `{"policyTitle":"\u00e9\ud83d\ude00\t\"\\\/","netBios":"caf\u00e9"}`, true},
 		{"escaped name", `{"pol\u0069cyTitle":"t"}`, true},
+		{"raw UTF-8", `{"netBios":"café","policyTitle":"Zürich — ` + strings.Repeat("ü", 40) + `"}`, true},
 		{"every escape", `{"policyTitle":"\"\\\/\b\f\n\r\t\u0000\u001F\u20AC\uD834\uDD1E\uFFFD x"}`, true},
 		{"reversed surrogates", `{"policyTitle":"\udd1e\ud834"}`, false},
 		{"nulls", `{"id":null,"policyTitle":null,"customerId":null,"technology":null,"evidence":{"currentValues":null},"criticality":null,"cloudMetaData":null,"causeOfFailure":null}`, true},

@@ -44,28 +44,40 @@ func (s *scanner) consume(c byte) bool {
 // stringSpan returns the quoted string starting at s.i (quotes excluded)
 // and whether it holds escapes, and moves past it.
 func (s *scanner) stringSpan() (span []byte, escaped bool) {
+	span, escaped, _ = s.stringSpanASCII()
+	return span, escaped
+}
+
+// stringSpanASCII is stringSpan, also reporting a string found to be
+// plain ASCII (false when not checked), which needs no UTF-8 validation.
+func (s *scanner) stringSpanASCII() (span []byte, escaped, ascii bool) {
 	start := s.i + 1
 	// Most strings are short: a byte loop beats two calls to IndexByte.
 	end := min(start+32, len(s.b))
+	var high byte
 	for j := start; j < end; j++ {
-		switch s.b[j] {
+		c := s.b[j]
+		switch c {
 		case '"':
 			s.i = j + 1
-			return s.b[start:j], false
+			return s.b[start:j], false, high < 0x80
 		case '\\':
-			return s.escapedSpan(start)
+			span, escaped = s.escapedSpan(start)
+			return span, escaped, false
 		}
+		high |= c
 	}
 	rest := s.b[start:]
 	q := bytes.IndexByte(rest, '"')
 	if q < 0 {
-		return nil, false // cannot happen in a validated value
+		return nil, false, false // cannot happen in a validated value
 	}
 	if bytes.IndexByte(rest[:q], '\\') < 0 {
 		s.i = start + q + 1
-		return rest[:q], false
+		return rest[:q], false, false
 	}
-	return s.escapedSpan(start)
+	span, escaped = s.escapedSpan(start)
+	return span, escaped, false
 }
 
 // escapedSpan walks a string with escapes to its closing quote, jumping
