@@ -208,18 +208,18 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 // dispatch starts the batches' requests, each on its own goroutine (added
 // to wg), as fast as the PCRS budget allows: a request starts as soon as
 // the client's postureInfo limiter has a slot (taken here, so the
-// transport does not wait again) and fewer than max requests run, or
+// transport does not wait again) and fewer than most requests run, or
 // fewer than the server's X-ConcurrencyLimit-Limit when it reports one.
 // So the budget is spent the moment it frees up, however long requests
 // take, and a window's requests run together instead of a few at a time.
 // run reports false when the fetch is over; dispatch then stops.
-func (c *Client) dispatch(ctx context.Context, batches []postureBatch, max int, wg *sync.WaitGroup, run func(context.Context, *postureBatch) bool) {
+func (c *Client) dispatch(ctx context.Context, batches []postureBatch, most int, wg *sync.WaitGroup, run func(context.Context, *postureBatch) bool) {
 	limiter := c.transport.limiters.get(postureAPI)
 	released := make(chan struct{}, len(batches))
 	running := 0
 	var over atomic.Bool
 	for i := range batches {
-		for running >= c.concurrencyLimit(max) {
+		for running >= c.concurrencyLimit(most) {
 			select {
 			case <-released:
 				running--
@@ -248,14 +248,14 @@ func (c *Client) dispatch(ctx context.Context, batches []postureBatch, max int, 
 // postureAPI is the rate-limit unit of postureInfo requests (see pcrsAPI).
 const postureAPI = "postureInfo"
 
-// concurrencyLimit is max, or the server's concurrency limit for
+// concurrencyLimit is most, or the server's concurrency limit for
 // postureInfo when it reported a lower one.
-func (c *Client) concurrencyLimit(max int) int {
+func (c *Client) concurrencyLimit(most int) int {
 	rl, ok := c.transport.rates.last("/pcrs/5.0/posture/" + postureAPI)
-	if ok && rl.ConcurrencyLimit != nil && *rl.ConcurrencyLimit > 0 && *rl.ConcurrencyLimit < max {
+	if ok && rl.ConcurrencyLimit != nil && *rl.ConcurrencyLimit > 0 && *rl.ConcurrencyLimit < most {
 		return *rl.ConcurrencyLimit
 	}
-	return max
+	return most
 }
 
 // runBatch streams one batch into events. It reports false when the fetch

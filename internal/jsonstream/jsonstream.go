@@ -83,8 +83,8 @@
 // no goroutine. [ElementsCloser] inflates a gzip body on a second
 // goroutine, a few chunks ahead of the decoder, so that inflating and
 // decoding share two cores; it closes the body and waits for that
-// goroutine before the iteration returns. A sequence reads its body once: ranging over it a second time
-// yields an error. [Elements] never closes its reader; [ElementsCloser]
+// goroutine before the iteration returns. A sequence reads its body once:
+// ranging over it a second time yields an error. [Elements] never closes its reader; [ElementsCloser]
 // closes it when the iteration ends, however it ends.
 package jsonstream
 
