@@ -102,8 +102,9 @@ type windowLimiter struct {
 	now    func() time.Time
 	sleep  func(context.Context, time.Duration) error
 
-	mu   sync.Mutex
-	sent []time.Time // ascending; only events inside the current window
+	mu      sync.Mutex
+	sent    []time.Time // ascending; events of the last two windows
+	widened uint        // times the guard was doubled after a throttle (see span)
 }
 
 // newLimiter returns a windowLimiter for n events per window. n <= 0 or
@@ -152,13 +153,30 @@ func (l *windowLimiter) take(ctx context.Context) (time.Time, error) {
 }
 
 // span is the window the limiter paces calls over: the server's window
-// plus 1%. A server counts a call when it arrives, a little after the
-// client sent it, and not every call takes as long to get there (a new
-// connection, a busy server), so a client that paced calls over exactly
-// the server's window would now and then send one just before the server's
-// window ends. The guard costs 1% of the budget (600 ms of the default
-// 60 s window) and avoids those 429s.
-func (l *windowLimiter) span() time.Duration { return l.window + l.window/100 }
+// plus a guard of 1%. A server counts a call when it arrives, a little
+// after the client sent it, and not every call takes as long to get there
+// (a new connection, a busy server), so a client that paced calls over
+// exactly the server's window would now and then send one just before the
+// server's window ends. The guard costs 1% of the budget (600 ms of the
+// default 60 s window) and avoids those 429s; each throttle the server
+// still answers doubles it, up to 8%. The caller holds l.mu.
+func (l *windowLimiter) span() time.Duration {
+	return l.window + (l.window/100)<<min(l.widened, maxWidening)
+}
+
+const maxWidening = 3
+
+// throttled widens the guard after the server throttled a call that the
+// limiter let through: the server's clock or its way of counting is
+// further from the limiter's than the guard allowed for.
+func (l *windowLimiter) throttled() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.widened = min(l.widened+1, maxWidening)
+}
 
 // restamp moves the event recorded at old to now: the request it stands
 // for was written to the connection only now (after a token refresh or a

@@ -346,3 +346,34 @@ func TestLimiterRestamp(t *testing.T) {
 		t.Fatalf("%d events after a second restamp", len(l.sent))
 	}
 }
+
+// TestLimiterWidensAfterThrottle: each throttle the server answers
+// doubles the guard over the window, up to 8%.
+func TestLimiterWidensAfterThrottle(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		throttles int
+		guard     time.Duration
+	}{
+		{0, 600 * time.Millisecond},
+		{1, 1200 * time.Millisecond},
+		{3, 4800 * time.Millisecond},
+		{10, 4800 * time.Millisecond},
+	} {
+		clk := newFakeClock()
+		l := newTestLimiter(1, time.Minute, clk)
+		for range c.throttles {
+			l.throttled()
+		}
+		for range 2 {
+			if err := l.Wait(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if diff := cmp.Diff([]time.Duration{time.Minute + c.guard}, clk.Sleeps()); diff != "" {
+			t.Errorf("after %d throttles, sleeps (-want +got):\n%s", c.throttles, diff)
+		}
+	}
+	var nilLimiter *windowLimiter
+	nilLimiter.throttled() // a nil limiter never waits and never widens
+}

@@ -329,6 +329,9 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 
 		case code == http.StatusTooManyRequests || code == http.StatusConflict:
 			apiErr := parseErrorResponse(resp, peek(resp))
+			if apiErr.throttled() {
+				x.limiter.throttled()
+			}
 			if !apiErr.throttled() || !x.canRetry() {
 				return resp, nil
 			}
