@@ -67,7 +67,7 @@ func WithBatchSize(n int) FetchOption {
 }
 
 // WithConcurrency sets the most postureInfo requests that run at once
-// (default defaultPostureConcurrency; fewer when the server reports a
+// (default 10; fewer when the server reports a
 // lower X-ConcurrencyLimit-Limit). A request starts whenever the client's
 // PCRS budget (WithPCRSRateLimit) has room and fewer than n run.
 func WithConcurrency(n int) FetchOption {
