@@ -67,9 +67,9 @@ func WithBatchSize(n int) FetchOption {
 }
 
 // WithConcurrency sets the most postureInfo requests that run at once
-// (default 10; fewer when the server reports a
-// lower X-ConcurrencyLimit-Limit). A request starts whenever the client's
-// PCRS budget (WithPCRSRateLimit) has room and fewer than n run.
+// (default 10; fewer when the server reports a lower
+// X-ConcurrencyLimit-Limit). A request starts whenever the client's PCRS
+// budget (WithPCRSRateLimit) has room and fewer than n run.
 func WithConcurrency(n int) FetchOption {
 	return func(c *fetchConfig) {
 		if n > 0 {
