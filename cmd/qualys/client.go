@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	qualys "github.com/qualyskit/qualys-go/wrapper"
+)
+
+// settings are where requests go and as whom, resolved from flags, the
+// environment and the profile, in that order.
+type settings struct {
+	platform, gatewayURL, username string
+	profile                        string // the profile the values came from, if any
+}
+
+// resolve picks each setting from the first of flag, environment and
+// profile that has it. A profile named by --profile or QUALYS_PROFILE
+// must exist.
+func (f *factory) resolve() (settings, error) {
+	name := firstNonEmpty(f.globals.profile, f.getenv(envProfile))
+	prof, found, err := loadProfile(f.env, firstNonEmpty(name, defaultProfile))
+	if err != nil {
+		return settings{}, err
+	}
+	if name != "" && !found {
+		return settings{}, usagef("profile %q does not exist; create it with: qualys configure --profile %s --platform NAME --username USER", name, name)
+	}
+	s := settings{username: firstNonEmpty(f.username, f.getenv(qualys.EnvUsername), prof.Username)}
+	if found {
+		s.profile = firstNonEmpty(name, defaultProfile)
+	}
+	// One place decides the target: a flag, else the environment, else the
+	// profile; within each, a gateway URL wins over a platform name.
+	switch {
+	case f.gatewayURL != "" || f.globals.platform != "":
+		s.gatewayURL, s.platform = f.gatewayURL, f.globals.platform
+	case f.getenv(qualys.EnvGatewayURL) != "" || f.getenv(qualys.EnvPlatform) != "":
+		s.gatewayURL, s.platform = f.getenv(qualys.EnvGatewayURL), f.getenv(qualys.EnvPlatform)
+	default:
+		s.gatewayURL, s.platform = prof.GatewayURL, prof.Platform
+	}
+	return s, nil
+}
+
+// target checks the platform or gateway URL and returns the option that
+// points the client at it.
+func (s settings) target() (qualys.Option, error) {
+	switch {
+	case s.gatewayURL != "":
+		if _, err := qualys.CustomPlatform(s.gatewayURL); err != nil {
+			return nil, usagef("gateway URL: %s", clean(err.Error()))
+		}
+		return qualys.WithGatewayURL(s.gatewayURL), nil
+	case s.platform != "":
+		if _, err := qualys.LookupPlatform(s.platform); err != nil {
+			return nil, usagef("platform %q is not a Qualys platform: want one of %s (a private cloud takes --gateway-url)", s.platform, strings.Join(platformNames(), ", "))
+		}
+		return qualys.WithPlatform(s.platform), nil
+	}
+	return nil, usagef("no platform: run 'qualys configure', or set QUALYS_PLATFORM (e.g. US2) or QUALYS_GATEWAY_URL, or pass --platform")
+}
+
+func platformNames() []string {
+	var names []string
+	for _, p := range qualys.Platforms() {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// client builds the API client. Every configuration mistake is a usage
+// error, found before any request.
+func (f *factory) client() (*qualys.Client, error) {
+	s, err := f.resolve()
+	if err != nil {
+		return nil, err
+	}
+	target, err := s.target()
+	if err != nil {
+		return nil, err
+	}
+	if s.username == "" {
+		return nil, usagef("no user name: run 'qualys configure', or set QUALYS_USERNAME, or pass --username")
+	}
+	password, err := f.password()
+	if err != nil {
+		return nil, err
+	}
+	if f.attemptTimeout < 0 {
+		return nil, usagef("--attempt-timeout %s: must not be negative", f.attemptTimeout)
+	}
+	opts := []qualys.Option{target, qualys.WithCredentials(s.username, password), qualys.WithAttemptTimeout(f.attemptTimeout)}
+	if f.httpClient != nil {
+		opts = append(opts, qualys.WithHTTPClient(f.httpClient))
+	}
+	if f.verbose {
+		opts = append(opts, qualys.WithLogger(slog.New(slog.NewTextHandler(f.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	c, err := qualys.NewClient(opts...)
+	if err != nil {
+		return nil, usagef("%s", clean(err.Error()))
+	}
+	return c, nil
+}
+
+// password comes from stdin with --password-stdin, else QUALYS_PASSWORD;
+// never from a flag or the profile.
+func (f *factory) password() (string, error) {
+	if f.passwordStdin {
+		line, err := bufio.NewReader(f.stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("reading the password from stdin: %w", err)
+		}
+		if p := strings.TrimRight(line, "\r\n"); p != "" {
+			return p, nil
+		}
+		return "", usagef("--password-stdin: stdin has no password on its first line")
+	}
+	if p := f.getenv(qualys.EnvPassword); p != "" {
+		return p, nil
+	}
+	return "", usagef("no password: set QUALYS_PASSWORD, or pipe it in with --password-stdin")
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
