@@ -133,7 +133,9 @@ func assetJobsListRun(ctx context.Context, opts *assetJobsListOptions) error {
 	}
 	cols := assetJobColumns
 	if opts.results {
-		cols = append(cols[:len(cols):len(cols)], column{"OUTPUT", "scriptOutput"})
+		// The output is what a person asked for: it comes before the ids.
+		cols = columns{{"ID", "id"}, {"NAME", "asset.name"}, {"STATUS", "status"}, {"EXIT", "output.code"},
+			{"OUTPUT", "scriptOutput"}, {"JOB", "job.id"}, {"ASSET", "asset.id"}, {"ENDED", "executionEndTime"}}
 	}
 	c, p, err := opts.f.setup(&opts.list, cols)
 	if err != nil {

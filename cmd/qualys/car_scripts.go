@@ -305,7 +305,7 @@ lab tags by id (their UUIDs are looked up).`,
 }
 
 var runColumns = columns{{"ASSET", "assetId"}, {"NAME", "assetName"}, {"STATUS", "status"}, {"EXIT", "exitCode"},
-	{"DURATION", "duration"}, {"OUTPUT", "output"}, {"REASON", "reason"}}
+	{"OUTPUT", "output"}, {"REASON", "reason"}, {"DURATION", "duration"}}
 
 // runRecord is how an asset's run prints.
 type runRecord struct {

@@ -171,7 +171,7 @@ func (p *printer) flush() error {
 			fmt.Fprintln(p.errW, "No records.")
 			return nil
 		}
-		return writeTable(p.w, p.cols, p.cells, p.width)
+		return writeTable(p.w, p.errW, p.cols, p.cells, p.width)
 	}
 	return nil
 }

@@ -124,14 +124,15 @@ Exit status: 0 success, 1 API or network error, 2 usage or configuration error.`
 
 func newRootCmd(f *factory) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "qualys",
-		Short:         "The Qualys CAR and PCRS APIs from a shell",
-		Long:          rootLong,
-		Version:       version(),
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Args:          noArgs,
-		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		Use:                        "qualys",
+		Short:                      "The Qualys CAR and PCRS APIs from a shell",
+		Long:                       rootLong,
+		Version:                    version(),
+		SilenceUsage:               true,
+		SilenceErrors:              true,
+		Args:                       noArgs,
+		RunE:                       func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		SuggestionsMinimumDistance: 2,
 		Example: `  qualys configure --platform US2 --username acme_ab12
   export QUALYS_PASSWORD=...
   qualys car scripts list -o table
@@ -176,6 +177,8 @@ func group(use, short string, children ...*cobra.Command) *cobra.Command {
 		Short: short,
 		Args:  noArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		// Typos one or two letters off get a suggestion.
+		SuggestionsMinimumDistance: 2,
 	}
 	c.AddCommand(children...)
 	return c

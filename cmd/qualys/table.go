@@ -99,23 +99,35 @@ func oneLineCell(s string) string {
 }
 
 // writeTable aligns rows under their headers, two spaces apart. With a
-// width, the widest columns are cut (…) until every line fits in it.
-func writeTable(w io.Writer, cols columns, rows [][]string, width int) error {
-	n := len(cols)
-	natural := make([]int, n)
+// width, the columns are fitted to it (see fitWidths); columns that do
+// not fit at all are left out, the last (least wanted) first, and a note
+// on notes says so.
+func writeTable(w, notes io.Writer, cols columns, rows [][]string, width int) error {
+	natural := make([]int, len(cols))
+	least := make([]int, len(cols))
 	for i, c := range cols {
 		natural[i] = utf8.RuneCountInString(c.header)
+		least[i] = natural[i]
 	}
 	for _, r := range rows {
 		for i, s := range r {
 			natural[i] = max(natural[i], utf8.RuneCountInString(s))
 		}
 	}
-	widths := fitWidths(natural, width)
+	for i := range least {
+		// A column is still useful at its header's width, and at least 8.
+		least[i] = min(natural[i], max(least[i], 8))
+	}
+	widths := fitWidths(natural, least, width)
+	n := len(widths)
+	if n < len(cols) {
+		fmt.Fprintf(notes, "qualys: note: %d column(s) left out to fit %d columns (%s); --wide shows every column\n",
+			len(cols)-n, width, strings.ToLower(cols[n].header))
+	}
 	var b strings.Builder
 	line := func(cells []string) {
 		b.Reset()
-		for i, s := range cells {
+		for i, s := range cells[:n] {
 			s = cut(s, widths[i])
 			b.WriteString(s)
 			if i < n-1 {
@@ -124,7 +136,7 @@ func writeTable(w io.Writer, cols columns, rows [][]string, width int) error {
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
-	headers := make([]string, n)
+	headers := make([]string, len(cols))
 	for i, c := range cols {
 		headers[i] = c.header
 	}
@@ -135,51 +147,83 @@ func writeTable(w io.Writer, cols columns, rows [][]string, width int) error {
 	return nil
 }
 
-// fitWidths shares a terminal width among columns: narrow columns keep
-// their width, the others get equal shares of the rest.
-func fitWidths(natural []int, width int) []int {
+// fitWidths fits columns into a width (0: any width): it keeps as many
+// leading columns as fit at their least useful width, then caps the
+// widest ones at the one width that uses the room left. The result has
+// one width per kept column.
+func fitWidths(natural, least []int, width int) []int {
 	out := append([]int(nil), natural...)
 	if width <= 0 || len(out) == 0 {
 		return out
 	}
-	budget := width - 2*(len(out)-1)
-	total := 0
-	for _, w := range out {
-		total += w
+	room := func(k int) int { return width - 2*(k-1) }
+	sum := func(ws []int) int {
+		t := 0
+		for _, w := range ws {
+			t += w
+		}
+		return t
 	}
-	if total <= budget {
+	if sum(out) <= room(len(out)) {
 		return out
 	}
-	const minWidth = 4
-	left := len(out)
-	done := make([]bool, len(out))
-	// Give each column that fits in a fair share its natural width, then
-	// split what remains among the rest.
-	for changed := true; changed; {
-		changed = false
-		share := budget / max(left, 1)
-		for i, w := range natural {
-			if !done[i] && w <= share {
-				done[i], changed = true, true
-				budget -= w
-				left--
-			}
-		}
+	k := len(out)
+	for k > 1 && sum(least[:k]) > room(k) {
+		k--
 	}
-	if left > 0 {
-		share := max(budget/left, minWidth)
-		extra := budget - share*left
-		for i := range out {
-			if !done[i] {
-				out[i] = share
-				if extra > 0 {
-					out[i]++
-					extra--
-				}
-			}
+	// A table whose cut columns are all stubs helps no one: leave out
+	// trailing columns until the cut ones get a readable width.
+	const readable = 20
+	lo := capWidth(natural[:k], least[:k], room(k))
+	for k > 2 && lo < readable {
+		if c := capWidth(natural[:k-1], least[:k-1], room(k-1)); c > lo {
+			k, lo = k-1, c
+			continue
+		}
+		break
+	}
+	out = out[:k]
+	budget := room(k)
+	used := 0
+	for i, w := range out {
+		out[i] = max(min(w, lo), least[i])
+		used += out[i]
+	}
+	// Hand what rounding left to the widest cut columns, left first.
+	for i := range out {
+		if used >= budget {
+			break
+		}
+		if out[i] < natural[i] {
+			extra := min(natural[i]-out[i], budget-used)
+			out[i] += extra
+			used += extra
 		}
 	}
 	return out
+}
+
+// capWidth is the largest width the widest columns can be capped at so
+// that every column fits in budget (columns keep at least their least
+// width).
+func capWidth(natural, least []int, budget int) int {
+	lo, hi := 1, 0
+	for _, w := range natural {
+		hi = max(hi, w)
+	}
+	for lo < hi {
+		c := (lo + hi + 1) / 2
+		t := 0
+		for i, w := range natural {
+			t += max(min(w, c), least[i])
+		}
+		if t <= budget {
+			lo = c
+		} else {
+			hi = c - 1
+		}
+	}
+	return lo
 }
 
 // cut shortens s to n runes, the last one an ellipsis.
@@ -188,7 +232,7 @@ func cut(s string, n int) string {
 		return s
 	}
 	if n <= 1 {
-		return "…"[:0] + string([]rune(s)[:max(n, 0)])
+		return string([]rune(s)[:max(n, 0)])
 	}
 	return string([]rune(s)[:n-1]) + "…"
 }

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// leaves lists every runnable command path of the tree.
+func leaves(c *cobra.Command) [][]string {
+	var out [][]string
+	for _, sub := range c.Commands() {
+		if !sub.IsAvailableCommand() || sub.Name() == "help" {
+			continue
+		}
+		if sub.HasAvailableSubCommands() {
+			out = append(out, leaves(sub)...)
+			continue
+		}
+		out = append(out, strings.Fields(strings.TrimPrefix(sub.CommandPath(), "qualys ")))
+	}
+	return out
+}
+
+// Every command has its own help, with its flags and an example, and
+// asking for it sends nothing.
+func TestEveryCommandHasHelp(t *testing.T) {
+	h := newHarness(t)
+	all := leaves(newRootCmd(&factory{env: &env{}}))
+	if len(all) < 30 {
+		t.Fatalf("only %d commands: %v", len(all), all)
+	}
+	for _, path := range all {
+		code, out, errOut := h.run("", append(path, "--help")...)
+		name := strings.Join(path, " ")
+		if code != exitOK || !strings.Contains(out, "Usage:\n  qualys "+name) || errOut != "" {
+			t.Errorf("%s --help: exit %d, stderr %q, stdout:\n%s", name, code, errOut, out)
+			continue
+		}
+		if path[0] != "completion" && !strings.Contains(out, "Examples:") && name != "version" && name != "platforms" {
+			t.Errorf("%s --help has no example", name)
+		}
+		if !strings.Contains(out, "--output") || !strings.Contains(out, "--help") {
+			t.Errorf("%s --help does not list the flags", name)
+		}
+	}
+	if n := h.requests(); n != 0 {
+		t.Errorf("help sent %d requests", n)
+	}
+}
+
+func TestGroupsListTheirCommands(t *testing.T) {
+	h := newHarness(t)
+	for _, args := range [][]string{{"car"}, {"car", "scripts"}, {"pcrs"}, {"car", "blocked-commands"}, {}} {
+		code, out, _ := h.run("", args...)
+		if code != exitOK || !strings.Contains(out, "Available Commands:") && !strings.Contains(out, "API commands:") {
+			t.Errorf("qualys %v: exit %d:\n%s", args, code, out)
+		}
+	}
+	_, out, _ := h.run("", "car")
+	for _, sub := range []string{"scripts", "library", "jobs", "assetjobs", "schedules", "blocked-commands", "tags", "assets", "lab-assets"} {
+		if !strings.Contains(out, "\n  "+sub+" ") {
+			t.Errorf("qualys car does not list %s", sub)
+		}
+	}
+}
+
+func TestVersionAndCompletion(t *testing.T) {
+	h := newHarness(t)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		if out := h.mustRun(args...); !strings.HasPrefix(out, "qualys ") || !strings.Contains(out, "go1.") {
+			t.Errorf("%v: %q", args, out)
+		}
+	}
+	for shell, marker := range map[string]string{"bash": "complete -o default", "zsh": "#compdef qualys", "fish": "complete -c qualys", "powershell": "Register-ArgumentCompleter"} {
+		if out := h.mustRun("completion", shell); !strings.Contains(out, marker) {
+			t.Errorf("completion %s lacks %q", shell, marker)
+		}
+	}
+}
+
+// Global flags work before and after the command's name.
+func TestGlobalFlagsAnywhere(t *testing.T) {
+	h := newHarness(t)
+	for _, args := range [][]string{
+		{"--output", "json", "car", "jobs", "list", "--limit", "1"},
+		{"car", "--output", "json", "jobs", "list", "--limit", "1"},
+		{"car", "jobs", "list", "--limit", "1", "-o", "json"},
+	} {
+		if out := h.mustRun(args...); !strings.HasPrefix(out, "[\n") {
+			t.Errorf("%v: not JSON: %q", args, out)
+		}
+	}
+}
+
+// Mistakes on the command line or in the configuration exit 2 with one
+// line in the CLI's words, before any request.
+func TestUsageErrors(t *testing.T) {
+	h := newHarness(t)
+	d := h.sim.Data()
+	script := itoa(d.CAR.Scripts[0].ID)
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown command", []string{"car", "bogus"}, nil, "want one of assetjobs"},
+		{"typo", []string{"car", "scrpts"}, nil, "did you mean scripts"},
+		{"unknown flag", []string{"car", "jobs", "list", "--bogus"}, nil, "unknown flag: --bogus"},
+		{"missing argument", []string{"car", "library", "get"}, nil, "needs a library script id"},
+		{"extra argument", []string{"car", "jobs", "list", "x"}, nil, `unknown command "x"`},
+		{"bad id", []string{"car", "library", "get", "abc"}, nil, "not an id"},
+		{"bad output", []string{"platforms", "--output", "xml"}, nil, "want one of jsonl, json, table, csv, yaml"},
+		{"bad field", []string{"car", "jobs", "list", "--fields", "id,a b"}, nil, "not a field name"},
+		{"bad progress", []string{"pcrs", "posture", "--policy-id", "1", "--progress", "sometimes"}, nil, "want one of auto, always, never"},
+		{"missing policy", []string{"pcrs", "hostids"}, nil, "needs --policy-id"},
+		{"bad status", []string{"pcrs", "posture", "--policy-id", "1", "--status", "broken"}, nil, "want one of Passed, Failed, Error"},
+		{"status case", []string{"pcrs", "posture", "--policy-id", "1", "--status", "failed"}, nil, "did you mean Failed"},
+		{"bad date", []string{"pcrs", "policies", "--since", "yesterday"}, nil, "want a date such as 2024-11-01"},
+		{"bad hostids date", []string{"pcrs", "hostids", "--policy-id", "1", "--since", "2024-13"}, nil, "want a date"},
+		{"bad api version", []string{"pcrs", "posture", "--policy-id", "1", "--api-version", "6.0"}, nil, "want one of 1.0, 2.0"},
+		{"negative limit", []string{"car", "scripts", "list", "--limit", "-1"}, nil, "must not be negative"},
+		{"no targets", []string{"car", "scripts", "run", script}, nil, "--asset-ids or --tag-ids"},
+		{"bad target", []string{"car", "scripts", "run", script, "--asset-ids", "1,x"}, nil, `--asset-ids "x" is not an id`},
+		{"test without uuid", []string{"car", "scripts", "run", script, "--test", "--asset-ids", "5"}, nil, "ID:AGENT_UUID"},
+		{"bad schedule id", []string{"car", "schedules", "update", "12", "--file", "x.json"}, nil, "want a UUID"},
+		{"no commands", []string{"car", "blocked-commands", "create", "--language-id", "201"}, nil, "needs --commands"},
+		{"both deletes", []string{"car", "blocked-commands", "delete", "--language-ids", "1", "--command-ids", "2"}, nil, "not both"},
+		{"no ids", []string{"car", "assets", "block"}, nil, "needs one or more asset ids"},
+		{"no password", []string{"car", "jobs", "list"}, map[string]string{"QUALYS_PASSWORD": ""}, "set QUALYS_PASSWORD"},
+		{"no user", []string{"car", "jobs", "list"}, map[string]string{"QUALYS_USERNAME": ""}, "set QUALYS_USERNAME"},
+		{"no platform", []string{"car", "jobs", "list"}, map[string]string{"QUALYS_GATEWAY_URL": ""}, "QUALYS_PLATFORM"},
+		{"unknown platform", []string{"car", "jobs", "list", "--platform", "US9"}, map[string]string{"QUALYS_GATEWAY_URL": ""}, "want one of US1"},
+		{"plain http gateway", []string{"car", "jobs", "list", "--gateway-url", "http://gateway.example.com"}, nil, "use https"},
+		{"missing profile", []string{"car", "jobs", "list", "--profile", "nope"}, nil, `profile "nope" does not exist`},
+		{"profile from env", []string{"car", "jobs", "list"}, map[string]string{"QUALYS_PROFILE": "nope"}, `profile "nope" does not exist`},
+		{"negative timeout", []string{"car", "jobs", "list", "--timeout", "-1s"}, nil, "must not be negative"},
+	}
+	goIdent := regexp.MustCompile(`\bWith[A-Z]\w+|CustomPlatform|Err[A-Z]\w+|qualys: .*qualys:`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				old := h.env[k]
+				h.env[k] = v
+				defer func() { h.env[k] = old }()
+			}
+			before := h.requests()
+			code, out, errOut := h.run("", tt.args...)
+			if code != exitUsage || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d (want 2), stderr %q (want %q)", code, errOut, tt.want)
+			}
+			if n := h.requests() - before; n != 0 {
+				t.Errorf("%d requests sent before the usage error", n)
+			}
+			if out != "" {
+				t.Errorf("stdout %q", out)
+			}
+			if first, _, _ := strings.Cut(errOut, "\n"); goIdent.MatchString(first) || !strings.HasPrefix(first, "qualys: ") {
+				t.Errorf("message not in the CLI's words: %q", first)
+			}
+			if strings.Count(errOut, "\n") > 2 || strings.Contains(errOut, "Global Flags") {
+				t.Errorf("more than the message and a pointer to help: %q", errOut)
+			}
+		})
+	}
+}
+
+// API failures exit 1 with one line; secrets never show.
+func TestAPIErrors(t *testing.T) {
+	h := newHarness(t)
+	h.env["QUALYS_PASSWORD"] = "wrong-secret-value"
+	code, _, errOut := h.run("", "car", "jobs", "list")
+	if code != exitError || !strings.Contains(errOut, "refused the user name or password") || strings.Contains(errOut, "wrong-secret-value") {
+		t.Errorf("wrong password: exit %d, %q", code, errOut)
+	}
+	h.env["QUALYS_PASSWORD"] = h.sim.Password()
+	code, _, errOut = h.run("", "car", "library", "get", "1")
+	if code != exitError || !strings.Contains(errOut, "404") || strings.Count(errOut, "qualys:") != 1 || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("unknown library script: exit %d, %q", code, errOut)
+	}
+}
+
+func TestPasswordFromStdin(t *testing.T) {
+	h := newHarness(t)
+	h.env["QUALYS_PASSWORD"] = ""
+	code, out, errOut := h.run(h.sim.Password()+"\n", "car", "jobs", "list", "--limit", "1", "--password-stdin")
+	if code != exitOK || len(lines(t, out)) != 1 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, out, errOut = h.run("not-the-password\n", "car", "jobs", "list", "--password-stdin")
+	if code != exitError || strings.Contains(out+errOut, "not-the-password") {
+		t.Errorf("wrong password from stdin: exit %d, output %q %q", code, out, errOut)
+	}
+}
