@@ -331,7 +331,7 @@ func batchRun(ctx context.Context, opts *batchOptions) error {
 	if err != nil {
 		return err
 	}
-	c, p, err := opts.f.setup(nil, columns{{"DONE", "success.ids"}, {"REJECTED", "failure.ids"}, {"MESSAGE", "failure.message"}})
+	c, p, err := opts.f.setup(nil, columns{{"DONE", "done"}, {"REJECTED", "rejected"}, {"MESSAGE", "message"}})
 	if err != nil {
 		return err
 	}
@@ -348,18 +348,42 @@ func batchRun(ctx context.Context, opts *batchOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := printBody(p, out); err != nil {
+	// Qualys reports the ids it processed and those it could not, inside
+	// the 200.
+	var res struct {
+		Success *batchOutcome `json:"success"`
+		Failure *batchOutcome `json:"failure"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return fmt.Errorf("%s: the answer has no success and failure lists: %w", op, err)
+	}
+	rec := batchRecord{Done: []int64{}, Rejected: []int64{}}
+	if res.Success != nil && res.Success.IDs != nil {
+		rec.Done = res.Success.IDs
+	}
+	if res.Failure != nil && len(res.Failure.IDs) > 0 {
+		rec.Rejected, rec.Message = res.Failure.IDs, res.Failure.Message
+	}
+	if err := p.record(rec); err != nil {
 		return err
 	}
-	// Qualys reports ids it could not process inside the 200.
-	var res struct {
-		Failure *struct {
-			IDs     []int64 `json:"ids"`
-			Message string  `json:"message"`
-		} `json:"failure"`
+	if err := p.flush(); err != nil {
+		return err
 	}
-	if json.Unmarshal(out, &res) == nil && res.Failure != nil && len(res.Failure.IDs) > 0 {
-		return fmt.Errorf("%s: rejected %s (%s)", op, idList(res.Failure.IDs), res.Failure.Message)
+	if len(rec.Rejected) > 0 {
+		return fmt.Errorf("%s: rejected %s (%s)", op, idList(rec.Rejected), rec.Message)
 	}
 	return nil
+}
+
+type batchOutcome struct {
+	IDs     []int64 `json:"ids"`
+	Message string  `json:"message"`
+}
+
+// batchRecord is how an id-list call prints.
+type batchRecord struct {
+	Done     []int64 `json:"done"`
+	Rejected []int64 `json:"rejected"`
+	Message  string  `json:"message,omitempty"`
 }

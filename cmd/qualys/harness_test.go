@@ -37,7 +37,7 @@ func (h *harness) run(stdin string, args ...string) (code int, stdout, stderr st
 	env := maps.Clone(h.env)
 	e := &env_{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut,
 		getenv: func(k string) string { return env[k] }, httpClient: h.sim.Client(), configDir: h.configDir,
-		width: func() int { return h.width }}
+		width: func() int { return h.width }, stdoutTerminal: h.width > 0}
 	code = run(context.Background(), e, args)
 	return code, out.String(), errOut.String()
 }

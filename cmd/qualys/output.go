@@ -48,7 +48,7 @@ func (f *factory) printer(defaults columns) (*printer, error) {
 	format := f.output
 	if format == "" {
 		format = "jsonl"
-		if f.width != nil && f.width() > 0 {
+		if f.stdoutTerminal {
 			format = "table"
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,8 +31,9 @@ type env struct {
 	configDir      string       // "" : os.UserConfigDir()
 	// width is the terminal width of stdout, 0 when it is not a terminal.
 	width func() int
-	// stderrTerminal says whether stderr is a terminal, for progress bars.
-	stderrTerminal bool
+	// stdoutTerminal and stderrTerminal say which are terminals: tables
+	// by default, progress bars.
+	stdoutTerminal, stderrTerminal bool
 }
 
 // globals are the flags every command takes, before or after its name.
@@ -220,12 +222,17 @@ func exactArgs(n int, names ...string) cobra.PositionalArgs {
 	}
 }
 
-// stdoutWidth is the terminal width of stdout, or 0 when stdout is not a
-// terminal (then tables are not cut).
-func stdoutWidth(w io.Writer) func() int {
+// stdoutWidth is the terminal width of stdout; when stdout is not a
+// terminal, $COLUMNS if set, else 0 (tables are not cut).
+func stdoutWidth(w io.Writer, getenv func(string) string) func() int {
 	return func() int {
 		if f, ok := w.(*os.File); ok {
-			return terminalWidth(f)
+			if n := terminalWidth(f); n > 0 {
+				return n
+			}
+		}
+		if n, err := strconv.Atoi(getenv("COLUMNS")); err == nil && n > 0 {
+			return n
 		}
 		return 0
 	}

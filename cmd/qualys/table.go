@@ -121,8 +121,7 @@ func writeTable(w, notes io.Writer, cols columns, rows [][]string, width int) er
 	widths := fitWidths(natural, least, width)
 	n := len(widths)
 	if n < len(cols) {
-		fmt.Fprintf(notes, "qualys: note: %d column(s) left out to fit %d columns (%s); --wide shows every column\n",
-			len(cols)-n, width, strings.ToLower(cols[n].header))
+		fmt.Fprintf(notes, "qualys: %d column(s) hidden to fit; --wide shows them\n", len(cols)-n)
 	}
 	var b strings.Builder
 	line := func(cells []string) {
