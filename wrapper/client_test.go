@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 func TestNewClientNeedsPlatformAndCredentials(t *testing.T) {
@@ -106,7 +108,7 @@ func TestHostIDsKeepsEveryPolicy(t *testing.T) {
 		io.WriteString(w, `[{"policyId":"1","subscriptionId":"9","hostIds":["10","11"]},
 			{"policyId":"2","subscriptionId":"9","hostIds":[],"error":"Error: Compliance Policy does not exist."}]`)
 	})
-	list, err := c.HostIDs(context.Background(), []string{"1", "2"}, "2024-11-01")
+	list, err := c.HostIDs(context.Background(), []wire.ID{wire.NewID(1), wire.NewID(2)}, "2024-11-01")
 	if query != "policyId=1%2C2&statusChangedSince=2024-11-01" && query != "policyId=1,2&statusChangedSince=2024-11-01" {
 		t.Errorf("query %q", query)
 	}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // Sentinel errors. Match them with errors.Is against any error this package
@@ -470,17 +472,17 @@ func CARBodyError(op string, errorCode any, message *string) error {
 
 // PCRSBodyError reports the error a PCRS hostids response puts inside a
 // 200 array element, e.g. "Error: Compliance Policy does not exist." for
-// an unknown policy. It returns nil when errText is nil or blank; otherwise
+// an unknown policy. It returns nil when errText is blank; otherwise
 // an *APIError with StatusCode 200 that matches ErrInBody, and ErrNotFound
 // when the text says the policy does not exist. policyID is named in the
 // message because one response covers several policies.
-func PCRSBodyError(op, policyID string, errText *string) error {
-	if errText == nil || strings.TrimSpace(*errText) == "" {
+func PCRSBodyError(op string, policyID wire.ID, errText string) error {
+	if strings.TrimSpace(errText) == "" {
 		return nil
 	}
-	msg := sanitize(*errText, maxMessage)
-	if policyID != "" {
-		msg = "policy " + sanitize(policyID, 64) + ": " + msg
+	msg := sanitize(errText, maxMessage)
+	if !policyID.IsZero() {
+		msg = "policy " + sanitize(policyID.String(), 64) + ": " + msg
 	}
 	return &APIError{StatusCode: http.StatusOK, Operation: op, Message: msg}
 }

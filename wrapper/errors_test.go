@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 var sentinels = map[string]error{
@@ -241,15 +243,15 @@ func TestCARBodyError(t *testing.T) {
 }
 
 func TestPCRSBodyError(t *testing.T) {
-	if err := PCRSBodyError("GET /pcrs/1.0/posture/hostids", "1", nil); err != nil {
+	if err := PCRSBodyError("GET /pcrs/1.0/posture/hostids", wire.NewID(1), ""); err != nil {
 		t.Fatal(err)
 	}
 	blank := "  "
-	if err := PCRSBodyError("GET /pcrs/1.0/posture/hostids", "1", &blank); err != nil {
+	if err := PCRSBodyError("GET /pcrs/1.0/posture/hostids", wire.NewID(1), blank); err != nil {
 		t.Fatal(err)
 	}
 	text := "Error: Compliance Policy does not exist."
-	err := PCRSBodyError("GET /pcrs/1.0/posture/hostids", "4677689", &text)
+	err := PCRSBodyError("GET /pcrs/1.0/posture/hostids", wire.IDFromString("4677689"), text)
 	want := "qualys: GET /pcrs/1.0/posture/hostids: HTTP 200 OK: policy 4677689: Error: Compliance Policy does not exist."
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant  %s", err, want)
@@ -258,7 +260,7 @@ func TestPCRSBodyError(t *testing.T) {
 		t.Errorf("sentinels (-want +got):\n%s", diff)
 	}
 	other := "Error: something else"
-	if diff := cmp.Diff([]string{"InBody"}, matching(PCRSBodyError("op", "", &other))); diff != "" {
+	if diff := cmp.Diff([]string{"InBody"}, matching(PCRSBodyError("op", wire.ID{}, other))); diff != "" {
 		t.Errorf("sentinels (-want +got):\n%s", diff)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -90,7 +91,7 @@ func ExampleClient_FetchPosture() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	query := qualys.PostureQuery{PolicyIDs: []string{policies.PolicyList[0].ID.String()}}
+	query := qualys.PostureQuery{PolicyIDs: []wire.ID{policies.PolicyList[0].ID}}
 	var records int
 	var progress qualys.FetchProgress
 	for _, err := range client.FetchPosture(ctx, query, qualys.WithBatchSize(10),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -42,14 +43,14 @@ func BenchmarkFetcherRateBound(b *testing.B) {
 			if err != nil || len(list.PolicyList) == 0 {
 				b.Fatalf("policies: %v", err)
 			}
-			policy := list.PolicyList[0].ID.String()
+			policy := list.PolicyList[0].ID
 
 			var requests, records int
 			var elapsed time.Duration
 			for b.Loop() {
 				before := s.Count("getPostureInfoV5")
 				start := time.Now()
-				for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []string{policy}},
+				for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []wire.ID{policy}},
 					qualys.WithBatchSize(batch), qualys.WithConcurrency(workers)) {
 					if err != nil {
 						b.Fatal(err)

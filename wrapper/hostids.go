@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // Policies lists the compliance policies of the subscription (policy list
@@ -32,9 +33,12 @@ func (c *Client) Policies(ctx context.Context, params *pcrs.ListPoliciesV2Params
 // Qualys reports an unknown policy inside the 200 body; such an element is
 // returned with the others, and the error joins one *APIError per failed
 // policy (matching ErrInBody and ErrNotFound), so nothing resolved is lost.
-func (c *Client) HostIDs(ctx context.Context, policyIDs []string, statusChangedSince string) ([]pcrs.PolicyHostIDs, error) {
+func (c *Client) HostIDs(ctx context.Context, policyIDs []wire.ID, statusChangedSince string) ([]pcrs.PolicyHostIDs, error) {
 	const op = "GET /pcrs/3.0/posture/hostids"
-	params := &pcrs.ResolveHostIDsV3Params{PolicyID: policyIDs}
+	params := &pcrs.ResolveHostIDsV3Params{}
+	for _, id := range policyIDs {
+		params.PolicyID = append(params.PolicyID, id.String())
+	}
 	if statusChangedSince != "" {
 		params.StatusChangedSince = &statusChangedSince
 	}

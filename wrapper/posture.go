@@ -9,6 +9,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/jsonstream"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // PostureVersion selects a version of the PCRS postureInfo API. Every
@@ -105,6 +106,7 @@ func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Re
 	if err := checkPostureParams(v, p); err != nil {
 		return nil, err
 	}
+	r.Policies = quotedIDs(r.Policies)
 	var req *http.Request
 	var err error
 	switch v {
@@ -147,6 +149,20 @@ func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Re
 		return nil, fmt.Errorf("qualys: building the postureInfo %s request: %w", v, err)
 	}
 	return req.WithContext(ctx), nil
+}
+
+// quotedIDs returns the request body with every id as a JSON string, the
+// form of every Qualys sample, whatever form the caller's ids came in.
+func quotedIDs(in pcrs.PostureInfoRequest) pcrs.PostureInfoRequest {
+	out := make(pcrs.PostureInfoRequest, len(in))
+	for i, item := range in {
+		hosts := make([]wire.ID, len(item.HostIDs))
+		for j, id := range item.HostIDs {
+			hosts[j] = id.AsString()
+		}
+		out[i] = pcrs.PostureInfoRequestItem{PolicyID: item.PolicyID.AsString(), SubscriptionID: item.SubscriptionID.AsString(), HostIDs: hosts}
+	}
+	return out
 }
 
 // checkPostureParams rejects what the chosen version would refuse or

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // Fetcher defaults. Qualys recommends no batch size; 300 host ids per
@@ -23,7 +24,7 @@ const (
 type PostureQuery struct {
 	// PolicyIDs lists the policies; empty means every policy of the
 	// subscription.
-	PolicyIDs []string
+	PolicyIDs []wire.ID
 	// HostsChangedSince, when set, resolves only the hosts whose posture
 	// changed since that date (hostids statusChangedSince).
 	HostsChangedSince string
@@ -80,7 +81,7 @@ func WithProgress(f func(FetchProgress)) FetchOption {
 
 // postureBatch is one postureInfo request of the fetch.
 type postureBatch struct {
-	policyID string
+	policyID wire.ID
 	item     pcrs.PostureInfoRequestItem
 }
 
@@ -266,9 +267,9 @@ func splitBatches(list []pcrs.PolicyHostIDs, size int) []postureBatch {
 	return out
 }
 
-func firstOf(s []string) string {
+func firstOf(s []wire.ID) wire.ID {
 	if len(s) == 0 {
-		return ""
+		return wire.ID{}
 	}
 	return s[0]
 }

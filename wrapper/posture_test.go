@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // newAPIClient starts a TLS gateway whose /auth always succeeds and whose
@@ -76,7 +77,7 @@ func gzipped(b []byte) []byte {
 }
 
 func postureRequest(hosts ...string) PostureRequest {
-	return PostureRequest{Policies: pcrs.PostureInfoRequest{{PolicyID: "1438626", SubscriptionID: "1337821", HostIDs: hosts}}}
+	return PostureRequest{Policies: pcrs.PostureInfoRequest{{PolicyID: wire.IDFromString("1438626"), SubscriptionID: wire.IDFromString("1337821"), HostIDs: idsOf(hosts)}}}
 }
 
 func collect(seq func(func(pcrs.PostureRecord, error) bool)) ([]pcrs.PostureRecord, error) {
@@ -125,8 +126,8 @@ func TestPostureStreamBodies(t *testing.T) {
 				t.Errorf("got %d records, want %d", len(recs), tt.want)
 			}
 			for i, r := range recs {
-				if r.HostID != int64(4980343+i) || r.Status != "Failed" {
-					t.Errorf("record %d = host %d status %q", i, r.HostID, r.Status)
+				if !r.HostID.Equal(wire.NewID(int64(4980343+i))) || r.Status != "Failed" {
+					t.Errorf("record %d = host %s status %q", i, r.HostID, r.Status)
 				}
 			}
 			if tt.wantErr == nil && err != nil {
@@ -289,3 +290,12 @@ func TestPostureStreamQueryAndVersions(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// idsOf turns id texts into ids as hostids returns them (JSON strings).
+func idsOf(texts []string) []wire.ID {
+	out := make([]wire.ID, len(texts))
+	for i, s := range texts {
+		out[i] = wire.IDFromString(s)
+	}
+	return out
+}

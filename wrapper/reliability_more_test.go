@@ -18,6 +18,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -98,8 +99,8 @@ func newFaultEnv(t *testing.T, simOpts []qualystest.Option, wrap func(http.Round
 // policy.
 func (e *faultEnv) postureOf(t *testing.T) qualys.PostureRequest {
 	t.Helper()
-	policy := itoa(e.sim.Data().Policies[0].ID)
-	hosts, err := e.c.HostIDs(context.Background(), []string{policy}, "")
+	policy := wire.NewID(e.sim.Data().Policies[0].ID)
+	hosts, err := e.c.HostIDs(context.Background(), []wire.ID{policy}, "")
 	if err != nil || len(hosts) == 0 {
 		t.Fatalf("host ids: %v", err)
 	}
@@ -486,7 +487,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 		{name: "FetchPosture across a truncated batch: every record once, or an error",
 			simOpts: []qualystest.Option{qualystest.WithHosts(30)},
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
-				query := qualys.PostureQuery{PolicyIDs: []string{itoa(e.sim.Data().Policies[0].ID)}}
+				query := qualys.PostureQuery{PolicyIDs: []wire.ID{wire.NewID(e.sim.Data().Policies[0].ID)}}
 				count := func() (map[string]int, error) {
 					seen := map[string]int{}
 					for rec, err := range e.c.FetchPosture(ctx, query, qualys.WithConcurrency(2), qualys.WithBatchSize(10)) {

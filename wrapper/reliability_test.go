@@ -12,6 +12,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -243,12 +244,12 @@ func TestReliabilityNothingLost(t *testing.T) {
 	t.Run("posture stream cut mid-body", func(t *testing.T) {
 		c, sim := faultClient(t, []qualystest.Option{qualystest.WithHosts(30)})
 		policy := sim.Data().Policies[0].ID
-		hosts, err := c.HostIDs(ctx, []string{itoa(policy)}, "")
+		hosts, err := c.HostIDs(ctx, []wire.ID{wire.NewID(policy)}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		sim.Fail("getPostureInfoV5", qualystest.ResetAfterBytes(3000))
-		req := qualys.PostureRequest{Policies: []pcrs.PostureInfoRequestItem{{PolicyID: itoa(policy), SubscriptionID: hosts[0].SubscriptionID, HostIDs: hosts[0].HostIDs}}}
+		req := qualys.PostureRequest{Policies: []pcrs.PostureInfoRequestItem{{PolicyID: wire.NewID(policy).AsString(), SubscriptionID: hosts[0].SubscriptionID, HostIDs: hosts[0].HostIDs}}}
 		n := 0
 		var last error
 		for _, err := range c.PostureStream(ctx, req) {
@@ -270,7 +271,7 @@ func TestReliabilityNothingLost(t *testing.T) {
 		sim.Fail("getPostureInfoV5", qualystest.TruncateBody(2500))
 		n := 0
 		var last error
-		for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []string{itoa(sim.Data().Policies[0].ID)}}, qualys.WithConcurrency(1)) {
+		for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []wire.ID{wire.NewID(sim.Data().Policies[0].ID)}}, qualys.WithConcurrency(1)) {
 			if last = err; err != nil {
 				break
 			}

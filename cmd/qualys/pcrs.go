@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -109,7 +110,7 @@ func (o *policyOptions) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.since, "since", "", "only hosts whose posture changed on or after this date (2024-11-01 or 2024-11-01T08:00:00Z)")
 }
 
-func (o *policyOptions) check(cmdName string) ([]string, error) {
+func (o *policyOptions) check(cmdName string) ([]wire.ID, error) {
 	ids, err := parseIDs("--policy-id", o.policies)
 	if err != nil {
 		return nil, err
@@ -120,9 +121,9 @@ func (o *policyOptions) check(cmdName string) ([]string, error) {
 	if err := checkDateParam("--since", "hostStatusChangedSince", o.since); err != nil {
 		return nil, err
 	}
-	out := make([]string, len(ids))
+	out := make([]wire.ID, len(ids))
 	for i, id := range ids {
-		out[i] = fmt.Sprint(id)
+		out[i] = wire.NewID(id)
 	}
 	return out, nil
 }
