@@ -14,7 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -x bin/qualys ] || go build -o bin/qualys ./cmd/qualys
+go build -o bin/qualys ./cmd/qualys # cached: quick when nothing changed
 qualys="$PWD/bin/qualys"
 
 # Port 0: the simulator picks a free port and prints its URL.

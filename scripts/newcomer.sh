@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v tmux >/dev/null || { echo "newcomer: tmux is not installed" >&2; exit 1; }
-[ -x bin/qualys ] || go build -o bin/qualys ./cmd/qualys
+go build -o bin/qualys ./cmd/qualys # cached: quick when nothing changed
 bin="$PWD/bin"
 
 tmp="$(mktemp -d)"

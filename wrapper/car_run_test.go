@@ -290,3 +290,43 @@ func ExampleClient_RunScript() {
 	// EXECUTION PASSED exit 0: Script Output printed!!
 	// skipped: CAR made no asset job for it
 }
+
+// Polls slow down to stay inside the CAR budget the gateway reports, and
+// the progress says so.
+func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
+	c, sim := faultClient(t, []qualystest.Option{qualystest.WithRateLimit(8, time.Hour)})
+	d := sim.Data()
+	var lab qualystest.Tag
+	for _, tag := range d.Tags {
+		if tag.Lab {
+			lab = tag
+			break
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var seen []qualys.RunProgress
+	_, err := c.RunScript(ctx, d.CAR.Scripts[0].ID, qualys.Execution{Test: true, TestTags: []car.TargetRef{qualys.LabTarget(lab.ID, lab.UUID)}},
+		qualys.WithPollInterval(time.Millisecond, 2*time.Millisecond), qualys.WithRunProgress(func(p qualys.RunProgress) {
+			seen = append(seen, p)
+			if p.RateLimited {
+				cancel() // the wait is minutes long: the point is that it was chosen
+			}
+		}))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v; want the run to wait on the rate limit until cancelled", err)
+	}
+	last := seen[len(seen)-1]
+	if !last.RateLimited || last.Wait < time.Minute {
+		t.Errorf("last progress %+v: want a wait of minutes, flagged as rate limited", last)
+	}
+	for _, p := range seen[:len(seen)-1] {
+		if p.RateLimited {
+			t.Errorf("rate limited too early: %+v", seen)
+			break
+		}
+	}
+	if n := sim.Count("executeScript"); n != 1 {
+		t.Errorf("%d executions", n)
+	}
+}

@@ -118,8 +118,11 @@ type blockedOptions struct {
 func newBlockedGetCmd(f *factory, runF func(context.Context, *blockedOptions) error) *cobra.Command {
 	opts := &blockedOptions{f: f, action: "get"}
 	return &cobra.Command{
-		Use:     "get LANGUAGE_ID",
-		Short:   "Show the blocked commands of a platform and language",
+		Use:   "get LANGUAGE_ID",
+		Short: "Show the blocked commands of a platform and language",
+		Long: `Show the blocked commands of a platform and language id (e.g. 201,
+PowerShell-Command on Windows). Qualys ends this API in June 2026; its
+replacement is not yet published.`,
 		Example: `  qualys car blocked-commands get 201 -o table`,
 		Args:    exactArgs(1, "a language id (a platform and language, e.g. 201)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -183,7 +186,12 @@ func blockedRun(ctx context.Context, opts *blockedOptions) error {
 	var send func(c *qualys.Client) (*http.Response, error)
 	switch opts.action {
 	case "get":
-		send = func(c *qualys.Client) (*http.Response, error) { return c.CAR.GetBlockedCommands(ctx, lang) }
+		send = func(c *qualys.Client) (*http.Response, error) {
+			// The replacement, /sm/v1/block-commands/search, has no
+			// published method or body; this is the only way to read them.
+			//lint:ignore SA1019 Qualys publishes no usable replacement yet
+			return c.CAR.GetBlockedCommands(ctx, lang)
+		}
 	case "create":
 		send = func(c *qualys.Client) (*http.Response, error) {
 			return c.CAR.CreateBlockedCommands(ctx, car.BlockedCommandsCreate{LanguageID: lang, Commands: commands})

@@ -42,8 +42,11 @@ func describe(err error, g globals) string {
 		return "interrupted"
 	case errors.Is(err, context.DeadlineExceeded) && g.timeout > 0 && !strings.Contains(err.Error(), "attempt timeout"):
 		return fmt.Sprintf("gave up after --timeout %s: %s", g.timeout, clean(err.Error()))
+	case errors.Is(err, context.DeadlineExceeded) && strings.Contains(err.Error(), "attempt timeout"):
+		op, _, _ := strings.Cut(clean(err.Error()), ": ")
+		return fmt.Sprintf("%s: no answer within --attempt-timeout %s, even after retries; the gateway may be down or unreachable (raise --attempt-timeout for slow links)", op, g.attemptTimeout)
 	case errors.Is(err, context.DeadlineExceeded):
-		return clean(err.Error()) + "; the gateway may be down or unreachable (raise --attempt-timeout for slow links)"
+		return clean(err.Error())
 	case errors.As(err, &dnsErr):
 		return fmt.Sprintf("cannot resolve the gateway host %s: check --gateway-url, the platform, or the network", dnsErr.Name)
 	case errors.As(err, &opErr) && opErr.Op == "dial":
@@ -71,12 +74,23 @@ var goNames = strings.NewReplacer(
 var (
 	repeatedPrefix = regexp.MustCompile(`(?:qualys: )+`)
 	spaces         = regexp.MustCompile(`\s+`)
+	// urlError is how net/http prefixes its errors: Post "https://...": .
+	urlError = regexp.MustCompile(`\b(?:Get|Post|Put|Patch|Delete|Head) "[^"]*": `)
 )
 
-// clean makes an error text one line without the SDK's "qualys:" prefixes
-// or Go identifiers.
+// clean makes an error text one line without the SDK's "qualys:" prefixes,
+// Go identifiers or a part said twice in a row.
 func clean(s string) string {
 	s = repeatedPrefix.ReplaceAllString(s, "")
+	s = urlError.ReplaceAllString(s, "")
 	s = goNames.Replace(s)
-	return strings.TrimSpace(spaces.ReplaceAllString(s, " "))
+	s = strings.TrimSpace(spaces.ReplaceAllString(s, " "))
+	parts := strings.Split(s, ": ")
+	out := parts[:0]
+	for _, p := range parts {
+		if len(out) == 0 || out[len(out)-1] != p {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ": ")
 }

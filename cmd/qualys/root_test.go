@@ -4,8 +4,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/qualyskit/qualys-go/qualystest"
 )
 
 // leaves lists every runnable command path of the tree.
@@ -193,5 +196,45 @@ func TestPasswordFromStdin(t *testing.T) {
 	code, out, errOut = h.run("not-the-password\n", "car", "jobs", "list", "--password-stdin")
 	if code != exitError || strings.Contains(out+errOut, "not-the-password") {
 		t.Errorf("wrong password from stdin: exit %d, output %q %q", code, out, errOut)
+	}
+}
+
+// A gateway whose certificate the system does not trust: the message says
+// how to trust a CA.
+func TestUntrustedCertificate(t *testing.T) {
+	h := newHarness(t)
+	var out, errOut strings.Builder
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(k string) string { return h.env[k] },
+		configDir: h.configDir, width: func() int { return 0 }}
+	code := run(t.Context(), e, []string{"car", "jobs", "list"})
+	if code != exitError || !strings.Contains(errOut.String(), "SSL_CERT_FILE") || strings.Count(errOut.String(), "\n") != 1 {
+		t.Errorf("exit %d, %q", code, errOut.String())
+	}
+}
+
+// A gateway that does not answer is given up on after --attempt-timeout
+// (then retried), and --timeout bounds the whole command.
+func TestTimeouts(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Fail("searchJobs", qualystest.Repeat(8, qualystest.Slow(5*time.Second))...)
+	code, _, errOut := h.run("", "car", "jobs", "list", "--attempt-timeout", "50ms", "--timeout", "2s")
+	if code != exitError || !strings.Contains(errOut, "no answer within --attempt-timeout 50ms") && !strings.Contains(errOut, "gave up after --timeout") ||
+		strings.Count(errOut, "/sm/v1/jobs/search") != 1 {
+		t.Errorf("hung gateway: exit %d, %q", code, errOut)
+	}
+	h.sim.ClearFaults()
+	h.sim.Fail("searchJobs", qualystest.Slow(5*time.Second))
+	code, _, errOut = h.run("", "car", "jobs", "list", "--timeout", "100ms")
+	if code != exitError || !strings.Contains(errOut, "gave up after --timeout 100ms") {
+		t.Errorf("--timeout: exit %d, %q", code, errOut)
+	}
+}
+
+// --verbose logs each request on stderr and never the password.
+func TestVerbose(t *testing.T) {
+	h := newHarness(t)
+	code, _, errOut := h.run("", "car", "jobs", "list", "--limit", "1", "--verbose")
+	if code != exitOK || !strings.Contains(errOut, "/sm/v1/jobs/search") || strings.Contains(errOut, h.sim.Password()) {
+		t.Errorf("exit %d, log %q", code, errOut)
 	}
 }
