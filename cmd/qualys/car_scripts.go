@@ -463,7 +463,9 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		fmt.Fprintf(opts.f.stderr, "Started. Add --wait to follow the run to its output, or list its jobs: qualys car jobs list --filter scriptId:%d\n", id)
 		return p.flush()
 	}
-	defer prog.done()
+	stop := prog.keepAlive(ctx)
+	defer stop()
+	prog.set(fmt.Sprintf("script %d: starting", id))
 	onPoll := func(s qualys.RunProgress) {
 		text := fmt.Sprintf("script %d: %d done, %d running", id, s.Done, s.Running)
 		switch {
@@ -477,7 +479,7 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 	var passed, failed, skipped, n int
 	for r, err := range c.RunScriptResults(ctx, id, e, qualys.WithPollInterval(opts.pollMin, opts.pollMax), qualys.WithRunProgress(onPoll)) {
 		if err != nil && r.AssetJobID.IsZero() {
-			prog.done()
+			stop()
 			p.flush()
 			return err
 		}
@@ -500,7 +502,7 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 			break
 		}
 	}
-	prog.done()
+	stop()
 	if err := p.flush(); err != nil {
 		return err
 	}

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qualyskit/qualys-go/qualystest"
 )
@@ -236,5 +239,33 @@ func TestScriptsRunTestMode(t *testing.T) {
 	code, _, errOut := h.run("", "car", "scripts", "run", itoa(d.CAR.Scripts[0].ID), "--test", "--tag-ids", "999", "--wait")
 	if code != exitError || !strings.Contains(errOut, "tag 999") || h.sim.Count("executeScript") != 1 {
 		t.Errorf("unknown lab tag: exit %d, %q", code, errOut)
+	}
+}
+
+// Run functions take their options struct and can be called without the
+// command line.
+func TestRunFunctionsDirectly(t *testing.T) {
+	h := newHarness(t)
+	d := h.sim.Data()
+	var out bytes.Buffer
+	f := h.factory(&out)
+	if err := scriptsListRun(t.Context(), &scriptsListOptions{f: f, list: listFlags{pageSize: 3, limit: 4}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(lines(t, out.String())); n != 4 {
+		t.Errorf("%d scripts, want 4", n)
+	}
+	out.Reset()
+	err := scriptsRunRun(t.Context(), &scriptsRunOptions{f: f, id: itoa(d.CAR.Scripts[0].ID), assets: []string{itoa(d.CAR.BlockedAssetIDs[0])},
+		wait: true, pollMin: time.Millisecond, pollMax: 2 * time.Millisecond})
+	if recs := lines(t, out.String()); err != nil || len(recs) != 1 || recs[0]["status"] != "SKIPPED" {
+		t.Errorf("run on a blocked asset: %v, %s", err, out.String())
+	}
+	// Bad options are usage errors before any request.
+	before := h.requests()
+	err = postureRun(t.Context(), &postureOptions{f: f, policyOptions: policyOptions{policies: []string{"1"}}, status: []string{"Bad"}, version: "5.0"})
+	var ue *usageError
+	if !errors.As(err, &ue) || h.requests() != before {
+		t.Errorf("bad status: %v", err)
 	}
 }

@@ -84,3 +84,14 @@ func (h *harness) mustRun(args ...string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// factory builds what a command's run function gets, for tests that call
+// run functions directly, as gh's do.
+func (h *harness) factory(out *bytes.Buffer) *factory {
+	env := maps.Clone(h.env)
+	return &factory{
+		env: &env_{stdin: strings.NewReader(""), stdout: out, stderr: &bytes.Buffer{}, getenv: func(k string) string { return env[k] },
+			httpClient: h.sim.Client(), configDir: h.configDir, width: func() int { return 0 }},
+		globals: globals{output: "jsonl", progress: "never", attemptTimeout: defaultAttemptTimeout},
+	}
+}

@@ -162,6 +162,8 @@ func newRootCmd(f *factory) *cobra.Command {
 		c.GroupID = "api"
 		root.AddCommand(c)
 	}
+	// Commands outside the two APIs (configure, simulate, a local proxy...)
+	// join this list.
 	for _, c := range []*cobra.Command{newConfigureCmd(f, nil), newPlatformsCmd(f), newSimulateCmd(f), newVersionCmd(f)} {
 		c.GroupID = "setup"
 		root.AddCommand(c)
