@@ -1384,28 +1384,6 @@ type GetPostureInfoV5Params struct {
 	QdScoreRequired *QdScoreRequired `form:"qdScoreRequired,omitempty" json:"qdScoreRequired,omitempty"`
 }
 
-// CreatePcrsTokenFormdataRequestBody defines body for CreatePcrsToken for application/x-www-form-urlencoded ContentType.
-type CreatePcrsTokenFormdataRequestBody = TokenRequest
-
-// GetPostureInfoV1JSONRequestBody defines body for GetPostureInfoV1 for application/json ContentType.
-type GetPostureInfoV1JSONRequestBody = PostureInfoRequest
-
-// GetPostureInfoV2JSONRequestBody defines body for GetPostureInfoV2 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
-type GetPostureInfoV2JSONRequestBody = PostureInfoRequest
-
-// GetPostureInfoV3JSONRequestBody defines body for GetPostureInfoV3 for application/json ContentType.
-type GetPostureInfoV3JSONRequestBody = PostureInfoRequest
-
-// GetPostureInfoV4JSONRequestBody defines body for GetPostureInfoV4 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
-type GetPostureInfoV4JSONRequestBody = PostureInfoRequest
-
-// GetPostureInfoV5JSONRequestBody defines body for GetPostureInfoV5 for application/json ContentType.
-type GetPostureInfoV5JSONRequestBody = PostureInfoRequest
-
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -1508,7 +1486,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /auth (the `CreatePcrsToken` operationId).
-	CreatePcrsTokenWithFormdataBody(ctx context.Context, body CreatePcrsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreatePcrsTokenWithFormdataBody(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV1 Resolve host ids of up to 10 policies (1.0)
 	//
@@ -1570,7 +1548,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /pcrs/1.0/posture/postureInfo (the `GetPostureInfoV1` operationId).
-	GetPostureInfoV1(ctx context.Context, params *GetPostureInfoV1Params, body GetPostureInfoV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPostureInfoV1(ctx context.Context, params *GetPostureInfoV1Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV2 Resolve host ids of up to 10 policies (2.0)
 	//
@@ -1637,7 +1615,7 @@ type ClientInterface interface {
 	// Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
-	GetPostureInfoV2(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPostureInfoV2(ctx context.Context, params *GetPostureInfoV2Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV3 Resolve host ids of any number of policies (3.0)
 	//
@@ -1695,7 +1673,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /pcrs/3.0/posture/postureInfo (the `GetPostureInfoV3` operationId).
-	GetPostureInfoV3(ctx context.Context, params *GetPostureInfoV3Params, body GetPostureInfoV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPostureInfoV3(ctx context.Context, params *GetPostureInfoV3Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV4 Resolve host ids (4.0)
 	//
@@ -1745,7 +1723,7 @@ type ClientInterface interface {
 	// Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 	//
 	// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
-	GetPostureInfoV4(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPostureInfoV4(ctx context.Context, params *GetPostureInfoV4Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV5 Resolve host ids (5.0)
 	//
@@ -1790,7 +1768,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /pcrs/5.0/posture/postureInfo (the `GetPostureInfoV5` operationId).
-	GetPostureInfoV5(ctx context.Context, params *GetPostureInfoV5Params, body GetPostureInfoV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPostureInfoV5(ctx context.Context, params *GetPostureInfoV5Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreatePcrsTokenWithBody Obtain a JWT
@@ -1831,7 +1809,7 @@ func (c *Client) CreatePcrsTokenWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /auth (the `CreatePcrsToken` operationId).
-func (c *Client) CreatePcrsTokenWithFormdataBody(ctx context.Context, body CreatePcrsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreatePcrsTokenWithFormdataBody(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreatePcrsTokenRequestWithFormdataBody(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -1932,7 +1910,7 @@ func (c *Client) GetPostureInfoV1WithBody(ctx context.Context, params *GetPostur
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /pcrs/1.0/posture/postureInfo (the `GetPostureInfoV1` operationId).
-func (c *Client) GetPostureInfoV1(ctx context.Context, params *GetPostureInfoV1Params, body GetPostureInfoV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPostureInfoV1(ctx context.Context, params *GetPostureInfoV1Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV1Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -2036,7 +2014,7 @@ func (c *Client) GetPostureInfoV2WithBody(ctx context.Context, params *GetPostur
 //
 // Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 // Deprecated: Deprecated by Qualys; use getPostureInfoV3.
-func (c *Client) GetPostureInfoV2(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPostureInfoV2(ctx context.Context, params *GetPostureInfoV2Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV2Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -2124,7 +2102,7 @@ func (c *Client) GetPostureInfoV3WithBody(ctx context.Context, params *GetPostur
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /pcrs/3.0/posture/postureInfo (the `GetPostureInfoV3` operationId).
-func (c *Client) GetPostureInfoV3(ctx context.Context, params *GetPostureInfoV3Params, body GetPostureInfoV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPostureInfoV3(ctx context.Context, params *GetPostureInfoV3Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV3Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -2202,7 +2180,7 @@ func (c *Client) GetPostureInfoV4WithBody(ctx context.Context, params *GetPostur
 //
 // Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 // Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
-func (c *Client) GetPostureInfoV4(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPostureInfoV4(ctx context.Context, params *GetPostureInfoV4Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV4Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -2277,7 +2255,7 @@ func (c *Client) GetPostureInfoV5WithBody(ctx context.Context, params *GetPostur
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /pcrs/5.0/posture/postureInfo (the `GetPostureInfoV5` operationId).
-func (c *Client) GetPostureInfoV5(ctx context.Context, params *GetPostureInfoV5Params, body GetPostureInfoV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPostureInfoV5(ctx context.Context, params *GetPostureInfoV5Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV5Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -2290,7 +2268,7 @@ func (c *Client) GetPostureInfoV5(ctx context.Context, params *GetPostureInfoV5P
 }
 
 // NewCreatePcrsTokenRequestWithFormdataBody calls the generic CreatePcrsToken builder with application/x-www-form-urlencoded body
-func NewCreatePcrsTokenRequestWithFormdataBody(server string, body CreatePcrsTokenFormdataRequestBody) (*http.Request, error) {
+func NewCreatePcrsTokenRequestWithFormdataBody(server string, body TokenRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -2450,7 +2428,7 @@ func NewListPoliciesV1Request(server string, params *ListPoliciesV1Params) (*htt
 }
 
 // NewGetPostureInfoV1Request calls the generic GetPostureInfoV1 builder with application/json body
-func NewGetPostureInfoV1Request(server string, params *GetPostureInfoV1Params, body GetPostureInfoV1JSONRequestBody) (*http.Request, error) {
+func NewGetPostureInfoV1Request(server string, params *GetPostureInfoV1Params, body PostureInfoRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -2721,7 +2699,7 @@ func NewListPoliciesV2Request(server string, params *ListPoliciesV2Params) (*htt
 }
 
 // NewGetPostureInfoV2Request calls the generic GetPostureInfoV2 builder with application/json body
-func NewGetPostureInfoV2Request(server string, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody) (*http.Request, error) {
+func NewGetPostureInfoV2Request(server string, params *GetPostureInfoV2Params, body PostureInfoRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -2926,7 +2904,7 @@ func NewResolveHostIDsV3Request(server string, params *ResolveHostIDsV3Params) (
 }
 
 // NewGetPostureInfoV3Request calls the generic GetPostureInfoV3 builder with application/json body
-func NewGetPostureInfoV3Request(server string, params *GetPostureInfoV3Params, body GetPostureInfoV3JSONRequestBody) (*http.Request, error) {
+func NewGetPostureInfoV3Request(server string, params *GetPostureInfoV3Params, body PostureInfoRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -3152,7 +3130,7 @@ func NewResolveHostIDsV4Request(server string) (*http.Request, error) {
 }
 
 // NewGetPostureInfoV4Request calls the generic GetPostureInfoV4 builder with application/json body
-func NewGetPostureInfoV4Request(server string, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody) (*http.Request, error) {
+func NewGetPostureInfoV4Request(server string, params *GetPostureInfoV4Params, body PostureInfoRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -3378,7 +3356,7 @@ func NewResolveHostIDsV5Request(server string) (*http.Request, error) {
 }
 
 // NewGetPostureInfoV5Request calls the generic GetPostureInfoV5 builder with application/json body
-func NewGetPostureInfoV5Request(server string, params *GetPostureInfoV5Params, body GetPostureInfoV5JSONRequestBody) (*http.Request, error) {
+func NewGetPostureInfoV5Request(server string, params *GetPostureInfoV5Params, body PostureInfoRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -3672,7 +3650,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth (the `CreatePcrsToken` operationId).
-	CreatePcrsTokenWithFormdataBodyWithResponse(ctx context.Context, body CreatePcrsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreatePcrsTokenResponse, error)
+	CreatePcrsTokenWithFormdataBodyWithResponse(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*CreatePcrsTokenResponse, error)
 
 	// ResolveHostIDsV1WithResponse Resolve host ids of up to 10 policies (1.0)
 	//
@@ -3738,7 +3716,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /pcrs/1.0/posture/postureInfo (the `GetPostureInfoV1` operationId).
-	GetPostureInfoV1WithResponse(ctx context.Context, params *GetPostureInfoV1Params, body GetPostureInfoV1JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV1Response, error)
+	GetPostureInfoV1WithResponse(ctx context.Context, params *GetPostureInfoV1Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV1Response, error)
 
 	// ResolveHostIDsV2WithResponse Resolve host ids of up to 10 policies (2.0)
 	//
@@ -3809,7 +3787,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
-	GetPostureInfoV2WithResponse(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error)
+	GetPostureInfoV2WithResponse(ctx context.Context, params *GetPostureInfoV2Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error)
 
 	// ResolveHostIDsV3WithResponse Resolve host ids of any number of policies (3.0)
 	//
@@ -3869,7 +3847,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /pcrs/3.0/posture/postureInfo (the `GetPostureInfoV3` operationId).
-	GetPostureInfoV3WithResponse(ctx context.Context, params *GetPostureInfoV3Params, body GetPostureInfoV3JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV3Response, error)
+	GetPostureInfoV3WithResponse(ctx context.Context, params *GetPostureInfoV3Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV3Response, error)
 
 	// ResolveHostIDsV4WithResponse Resolve host ids (4.0)
 	//
@@ -3921,7 +3899,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 	//
 	// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
-	GetPostureInfoV4WithResponse(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error)
+	GetPostureInfoV4WithResponse(ctx context.Context, params *GetPostureInfoV4Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error)
 
 	// ResolveHostIDsV5WithResponse Resolve host ids (5.0)
 	//
@@ -3968,7 +3946,17 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /pcrs/5.0/posture/postureInfo (the `GetPostureInfoV5` operationId).
-	GetPostureInfoV5WithResponse(ctx context.Context, params *GetPostureInfoV5Params, body GetPostureInfoV5JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV5Response, error)
+	GetPostureInfoV5WithResponse(ctx context.Context, params *GetPostureInfoV5Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV5Response, error)
+}
+
+// ResponseHeaders holds the response headers the API declares (rate limits
+// and throttling). A field is zero when the response did not carry it.
+type ResponseHeaders struct {
+	XRateLimitLimit        int32
+	XRateLimitRemaining    int32
+	XRateLimitToWaitSec    int32
+	XRateLimitWindowSec    int32
+	XConcurrencyLimitLimit int32
 }
 
 type CreatePcrsTokenResponse struct {
@@ -4012,32 +4000,6 @@ func (r CreatePcrsTokenResponse) ContentType() string {
 	return ""
 }
 
-// ResolveHostIDsV1Response200Headers the declared response headers of an HTTP 200 response for ResolveHostIDsV1
-type ResolveHostIDsV1Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// ResolveHostIDsV1Response409Headers the declared response headers of an HTTP 409 response for ResolveHostIDsV1
-type ResolveHostIDsV1Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// ResolveHostIDsV1Response429Headers the declared response headers of an HTTP 429 response for ResolveHostIDsV1
-type ResolveHostIDsV1Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type ResolveHostIDsV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4048,11 +4010,11 @@ type ResolveHostIDsV1Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ResolveHostIDsV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ResolveHostIDsV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ResolveHostIDsV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4099,32 +4061,6 @@ func (r ResolveHostIDsV1Response) ContentType() string {
 	return ""
 }
 
-// ListPoliciesV1Response200Headers the declared response headers of an HTTP 200 response for ListPoliciesV1
-type ListPoliciesV1Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// ListPoliciesV1Response409Headers the declared response headers of an HTTP 409 response for ListPoliciesV1
-type ListPoliciesV1Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// ListPoliciesV1Response429Headers the declared response headers of an HTTP 429 response for ListPoliciesV1
-type ListPoliciesV1Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type ListPoliciesV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4133,11 +4069,11 @@ type ListPoliciesV1Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListPoliciesV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ListPoliciesV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListPoliciesV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4179,32 +4115,6 @@ func (r ListPoliciesV1Response) ContentType() string {
 	return ""
 }
 
-// GetPostureInfoV1Response200Headers the declared response headers of an HTTP 200 response for GetPostureInfoV1
-type GetPostureInfoV1Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// GetPostureInfoV1Response409Headers the declared response headers of an HTTP 409 response for GetPostureInfoV1
-type GetPostureInfoV1Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// GetPostureInfoV1Response429Headers the declared response headers of an HTTP 429 response for GetPostureInfoV1
-type GetPostureInfoV1Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type GetPostureInfoV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4215,11 +4125,11 @@ type GetPostureInfoV1Response struct {
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *MessageError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPostureInfoV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetPostureInfoV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPostureInfoV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4266,32 +4176,6 @@ func (r GetPostureInfoV1Response) ContentType() string {
 	return ""
 }
 
-// ResolveHostIDsV2Response200Headers the declared response headers of an HTTP 200 response for ResolveHostIDsV2
-type ResolveHostIDsV2Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// ResolveHostIDsV2Response409Headers the declared response headers of an HTTP 409 response for ResolveHostIDsV2
-type ResolveHostIDsV2Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// ResolveHostIDsV2Response429Headers the declared response headers of an HTTP 429 response for ResolveHostIDsV2
-type ResolveHostIDsV2Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type ResolveHostIDsV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4302,11 +4186,11 @@ type ResolveHostIDsV2Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ResolveHostIDsV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ResolveHostIDsV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ResolveHostIDsV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4353,32 +4237,6 @@ func (r ResolveHostIDsV2Response) ContentType() string {
 	return ""
 }
 
-// ListPoliciesV2Response200Headers the declared response headers of an HTTP 200 response for ListPoliciesV2
-type ListPoliciesV2Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// ListPoliciesV2Response409Headers the declared response headers of an HTTP 409 response for ListPoliciesV2
-type ListPoliciesV2Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// ListPoliciesV2Response429Headers the declared response headers of an HTTP 429 response for ListPoliciesV2
-type ListPoliciesV2Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type ListPoliciesV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4387,11 +4245,11 @@ type ListPoliciesV2Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListPoliciesV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ListPoliciesV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListPoliciesV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4433,32 +4291,6 @@ func (r ListPoliciesV2Response) ContentType() string {
 	return ""
 }
 
-// GetPostureInfoV2Response200Headers the declared response headers of an HTTP 200 response for GetPostureInfoV2
-type GetPostureInfoV2Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// GetPostureInfoV2Response409Headers the declared response headers of an HTTP 409 response for GetPostureInfoV2
-type GetPostureInfoV2Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// GetPostureInfoV2Response429Headers the declared response headers of an HTTP 429 response for GetPostureInfoV2
-type GetPostureInfoV2Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type GetPostureInfoV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4469,11 +4301,11 @@ type GetPostureInfoV2Response struct {
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *MessageError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPostureInfoV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetPostureInfoV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPostureInfoV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4520,32 +4352,6 @@ func (r GetPostureInfoV2Response) ContentType() string {
 	return ""
 }
 
-// ResolveHostIDsV3Response200Headers the declared response headers of an HTTP 200 response for ResolveHostIDsV3
-type ResolveHostIDsV3Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// ResolveHostIDsV3Response409Headers the declared response headers of an HTTP 409 response for ResolveHostIDsV3
-type ResolveHostIDsV3Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// ResolveHostIDsV3Response429Headers the declared response headers of an HTTP 429 response for ResolveHostIDsV3
-type ResolveHostIDsV3Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type ResolveHostIDsV3Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4556,11 +4362,11 @@ type ResolveHostIDsV3Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ResolveHostIDsV3Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ResolveHostIDsV3Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ResolveHostIDsV3Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4607,32 +4413,6 @@ func (r ResolveHostIDsV3Response) ContentType() string {
 	return ""
 }
 
-// GetPostureInfoV3Response200Headers the declared response headers of an HTTP 200 response for GetPostureInfoV3
-type GetPostureInfoV3Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// GetPostureInfoV3Response409Headers the declared response headers of an HTTP 409 response for GetPostureInfoV3
-type GetPostureInfoV3Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// GetPostureInfoV3Response429Headers the declared response headers of an HTTP 429 response for GetPostureInfoV3
-type GetPostureInfoV3Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type GetPostureInfoV3Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4643,11 +4423,11 @@ type GetPostureInfoV3Response struct {
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *MessageError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPostureInfoV3Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetPostureInfoV3Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPostureInfoV3Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4694,32 +4474,6 @@ func (r GetPostureInfoV3Response) ContentType() string {
 	return ""
 }
 
-// ResolveHostIDsV4Response200Headers the declared response headers of an HTTP 200 response for ResolveHostIDsV4
-type ResolveHostIDsV4Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// ResolveHostIDsV4Response409Headers the declared response headers of an HTTP 409 response for ResolveHostIDsV4
-type ResolveHostIDsV4Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// ResolveHostIDsV4Response429Headers the declared response headers of an HTTP 429 response for ResolveHostIDsV4
-type ResolveHostIDsV4Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type ResolveHostIDsV4Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4730,11 +4484,11 @@ type ResolveHostIDsV4Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ResolveHostIDsV4Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ResolveHostIDsV4Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ResolveHostIDsV4Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4781,32 +4535,6 @@ func (r ResolveHostIDsV4Response) ContentType() string {
 	return ""
 }
 
-// GetPostureInfoV4Response200Headers the declared response headers of an HTTP 200 response for GetPostureInfoV4
-type GetPostureInfoV4Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// GetPostureInfoV4Response409Headers the declared response headers of an HTTP 409 response for GetPostureInfoV4
-type GetPostureInfoV4Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// GetPostureInfoV4Response429Headers the declared response headers of an HTTP 429 response for GetPostureInfoV4
-type GetPostureInfoV4Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type GetPostureInfoV4Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4817,11 +4545,11 @@ type GetPostureInfoV4Response struct {
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *MessageError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPostureInfoV4Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetPostureInfoV4Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPostureInfoV4Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4868,32 +4596,6 @@ func (r GetPostureInfoV4Response) ContentType() string {
 	return ""
 }
 
-// ResolveHostIDsV5Response200Headers the declared response headers of an HTTP 200 response for ResolveHostIDsV5
-type ResolveHostIDsV5Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// ResolveHostIDsV5Response409Headers the declared response headers of an HTTP 409 response for ResolveHostIDsV5
-type ResolveHostIDsV5Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// ResolveHostIDsV5Response429Headers the declared response headers of an HTTP 429 response for ResolveHostIDsV5
-type ResolveHostIDsV5Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type ResolveHostIDsV5Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4904,11 +4606,11 @@ type ResolveHostIDsV5Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ResolveHostIDsV5Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ResolveHostIDsV5Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ResolveHostIDsV5Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4955,32 +4657,6 @@ func (r ResolveHostIDsV5Response) ContentType() string {
 	return ""
 }
 
-// GetPostureInfoV5Response200Headers the declared response headers of an HTTP 200 response for GetPostureInfoV5
-type GetPostureInfoV5Response200Headers struct {
-	XRateLimitLimit     int32
-	XRateLimitRemaining int32
-	XRateLimitToWaitSec int32
-	XRateLimitWindowSec int32
-}
-
-// GetPostureInfoV5Response409Headers the declared response headers of an HTTP 409 response for GetPostureInfoV5
-type GetPostureInfoV5Response409Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
-// GetPostureInfoV5Response429Headers the declared response headers of an HTTP 429 response for GetPostureInfoV5
-type GetPostureInfoV5Response429Headers struct {
-	XConcurrencyLimitLimit int32
-	XRateLimitLimit        int32
-	XRateLimitRemaining    int32
-	XRateLimitToWaitSec    int32
-	XRateLimitWindowSec    int32
-}
-
 type GetPostureInfoV5Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4991,11 +4667,11 @@ type GetPostureInfoV5Response struct {
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *MessageError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPostureInfoV5Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetPostureInfoV5Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPostureInfoV5Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5076,7 +4752,7 @@ func (c *ClientWithResponses) CreatePcrsTokenWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth (the `CreatePcrsToken` operationId).
-func (c *ClientWithResponses) CreatePcrsTokenWithFormdataBodyWithResponse(ctx context.Context, body CreatePcrsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreatePcrsTokenResponse, error) {
+func (c *ClientWithResponses) CreatePcrsTokenWithFormdataBodyWithResponse(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*CreatePcrsTokenResponse, error) {
 	rsp, err := c.CreatePcrsTokenWithFormdataBody(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5166,7 +4842,7 @@ func (c *ClientWithResponses) GetPostureInfoV1WithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pcrs/1.0/posture/postureInfo (the `GetPostureInfoV1` operationId).
-func (c *ClientWithResponses) GetPostureInfoV1WithResponse(ctx context.Context, params *GetPostureInfoV1Params, body GetPostureInfoV1JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV1Response, error) {
+func (c *ClientWithResponses) GetPostureInfoV1WithResponse(ctx context.Context, params *GetPostureInfoV1Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV1Response, error) {
 	rsp, err := c.GetPostureInfoV1(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5260,7 +4936,7 @@ func (c *ClientWithResponses) GetPostureInfoV2WithBodyWithResponse(ctx context.C
 //
 // Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 // Deprecated: Deprecated by Qualys; use getPostureInfoV3.
-func (c *ClientWithResponses) GetPostureInfoV2WithResponse(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error) {
+func (c *ClientWithResponses) GetPostureInfoV2WithResponse(ctx context.Context, params *GetPostureInfoV2Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error) {
 	rsp, err := c.GetPostureInfoV2(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5338,7 +5014,7 @@ func (c *ClientWithResponses) GetPostureInfoV3WithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pcrs/3.0/posture/postureInfo (the `GetPostureInfoV3` operationId).
-func (c *ClientWithResponses) GetPostureInfoV3WithResponse(ctx context.Context, params *GetPostureInfoV3Params, body GetPostureInfoV3JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV3Response, error) {
+func (c *ClientWithResponses) GetPostureInfoV3WithResponse(ctx context.Context, params *GetPostureInfoV3Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV3Response, error) {
 	rsp, err := c.GetPostureInfoV3(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5407,7 +5083,7 @@ func (c *ClientWithResponses) GetPostureInfoV4WithBodyWithResponse(ctx context.C
 //
 // Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 // Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
-func (c *ClientWithResponses) GetPostureInfoV4WithResponse(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error) {
+func (c *ClientWithResponses) GetPostureInfoV4WithResponse(ctx context.Context, params *GetPostureInfoV4Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error) {
 	rsp, err := c.GetPostureInfoV4(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5472,7 +5148,7 @@ func (c *ClientWithResponses) GetPostureInfoV5WithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pcrs/5.0/posture/postureInfo (the `GetPostureInfoV5` operationId).
-func (c *ClientWithResponses) GetPostureInfoV5WithResponse(ctx context.Context, params *GetPostureInfoV5Params, body GetPostureInfoV5JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV5Response, error) {
+func (c *ClientWithResponses) GetPostureInfoV5WithResponse(ctx context.Context, params *GetPostureInfoV5Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV5Response, error) {
 	rsp, err := c.GetPostureInfoV5(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5554,7 +5230,7 @@ func ParseResolveHostIDsV1Response(rsp *http.Response) (*ResolveHostIDsV1Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ResolveHostIDsV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -5585,7 +5261,7 @@ func ParseResolveHostIDsV1Response(rsp *http.Response) (*ResolveHostIDsV1Respons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ResolveHostIDsV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -5623,7 +5299,7 @@ func ParseResolveHostIDsV1Response(rsp *http.Response) (*ResolveHostIDsV1Respons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ResolveHostIDsV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -5703,7 +5379,7 @@ func ParseListPoliciesV1Response(rsp *http.Response) (*ListPoliciesV1Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ListPoliciesV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -5734,7 +5410,7 @@ func ParseListPoliciesV1Response(rsp *http.Response) (*ListPoliciesV1Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ListPoliciesV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -5772,7 +5448,7 @@ func ParseListPoliciesV1Response(rsp *http.Response) (*ListPoliciesV1Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ListPoliciesV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -5859,7 +5535,7 @@ func ParseGetPostureInfoV1Response(rsp *http.Response) (*GetPostureInfoV1Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetPostureInfoV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -5890,7 +5566,7 @@ func ParseGetPostureInfoV1Response(rsp *http.Response) (*GetPostureInfoV1Respons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetPostureInfoV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -5928,7 +5604,7 @@ func ParseGetPostureInfoV1Response(rsp *http.Response) (*GetPostureInfoV1Respons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetPostureInfoV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6015,7 +5691,7 @@ func ParseResolveHostIDsV2Response(rsp *http.Response) (*ResolveHostIDsV2Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ResolveHostIDsV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6046,7 +5722,7 @@ func ParseResolveHostIDsV2Response(rsp *http.Response) (*ResolveHostIDsV2Respons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ResolveHostIDsV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6084,7 +5760,7 @@ func ParseResolveHostIDsV2Response(rsp *http.Response) (*ResolveHostIDsV2Respons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ResolveHostIDsV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6164,7 +5840,7 @@ func ParseListPoliciesV2Response(rsp *http.Response) (*ListPoliciesV2Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ListPoliciesV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6195,7 +5871,7 @@ func ParseListPoliciesV2Response(rsp *http.Response) (*ListPoliciesV2Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ListPoliciesV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6233,7 +5909,7 @@ func ParseListPoliciesV2Response(rsp *http.Response) (*ListPoliciesV2Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ListPoliciesV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6320,7 +5996,7 @@ func ParseGetPostureInfoV2Response(rsp *http.Response) (*GetPostureInfoV2Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetPostureInfoV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6351,7 +6027,7 @@ func ParseGetPostureInfoV2Response(rsp *http.Response) (*GetPostureInfoV2Respons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetPostureInfoV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6389,7 +6065,7 @@ func ParseGetPostureInfoV2Response(rsp *http.Response) (*GetPostureInfoV2Respons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetPostureInfoV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6476,7 +6152,7 @@ func ParseResolveHostIDsV3Response(rsp *http.Response) (*ResolveHostIDsV3Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ResolveHostIDsV3Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6507,7 +6183,7 @@ func ParseResolveHostIDsV3Response(rsp *http.Response) (*ResolveHostIDsV3Respons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ResolveHostIDsV3Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6545,7 +6221,7 @@ func ParseResolveHostIDsV3Response(rsp *http.Response) (*ResolveHostIDsV3Respons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ResolveHostIDsV3Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6632,7 +6308,7 @@ func ParseGetPostureInfoV3Response(rsp *http.Response) (*GetPostureInfoV3Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetPostureInfoV3Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6663,7 +6339,7 @@ func ParseGetPostureInfoV3Response(rsp *http.Response) (*GetPostureInfoV3Respons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetPostureInfoV3Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6701,7 +6377,7 @@ func ParseGetPostureInfoV3Response(rsp *http.Response) (*GetPostureInfoV3Respons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetPostureInfoV3Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6788,7 +6464,7 @@ func ParseResolveHostIDsV4Response(rsp *http.Response) (*ResolveHostIDsV4Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ResolveHostIDsV4Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6819,7 +6495,7 @@ func ParseResolveHostIDsV4Response(rsp *http.Response) (*ResolveHostIDsV4Respons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ResolveHostIDsV4Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6857,7 +6533,7 @@ func ParseResolveHostIDsV4Response(rsp *http.Response) (*ResolveHostIDsV4Respons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ResolveHostIDsV4Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6944,7 +6620,7 @@ func ParseGetPostureInfoV4Response(rsp *http.Response) (*GetPostureInfoV4Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetPostureInfoV4Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -6975,7 +6651,7 @@ func ParseGetPostureInfoV4Response(rsp *http.Response) (*GetPostureInfoV4Respons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetPostureInfoV4Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -7013,7 +6689,7 @@ func ParseGetPostureInfoV4Response(rsp *http.Response) (*GetPostureInfoV4Respons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetPostureInfoV4Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -7100,7 +6776,7 @@ func ParseResolveHostIDsV5Response(rsp *http.Response) (*ResolveHostIDsV5Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ResolveHostIDsV5Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -7131,7 +6807,7 @@ func ParseResolveHostIDsV5Response(rsp *http.Response) (*ResolveHostIDsV5Respons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ResolveHostIDsV5Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -7169,7 +6845,7 @@ func ParseResolveHostIDsV5Response(rsp *http.Response) (*ResolveHostIDsV5Respons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ResolveHostIDsV5Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -7256,7 +6932,7 @@ func ParseGetPostureInfoV5Response(rsp *http.Response) (*GetPostureInfoV5Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetPostureInfoV5Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -7287,7 +6963,7 @@ func ParseGetPostureInfoV5Response(rsp *http.Response) (*GetPostureInfoV5Respons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetPostureInfoV5Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -7325,7 +7001,7 @@ func ParseGetPostureInfoV5Response(rsp *http.Response) (*GetPostureInfoV5Respons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetPostureInfoV5Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
