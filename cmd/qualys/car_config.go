@@ -79,7 +79,7 @@ func schedulesUpdateRun(ctx context.Context, opts *schedulesUpdateOptions) error
 	if !uuidText.MatchString(opts.id) {
 		return usagef("schedule id %q: want a UUID such as 5f0d6c2e-3b1a-4e8f-9a51-0c7f2d9e4b11", opts.id)
 	}
-	var body car.UpdateScheduleJSONRequestBody
+	var body car.ScheduleUpdate
 	if err := readBodyFile(opts.f, opts.file, "updateSchedule", &body); err != nil {
 		return err
 	}

@@ -183,7 +183,7 @@ The body is checked against the API document before it is sent.`,
 }
 
 func scriptsCreateRun(ctx context.Context, opts *scriptWriteOptions) error {
-	var body car.CreateScriptV5JSONRequestBody
+	var body car.ScriptCreateV5
 	if err := readBodyFile(opts.f, opts.file, "createScriptV5", &body); err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func scriptsUpdateRun(ctx context.Context, opts *scriptWriteOptions) error {
 	if err != nil {
 		return err
 	}
-	var body car.UpdateScriptV4JSONRequestBody
+	var body car.ScriptUpdateV4
 	if opts.file != "" {
 		if err := readBodyFile(opts.f, opts.file, "updateScriptV4", &body); err != nil {
 			return err
