@@ -87,7 +87,7 @@ func (f *factory) client() (*qualys.Client, error) {
 	if s.username == "" {
 		return nil, usagef("no user name: run 'qualys configure', or set QUALYS_USERNAME, or pass --username")
 	}
-	password, err := f.password()
+	password, err := f.password(s)
 	if err != nil {
 		return nil, err
 	}
@@ -108,9 +108,10 @@ func (f *factory) client() (*qualys.Client, error) {
 	return c, nil
 }
 
-// password comes from stdin with --password-stdin, else QUALYS_PASSWORD;
-// never from a flag or the profile.
-func (f *factory) password() (string, error) {
+// password comes from stdin with --password-stdin, else QUALYS_PASSWORD,
+// else the keyring entry 'qualys configure --password-stdin' saved for the
+// profile; never from a flag or the profile file.
+func (f *factory) password(s settings) (string, error) {
 	if f.passwordStdin {
 		line, err := bufio.NewReader(f.stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -124,7 +125,14 @@ func (f *factory) password() (string, error) {
 	if p := f.getenv(qualys.EnvPassword); p != "" {
 		return p, nil
 	}
-	return "", usagef("no password: set QUALYS_PASSWORD, or pipe it in with --password-stdin")
+	if f.keyring != nil && s.profile != "" {
+		// A keyring without the entry, or one that fails, is the same as
+		// none: the message below says what to do.
+		if p, err := f.keyring.Get(keyringService, keyringUser(s.profile, s.username)); err == nil && p != "" {
+			return p, nil
+		}
+	}
+	return "", usagef("no password: set QUALYS_PASSWORD, pipe it in with --password-stdin, or save it in the keyring with qualys configure --password-stdin")
 }
 
 func firstNonEmpty(s ...string) string {

@@ -95,8 +95,12 @@ a profile, in your configuration directory with mode 0600. Pick a profile with
 --profile or QUALYS_PROFILE; "default" is used otherwise. Flags and the
 QUALYS_* environment variables override the profile.
 
-The password is never saved: set QUALYS_PASSWORD or use --password-stdin.`,
+The password is never saved in the profile file. Set QUALYS_PASSWORD, use
+--password-stdin with each command, or, where a keyring service runs (macOS
+Keychain, Windows Credential Manager, a Secret Service on Linux), pipe it to
+'qualys configure --password-stdin' once to keep it in the keyring.`,
 		Example: `  qualys configure --platform US2 --username acme_ab12
+  pass show qualys | qualys configure --platform US2 --username acme_ab12 --password-stdin
   qualys configure --profile lab --gateway-url https://gateway.private.example.com --username lab_user
   qualys configure --list`,
 		Args: exactArgs(0),
@@ -134,8 +138,8 @@ func configureRun(opts *configureOptions) error {
 	if !profileName.MatchString(name) {
 		return usagef("profile name %q: use letters, digits, '.', '_' or '-' (at most 64)", name)
 	}
-	if f.passwordStdin {
-		return usagef("the password is never saved in a profile; set QUALYS_PASSWORD or use --password-stdin with each command")
+	if f.passwordStdin && f.keyring == nil {
+		return usagef("no keyring service runs here, and the password is never saved in the profile file; set QUALYS_PASSWORD or use --password-stdin with each command")
 	}
 	p := set.Profiles[name]
 	if f.gatewayURL != "" || f.globals.platform != "" {
@@ -153,7 +157,20 @@ func configureRun(opts *configureOptions) error {
 	if _, err := (settings{platform: p.Platform, gatewayURL: p.GatewayURL}).target(); err != nil {
 		return err
 	}
+	var password string
+	if f.passwordStdin {
+		var err error
+		if password, err = f.password(settings{}); err != nil {
+			return err
+		}
+	}
 	f.ran = true
+	if password != "" {
+		if err := f.keyring.Set(keyringService, keyringUser(name, p.Username), password); err != nil {
+			return fmt.Errorf("saving the password in the keyring: %s", clean(err.Error()))
+		}
+		fmt.Fprintf(f.stderr, "Saved the password of %s in the keyring.\n", p.Username)
+	}
 	set.Profiles[name] = p
 	b, err := json.MarshalIndent(set, "", "  ")
 	if err != nil {

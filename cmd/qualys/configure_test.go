@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,5 +64,50 @@ func TestConfigureProfiles(t *testing.T) {
 	}
 	if code, _, errOut := h.run("", "car", "jobs", "list"); code != exitUsage || !strings.Contains(errOut, "not a profile file") {
 		t.Errorf("corrupt profile file: exit %d, %q", code, errOut)
+	}
+}
+
+// memoryKeyring stands in for the OS keyring.
+type memoryKeyring map[string]string
+
+func (m memoryKeyring) Get(service, user string) (string, error) {
+	if p, ok := m[service+"|"+user]; ok {
+		return p, nil
+	}
+	return "", errors.New("not found")
+}
+
+func (m memoryKeyring) Set(service, user, password string) error {
+	m[service+"|"+user] = password
+	return nil
+}
+
+func TestPasswordInTheKeyring(t *testing.T) {
+	h := newHarness(t)
+	gateway := h.env["QUALYS_GATEWAY_URL"]
+	for _, k := range []string{"QUALYS_GATEWAY_URL", "QUALYS_USERNAME", "QUALYS_PASSWORD"} {
+		h.env[k] = ""
+	}
+	// Where no keyring service runs, saving the password is refused.
+	code, _, errOut := h.run(h.sim.Password()+"\n", "configure", "--gateway-url", gateway, "--username", h.sim.Username(), "--password-stdin")
+	if code != exitUsage || !strings.Contains(errOut, "no keyring service") {
+		t.Fatalf("without a keyring: exit %d, %q", code, errOut)
+	}
+	h.keyring = memoryKeyring{}
+	code, _, errOut = h.run(h.sim.Password()+"\n", "configure", "--gateway-url", gateway, "--username", h.sim.Username(), "--password-stdin")
+	if code != exitOK || h.keyring.(memoryKeyring)["qualys-go|default/"+h.sim.Username()] != h.sim.Password() {
+		t.Fatalf("configure --password-stdin: exit %d, %q, keyring %v", code, errOut, h.keyring)
+	}
+	b, _ := os.ReadFile(filepath.Join(h.configDir, "qualys", "profiles.json"))
+	if strings.Contains(string(b), h.sim.Password()) {
+		t.Error("the password is in the profile file")
+	}
+	if recs := lines(t, h.mustRun("car", "jobs", "list", "--limit", "1")); len(recs) != 1 {
+		t.Errorf("with the keyring's password: %v", recs)
+	}
+	// The environment wins over the keyring.
+	h.env["QUALYS_PASSWORD"] = "wrong-one"
+	if code, _, _ := h.run("", "car", "jobs", "list"); code != exitError {
+		t.Errorf("QUALYS_PASSWORD did not win: exit %d", code)
 	}
 }

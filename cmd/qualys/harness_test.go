@@ -20,6 +20,7 @@ type harness struct {
 	env       map[string]string
 	configDir string
 	width     int
+	keyring   secretStore // nil: no keyring service
 }
 
 func newHarness(t *testing.T, opts ...qualystest.Option) *harness {
@@ -37,7 +38,7 @@ func (h *harness) run(stdin string, args ...string) (code int, stdout, stderr st
 	env := maps.Clone(h.env)
 	e := &env_{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut,
 		getenv: func(k string) string { return env[k] }, httpClient: h.sim.Client(), configDir: h.configDir,
-		width: func() int { return h.width }, stdoutTerminal: h.width > 0}
+		width: func() int { return h.width }, stdoutTerminal: h.width > 0, keyring: h.keyring}
 	code = run(context.Background(), e, args)
 	return code, out.String(), errOut.String()
 }

@@ -25,7 +25,8 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
-		width: stdoutWidth(os.Stdout, os.Getenv), stdoutTerminal: isTerminal(os.Stdout), stderrTerminal: isTerminal(os.Stderr)}
+		width: stdoutWidth(os.Stdout, os.Getenv), stdoutTerminal: isTerminal(os.Stdout), stderrTerminal: isTerminal(os.Stderr),
+		keyring: systemKeyring(os.Getenv)}
 	code := run(ctx, e, os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -29,6 +29,7 @@ type env struct {
 	getenv         func(string) string
 	httpClient     *http.Client // nil: the default, trusting the system roots (and SSL_CERT_FILE)
 	configDir      string       // "" : os.UserConfigDir()
+	keyring        secretStore  // nil: no keyring service runs here
 	// width is the terminal width of stdout, 0 when it is not a terminal.
 	width func() int
 	// stdoutTerminal and stderrTerminal say which are terminals: tables
