@@ -39,11 +39,13 @@ func BenchmarkFetcherRateBound(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
-			list, err := c.Policies(ctx, nil)
-			if err != nil || len(list.PolicyList) == 0 {
-				b.Fatalf("policies: %v", err)
+			var policy wire.ID
+			for p, err := range c.Policies(ctx, time.Time{}) {
+				if err != nil {
+					b.Fatalf("policies: %v", err)
+				}
+				policy = p.ID
 			}
-			policy := list.PolicyList[0].ID
 
 			var requests, records int
 			var elapsed time.Duration

@@ -36,11 +36,8 @@ type PostureRequest struct {
 	// Policies lists the policies and host ids to report on, as hostids
 	// returns them.
 	Policies pcrs.PostureInfoRequest
-	// Params holds the query parameters. It is the 5.0 parameter set, the
-	// largest; a filter the chosen version does not have is an error, not
-	// silently dropped. CompressionRequired may be 0 or 1: the stream
-	// detects a gzip body either way.
-	Params pcrs.GetPostureInfoV5Params
+	// Filter selects the records and what they carry.
+	Filter PostureFilter
 }
 
 // PostureStream sends one postureInfo request and yields its records one at
@@ -102,13 +99,12 @@ func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Re
 	if v == "" {
 		v = DefaultPostureVersion
 	}
-	p := r.Params
-	if err := checkPostureParams(v, p); err != nil {
+	p, err := r.Filter.params(v)
+	if err != nil {
 		return nil, err
 	}
 	r.Policies = quotedIDs(r.Policies)
 	var req *http.Request
-	var err error
 	switch v {
 	case PostureV1:
 		req, err = pcrs.NewGetPostureInfoV1Request(c.gateway, &pcrs.GetPostureInfoV1Params{
@@ -163,47 +159,4 @@ func quotedIDs(in pcrs.PostureInfoRequest) pcrs.PostureInfoRequest {
 		out[i] = pcrs.PostureInfoRequestItem{PolicyID: item.PolicyID.AsString(), SubscriptionID: item.SubscriptionID.AsString(), HostIDs: hosts}
 	}
 	return out
-}
-
-// checkPostureParams rejects what the chosen version would refuse or
-// ignore, and the combinations Qualys documents as invalid.
-func checkPostureParams(v PostureVersion, p pcrs.GetPostureInfoV5Params) error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("qualys: postureInfo %s: %s: %w", v, fmt.Sprintf(format, args...), ErrInvalidRequest)
-	}
-	switch v {
-	case PostureV1, PostureV2, PostureV3, PostureV4, PostureV5:
-	default:
-		return bad("unknown version %q (want 1.0 to 5.0)", string(v))
-	}
-	if v < PostureV3 {
-		switch {
-		case len(p.Status) > 0:
-			return bad("status needs 3.0 or later")
-		case p.PreviousStatus != nil:
-			return bad("previousStatus needs 3.0 or later")
-		case len(p.CriticalityValues) > 0 || len(p.CriticalityLabels) > 0:
-			return bad("criticality filters need 3.0 or later")
-		case p.CloudMetaDataRequired != nil:
-			return bad("cloudMetaDataRequired needs 3.0 or later")
-		}
-	}
-	if v < PostureV5 {
-		switch {
-		case p.ExtendedEvidenceRequired != nil:
-			return bad("extendedEvidenceRequired needs 5.0")
-		case p.QdScoreRequired != nil:
-			return bad("qdScoreRequired needs 5.0")
-		}
-	}
-	if len(p.CriticalityValues) > 0 && len(p.CriticalityLabels) > 0 {
-		return bad("criticalityValues and criticalityLabels are mutually exclusive")
-	}
-	if (p.LastScanDateFrom == nil) != (p.LastScanDateTo == nil) {
-		return bad("lastScanDateFrom and lastScanDateTo go together")
-	}
-	if p.LastScanDate != nil && p.LastScanDateFrom != nil {
-		return bad("lastScanDate cannot be combined with lastScanDateFrom/lastScanDateTo")
-	}
-	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/wire"
@@ -26,12 +27,12 @@ type PostureQuery struct {
 	// subscription.
 	PolicyIDs []wire.ID
 	// HostsChangedSince, when set, resolves only the hosts whose posture
-	// changed since that date (hostids statusChangedSince).
-	HostsChangedSince string
-	// Version and Params are those of every postureInfo request (see
+	// changed since that time (hostids 3.0 statusChangedSince).
+	HostsChangedSince time.Time
+	// Version and Filter are those of every postureInfo request (see
 	// PostureRequest).
 	Version PostureVersion
-	Params  pcrs.GetPostureInfoV5Params
+	Filter  PostureFilter
 }
 
 // FetchProgress reports how far a FetchPosture has come. Hosts count the
@@ -126,7 +127,7 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 		if v == "" {
 			v = DefaultPostureVersion
 		}
-		if err := checkPostureParams(v, q.Params); err != nil {
+		if _, err := q.Filter.params(v); err != nil {
 			yield(zero, err)
 			return
 		}
@@ -158,7 +159,7 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 		for range min(cfg.concurrency, len(batches)) {
 			wg.Go(func() {
 				for b := range work {
-					if !c.runBatch(ctx, v, q.Params, b, events) {
+					if !c.runBatch(ctx, v, q.Filter, b, events) {
 						return
 					}
 				}
@@ -206,7 +207,7 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 
 // runBatch streams one batch into events. It reports false when the fetch
 // is over (an error was sent or the context ended).
-func (c *Client) runBatch(ctx context.Context, v PostureVersion, params pcrs.GetPostureInfoV5Params, b *postureBatch, events chan<- fetchEvent) bool {
+func (c *Client) runBatch(ctx context.Context, v PostureVersion, filter PostureFilter, b *postureBatch, events chan<- fetchEvent) bool {
 	send := func(ev fetchEvent) bool {
 		select {
 		case events <- ev:
@@ -215,7 +216,7 @@ func (c *Client) runBatch(ctx context.Context, v PostureVersion, params pcrs.Get
 			return false
 		}
 	}
-	req := PostureRequest{Version: v, Params: params, Policies: pcrs.PostureInfoRequest{b.item}}
+	req := PostureRequest{Version: v, Filter: filter, Policies: pcrs.PostureInfoRequest{b.item}}
 	for attempt := 0; ; attempt++ {
 		chunk := make([]pcrs.PostureRecord, 0, recordChunk)
 		sent := 0

@@ -62,7 +62,7 @@ func (o outcome) check(t *testing.T, err error, calls int) {
 
 // policies lists policies (a GET: retried after 5xx and lost responses).
 func policies(ctx context.Context, c *qualys.Client) error {
-	_, err := c.Policies(ctx, nil)
+	_, err := collect(c.Policies(ctx, time.Time{}))
 	return err
 }
 
@@ -107,7 +107,10 @@ func TestReliability(t *testing.T) {
 			outcome{is: []error{qualys.ErrConflict}, msg: "already exists", calls: 1}},
 		{"expired token mid-pagination", "searchJobs", []qualystest.Fault{qualystest.ExpiredToken()}, nil, jobs, outcome{ok: true}},
 		{"expired token on host ids", "resolveHostIdsV3", []qualystest.Fault{qualystest.ExpiredToken()}, nil,
-			func(ctx context.Context, c *qualys.Client) error { _, err := c.HostIDs(ctx, nil, ""); return err }, outcome{ok: true, calls: 2}},
+			func(ctx context.Context, c *qualys.Client) error {
+				_, err := c.HostIDs(ctx, nil, time.Time{})
+				return err
+			}, outcome{ok: true, calls: 2}},
 		{"token expired twice in a row", "listPoliciesV2", qualystest.Repeat(2, qualystest.ExpiredToken()), nil, policies,
 			outcome{is: []error{qualys.ErrTokenExpired, qualys.ErrUnauthorized}, msg: "JWT expired", calls: 2}},
 		{"connection reset before the response (GET)", "listPoliciesV2", []qualystest.Fault{qualystest.ResetBeforeResponse()}, nil, policies, outcome{ok: true, calls: 2}},
@@ -244,7 +247,7 @@ func TestReliabilityNothingLost(t *testing.T) {
 	t.Run("posture stream cut mid-body", func(t *testing.T) {
 		c, sim := faultClient(t, []qualystest.Option{qualystest.WithHosts(30)})
 		policy := sim.Data().Policies[0].ID
-		hosts, err := c.HostIDs(ctx, []wire.ID{wire.NewID(policy)}, "")
+		hosts, err := c.HostIDs(ctx, []wire.ID{wire.NewID(policy)}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -70,7 +71,8 @@ func newPoliciesCmd(f *factory, runF func(context.Context, *policiesOptions) err
 }
 
 func policiesRun(ctx context.Context, opts *policiesOptions) error {
-	if err := checkDateParam("--since", "lastEvaluationDate", opts.since); err != nil {
+	since, err := dateFlag("--since", "lastEvaluationDate", opts.since)
+	if err != nil {
 		return err
 	}
 	if opts.limit < 0 {
@@ -80,29 +82,14 @@ func policiesRun(ctx context.Context, opts *policiesOptions) error {
 	if err != nil {
 		return err
 	}
-	params := &pcrs.ListPoliciesV2Params{}
-	if opts.since != "" {
-		params.LastEvaluationDate = &opts.since
-	}
-	list, err := c.Policies(ctx, params)
-	if err != nil {
-		return err
-	}
-	for i, pol := range list.PolicyList {
-		if opts.limit > 0 && i >= opts.limit {
-			break
-		}
-		if err := p.record(pol); err != nil {
-			return err
-		}
-	}
-	return p.flush()
+	return printAll(p, c.Policies(ctx, since), opts.limit, nil)
 }
 
 // policyOptions are the policy ids and date of hostids and posture.
 type policyOptions struct {
 	policies []string
 	since    string
+	from     time.Time // since, checked
 }
 
 func (o *policyOptions) register(cmd *cobra.Command) {
@@ -118,7 +105,7 @@ func (o *policyOptions) check(cmdName string) ([]wire.ID, error) {
 	if len(ids) == 0 {
 		return nil, usagef("%s needs --policy-id (list them with: qualys pcrs policies)", cmdName)
 	}
-	if err := checkDateParam("--since", "hostStatusChangedSince", o.since); err != nil {
+	if o.from, err = dateFlag("--since", "hostStatusChangedSince", o.since); err != nil {
 		return nil, err
 	}
 	out := make([]wire.ID, len(ids))
@@ -162,7 +149,7 @@ func hostIDsRun(ctx context.Context, opts *hostIDsOptions) error {
 	if err != nil {
 		return err
 	}
-	list, err := c.HostIDs(ctx, ids, opts.since)
+	list, err := c.HostIDs(ctx, ids, opts.from)
 	for i, h := range list {
 		if opts.limit > 0 && i >= opts.limit {
 			break
@@ -188,12 +175,13 @@ var postureColumns = columns{{"HOST", "hostId"}, {"DNS", "dns"}, {"IP", "ip"}, {
 type postureOptions struct {
 	f *factory
 	policyOptions
-	status   []string
-	version  string
-	evidence bool
-	limit    int
-	summary  bool
-	top      int
+	status      []string
+	criticality []string
+	version     string
+	evidence    bool
+	limit       int
+	summary     bool
+	top         int
 }
 
 func newPostureCmd(f *factory, runF func(context.Context, *postureOptions) error) *cobra.Command {
@@ -213,6 +201,7 @@ Progress goes to stderr (see --progress).`,
 	opts.register(cmd)
 	fl := cmd.Flags()
 	fl.StringSliceVar(&opts.status, "status", nil, "only these statuses, comma-separated: Passed, Failed, Error")
+	fl.StringSliceVar(&opts.criticality, "criticality", nil, "only controls of these criticalities, comma-separated: UNDEFINED, MINIMAL, MEDIUM, SERIOUS, CRITICAL, URGENT")
 	fl.BoolVar(&opts.evidence, "evidence", false, "include each control's evidence")
 	fl.StringVar(&opts.version, "api-version", string(qualys.DefaultPostureVersion), "postureInfo API version: 1.0 to 5.0")
 	fl.IntVar(&opts.limit, "limit", 0, "stop after this many records (0: all)")
@@ -237,14 +226,18 @@ func postureRun(ctx context.Context, opts *postureOptions) error {
 	if opts.limit < 0 || opts.top < 0 {
 		return usagef("--limit and --top must not be negative")
 	}
-	q := qualys.PostureQuery{PolicyIDs: ids, HostsChangedSince: opts.since, Version: qualys.PostureVersion(opts.version)}
+	criticality := trimAll(opts.criticality)
+	if err := checkEnum("--criticality", "pcrs", "CriticalityLabel", criticality...); err != nil {
+		return err
+	}
+	q := qualys.PostureQuery{PolicyIDs: ids, HostsChangedSince: opts.from, Version: qualys.PostureVersion(opts.version)}
 	for _, s := range statuses {
-		q.Params.Status = append(q.Params.Status, pcrs.PostureStatus(s))
+		q.Filter.Status = append(q.Filter.Status, pcrs.PostureStatus(s))
 	}
-	if opts.evidence {
-		on := pcrs.ToggleOn
-		q.Params.EvidenceRequired = &on
+	for _, c := range criticality {
+		q.Filter.Criticality = append(q.Filter.Criticality, pcrs.CriticalityLabel(c))
 	}
+	q.Filter.Evidence = opts.evidence
 	cols := postureColumns
 	if opts.summary {
 		cols = summaryColumns

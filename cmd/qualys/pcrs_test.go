@@ -38,6 +38,15 @@ func TestPCRSCommands(t *testing.T) {
 			t.Errorf("status %v", r["status"])
 		}
 	}
+	recs = lines(t, h.mustRun("pcrs", "posture", "--policy-id", policy, "--criticality", "URGENT,CRITICAL"))
+	if len(recs) == 0 {
+		t.Fatal("no URGENT or CRITICAL records")
+	}
+	for _, r := range recs {
+		if l := r["criticality"].(map[string]any)["label"]; l != "URGENT" && l != "CRITICAL" {
+			t.Errorf("criticality %v", l)
+		}
+	}
 }
 
 // The summary counts every record once by status, and splits the same

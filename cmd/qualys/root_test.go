@@ -122,6 +122,7 @@ func TestUsageErrors(t *testing.T) {
 		{"missing policy", []string{"pcrs", "hostids"}, nil, "needs --policy-id"},
 		{"bad status", []string{"pcrs", "posture", "--policy-id", "1", "--status", "broken"}, nil, "want one of Passed, Failed, Error"},
 		{"status case", []string{"pcrs", "posture", "--policy-id", "1", "--status", "failed"}, nil, "did you mean Failed"},
+		{"bad criticality", []string{"pcrs", "posture", "--policy-id", "1", "--criticality", "HIGH"}, nil, "want one of UNDEFINED, MINIMAL, MEDIUM, SERIOUS, CRITICAL, URGENT"},
 		{"bad date", []string{"pcrs", "policies", "--since", "yesterday"}, nil, "want a date such as 2024-11-01"},
 		{"bad hostids date", []string{"pcrs", "hostids", "--policy-id", "1", "--since", "2024-13"}, nil, "want a date"},
 		{"bad api version", []string{"pcrs", "posture", "--policy-id", "1", "--api-version", "6.0"}, nil, "want one of 1.0, 2.0"},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -85,6 +86,22 @@ func checkDateParam(flagName, param, value string) error {
 		return usagef("%s %q: want a date such as 2024-11-01 or a UTC date-time such as 2024-11-01T08:00:00Z", flagName, value)
 	}
 	return nil
+}
+
+// dateFlag checks a date flag against a PCRS parameter's pattern and
+// reads it: a day is midnight UTC. Empty is the zero time (unset).
+func dateFlag(flagName, param, value string) (time.Time, error) {
+	if err := checkDateParam(flagName, param, value); err != nil || value == "" {
+		return time.Time{}, err
+	}
+	if t, err := time.Parse(time.DateOnly, value); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, value)
+	if err != nil {
+		return time.Time{}, usagef("%s %q: want a date such as 2024-11-01 or a UTC date-time such as 2024-11-01T08:00:00Z", flagName, value)
+	}
+	return t, nil
 }
 
 // checkRequestBody validates a request body read from a file against the
