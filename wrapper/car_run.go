@@ -72,7 +72,7 @@ func WithRunProgress(f func(RunProgress)) RunOption {
 const (
 	skippedStatus    = "SKIPPED"
 	reasonExcluded   = "excluded from the run"
-	reasonNoAssetJob = "CAR made no asset job for it: the asset or one of its tags is blocked, it is not a lab asset of a test run, or it has no CAR agent"
+	reasonNoAssetJob = "blocked (the asset or one of its tags), no CAR agent, or not a lab asset of a test run: CAR made no asset job for it"
 )
 
 // settlePolls is how many polls in a row must see no new asset job before a

@@ -281,7 +281,7 @@ func ExampleClient_RunScript() {
 	}
 	for _, r := range runs {
 		if r.Status == "SKIPPED" {
-			fmt.Println("skipped:", r.Reason[:strings.Index(r.Reason, ":")])
+			fmt.Println("skipped:", r.Reason[strings.LastIndex(r.Reason, ": ")+2:])
 			continue
 		}
 		fmt.Printf("%s exit %d: %s", r.Status, r.ExitCode, r.Output)

@@ -17,7 +17,8 @@ import (
 var formats = []string{"jsonl", "json", "table", "csv", "yaml"}
 
 // column is one column of a table: its header and the JSON path of the
-// value, e.g. "asset.name".
+// value, e.g. "asset.name". A path "a|b" shows b where a is empty (a
+// run's output, or why there is none).
 type column struct{ header, path string }
 
 type columns []column
@@ -95,7 +96,7 @@ func (p *printer) record(v any) error {
 		p.noCols = false
 	}
 	for _, c := range p.cols {
-		if _, ok := lookup(m, c.path); ok {
+		if _, ok := lookup(m, strings.Split(c.path, "|")[0]); ok {
 			p.seen[c.path] = true
 		}
 	}
@@ -116,8 +117,12 @@ func (p *printer) record(v any) error {
 	default:
 		row := make([]string, len(p.cols))
 		for i, c := range p.cols {
-			v, _ := lookup(m, c.path)
-			row[i] = cell(c.path, v)
+			for _, path := range strings.Split(c.path, "|") {
+				v, _ := lookup(m, path)
+				if row[i] = cell(path, v); row[i] != "" {
+					break
+				}
+			}
 		}
 		p.cells = append(p.cells, row)
 	}
@@ -161,7 +166,7 @@ func (p *printer) flush() error {
 		w := csv.NewWriter(p.w)
 		header := make([]string, len(p.cols))
 		for i, c := range p.cols {
-			header[i] = c.path
+			header[i], _, _ = strings.Cut(c.path, "|")
 		}
 		w.Write(header)
 		w.WriteAll(p.cells)
