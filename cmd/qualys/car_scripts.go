@@ -305,7 +305,7 @@ lab tags by id (their UUIDs are looked up).`,
 }
 
 var runColumns = columns{{"ASSET", "assetId"}, {"NAME", "assetName"}, {"STATUS", "status"}, {"EXIT", "exitCode"},
-	{"OUTPUT (OR WHY NOT RUN)", "output|reason"}, {"DURATION", "duration"}}
+	{"OUTPUT OR REASON", "output|reason"}, {"DURATION", "duration"}}
 
 // runRecord is how an asset's run prints.
 type runRecord struct {
