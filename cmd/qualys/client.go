@@ -100,6 +100,9 @@ func (f *factory) client() (*qualys.Client, error) {
 	}
 	if f.verbose {
 		opts = append(opts, qualys.WithLogger(slog.New(slog.NewTextHandler(f.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	} else {
+		// Retries and rate-limit waits are said, never silent.
+		opts = append(opts, qualys.WithLogger(slog.New(newNoticeHandler(f.stderr))))
 	}
 	c, err := qualys.NewClient(opts...)
 	if err != nil {

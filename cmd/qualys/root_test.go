@@ -219,9 +219,15 @@ func TestTimeouts(t *testing.T) {
 	h := newHarness(t)
 	h.sim.Fail("searchJobs", qualystest.Repeat(8, qualystest.Slow(5*time.Second))...)
 	code, _, errOut := h.run("", "car", "jobs", "list", "--attempt-timeout", "50ms", "--timeout", "2s")
-	if code != exitError || !strings.Contains(errOut, "no answer within --attempt-timeout 50ms") && !strings.Contains(errOut, "gave up after --timeout") ||
-		strings.Count(errOut, "/sm/v1/jobs/search") != 1 {
+	msgs := strings.Split(strings.TrimSpace(errOut), "\n")
+	last := msgs[len(msgs)-1]
+	if code != exitError || !strings.Contains(last, "no answer within --attempt-timeout 50ms") && !strings.Contains(last, "gave up after --timeout") ||
+		strings.Count(last, "/sm/v1/jobs/search") != 1 {
 		t.Errorf("hung gateway: exit %d, %q", code, errOut)
+	}
+	// The wait is not silent: each retry is said.
+	if len(msgs) < 2 || !strings.Contains(msgs[0], "POST /sm/v1/jobs/search: connection error; trying again in") {
+		t.Errorf("retries not said: %q", errOut)
 	}
 	h.sim.ClearFaults()
 	h.sim.Fail("searchJobs", qualystest.Slow(5*time.Second))
