@@ -291,8 +291,6 @@ func TestPostureStreamQueryAndVersions(t *testing.T) {
 	}
 }
 
-func ptrTo[T any](v T) *T { return &v }
-
 // idsOf turns id texts into ids as hostids returns them (JSON strings).
 func idsOf(texts []string) []wire.ID {
 	out := make([]wire.ID, len(texts))
