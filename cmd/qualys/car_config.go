@@ -323,7 +323,7 @@ func newBatchCmd(f *factory, action, target string, runF func(context.Context, *
 		Example: fmt.Sprintf("  qualys car %s %s 22467561 22467562", map[string]string{"tag": "tags", "asset": "assets", "lab asset": "lab-assets"}[target], action),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("%s needs one or more %s ids", cmd.CommandPath(), noun[:len(noun)-1])
+				return usagef("%s needs one or more %s ids", commandName(cmd), noun[:len(noun)-1])
 			}
 			return nil
 		},

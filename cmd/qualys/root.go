@@ -91,9 +91,6 @@ func run(ctx context.Context, e *env, args []string) int {
 	f := &factory{env: e}
 	root := newRootCmd(f)
 	root.SetArgs(args)
-	root.SetIn(e.stdin)
-	root.SetOut(e.stdout)
-	root.SetErr(e.stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	if f.cancel != nil {
 		f.cancel()
@@ -171,6 +168,16 @@ func newRootCmd(f *factory) *cobra.Command {
 	}
 	root.SetHelpCommandGroupID("setup")
 	root.SetCompletionCommandGroupID("setup")
+	// An unknown shell is a usage error, not the completion help. The
+	// completion commands keep the writer set before they are made.
+	root.SetIn(f.stdin)
+	root.SetOut(f.stdout)
+	root.SetErr(f.stderr)
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Args = noArgs
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
 	return root
 }
 
@@ -195,6 +202,9 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return nil
 	}
 	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.Runnable() && !cmd.HasAvailableSubCommands() && cmd.HasParent() {
+		msg = fmt.Sprintf("%s takes no arguments, got %q", commandName(cmd), strings.Join(args, " "))
+	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 		msg += "; did you mean " + strings.Join(s, " or ") + "?"
 	} else if cmd.HasAvailableSubCommands() {
@@ -209,6 +219,12 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return &usageError{msg}
 }
 
+// commandName is a command's path without the program's name, for
+// messages that already start with it.
+func commandName(cmd *cobra.Command) string {
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+}
+
 // exactArgs wants n positional arguments, named in the message.
 func exactArgs(n int, names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
@@ -219,9 +235,9 @@ func exactArgs(n int, names ...string) cobra.PositionalArgs {
 			return noArgs(cmd, args)
 		}
 		if len(args) < n {
-			return usagef("%s needs %s", cmd.CommandPath(), strings.Join(names[len(args):], " and "))
+			return usagef("%s needs %s", commandName(cmd), strings.Join(names[len(args):], " and "))
 		}
-		return usagef("%s takes %d argument(s), got %d: %s", cmd.CommandPath(), n, len(args), strings.Join(args, " "))
+		return usagef("%s takes %d argument(s), got %d: %s", commandName(cmd), n, len(args), strings.Join(args, " "))
 	}
 }
 
