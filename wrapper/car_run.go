@@ -94,7 +94,7 @@ const maxJobScan = 1000
 // On error, the runs finished so far are returned with it; an asset
 // whose output cannot be decoded is returned with its status and the
 // error, and the others are still collected.
-func (c *Client) RunScript(ctx context.Context, scriptID int64, e Execution, opts ...RunOption) ([]AssetRun, error) {
+func (c *Client) RunScript(ctx context.Context, scriptID wire.ID, e Execution, opts ...RunOption) ([]AssetRun, error) {
 	var runs []AssetRun
 	var errs []error
 	for r, err := range c.RunScriptResults(ctx, scriptID, e, opts...) {
@@ -117,14 +117,14 @@ func (c *Client) RunScript(ctx context.Context, scriptID int64, e Execution, opt
 // never repeated. An error with an AssetRun whose AssetJobID is set is
 // that asset's undecodable output, and the iteration goes on; any other
 // error ends it.
-func (c *Client) RunScriptResults(ctx context.Context, scriptID int64, e Execution, opts ...RunOption) iter.Seq2[AssetRun, error] {
+func (c *Client) RunScriptResults(ctx context.Context, scriptID wire.ID, e Execution, opts ...RunOption) iter.Seq2[AssetRun, error] {
 	cfg := runConfig{minPoll: 2 * time.Second, maxPoll: 30 * time.Second, settle: settlePolls}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	var started atomic.Bool
 	return func(yield func(AssetRun, error) bool) {
-		op := fmt.Sprintf("running script %d", scriptID)
+		op := fmt.Sprintf("running script %s", scriptID)
 		switch {
 		case cfg.minPoll <= 0 || cfg.maxPoll < cfg.minPoll:
 			yield(AssetRun{}, fmt.Errorf("qualys: %s: poll interval %v to %v: %w", op, cfg.minPoll, cfg.maxPoll, ErrInvalidRequest))
@@ -155,12 +155,12 @@ func expectedAssets(e Execution) []string {
 		}
 	} else {
 		for _, a := range e.AssetIDs {
-			ids = append(ids, fmt.Sprint(a))
+			ids = append(ids, a.String())
 		}
 	}
 	excluded := make([]string, len(e.ExcludedAssetIDs))
 	for i, a := range e.ExcludedAssetIDs {
-		excluded[i] = fmt.Sprint(a)
+		excluded[i] = a.String()
 	}
 	ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(excluded, id) })
 	slices.Sort(ids)
@@ -172,7 +172,7 @@ type runWatch struct {
 	c        *Client
 	cfg      runConfig
 	op       string
-	scriptID int64
+	scriptID wire.ID
 	uuid     string
 	expected []string // asset ids named, as text
 	tags     bool     // tags were named: the asset count is unknown
@@ -301,7 +301,7 @@ func (w *runWatch) poll(ctx context.Context, yield func(AssetRun, error) bool) (
 // answering the execute call.
 func (w *runWatch) findJob(ctx context.Context) error {
 	n := 0
-	for j, err := range w.c.Jobs(ctx, WithFilter(fmt.Sprintf("scriptId:%d", w.scriptID)), WithSort("created.dateTime", Descending)) {
+	for j, err := range w.c.Jobs(ctx, WithFilter("scriptId:"+w.scriptID.String()), WithSort("created.dateTime", Descending)) {
 		if err != nil {
 			return err
 		}
@@ -320,7 +320,7 @@ func (w *runWatch) findJob(ctx context.Context) error {
 // named ones CAR made no asset job for.
 func (w *runWatch) skipped(e Execution, yield func(AssetRun, error) bool) {
 	for _, id := range e.ExcludedAssetIDs {
-		if !yield(AssetRun{AssetID: wire.IDFromInt(id), JobID: w.jobID, Status: skippedStatus, Reason: reasonExcluded}, nil) {
+		if !yield(AssetRun{AssetID: id, JobID: w.jobID, Status: skippedStatus, Reason: reasonExcluded}, nil) {
 			return
 		}
 	}
@@ -385,49 +385,27 @@ type asRun struct {
 
 // jobView and assetJobView are the only places that read the generated
 // job records' fields.
-func jobView(j car.Job) (wire.ID, string) {
-	var id wire.ID
-	if j.ID != nil {
-		id = *j.ID
-	}
-	return id, deref(j.CorrelationUUID)
-}
+func jobView(j car.Job) (wire.ID, string) { return j.ID, j.CorrelationUUID }
 
 func assetJobView(j car.AssetJob) asRun {
-	var v asRun
-	if j.ID != nil {
-		v.ID, v.Run.AssetJobID = j.ID.String(), *j.ID
+	v := asRun{ID: j.ID.String(), AssetID: j.Asset.ID.String()}
+	if j.Asset.ID.IsZero() {
+		v.AssetID = ""
 	}
-	if a := j.Asset; a != nil {
-		if a.ID != nil {
-			v.AssetID, v.Run.AssetID = a.ID.String(), *a.ID
-		}
-		v.Run.AssetName, v.Run.Address = deref(a.Name), deref(a.Address)
+	v.Run = AssetRun{AssetJobID: j.ID, AssetID: j.Asset.ID, AssetName: j.Asset.Name, Address: j.Asset.Address,
+		Status: j.Status, ExitCode: int64(j.Output.Code)}
+	if j.ExecutionStartTime > 0 {
+		v.Run.Started = time.UnixMilli(j.ExecutionStartTime).UTC()
 	}
-	v.Run.Status = deref(j.Status)
-	if j.Output != nil && j.Output.Code != nil {
-		v.Run.ExitCode = int64(*j.Output.Code)
+	if j.ExecutionEndTime > 0 {
+		v.Run.Ended = time.UnixMilli(j.ExecutionEndTime).UTC()
 	}
-	if j.ExecutionStartTime != nil && *j.ExecutionStartTime > 0 {
-		v.Run.Started = time.UnixMilli(*j.ExecutionStartTime).UTC()
-	}
-	if j.ExecutionEndTime != nil && *j.ExecutionEndTime > 0 {
-		v.Run.Ended = time.UnixMilli(*j.ExecutionEndTime).UTC()
-	}
-	if j.DurationInMillis != nil {
-		v.Run.Duration = time.Duration(*j.DurationInMillis) * time.Millisecond
+	if j.DurationInMillis > 0 {
+		v.Run.Duration = time.Duration(j.DurationInMillis) * time.Millisecond
 	} else if !v.Run.Started.IsZero() && !v.Run.Ended.IsZero() {
 		v.Run.Duration = v.Run.Ended.Sub(v.Run.Started)
 	}
 	status := strings.ToUpper(v.Run.Status)
 	v.Finished = !v.Run.Ended.IsZero() || slices.ContainsFunc(finishedWords, func(w string) bool { return strings.Contains(status, w) })
 	return v
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/car"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -39,6 +40,15 @@ func runnable(t *testing.T, d *qualystest.Data) (free, blocked qualystest.Host) 
 	return free, blocked
 }
 
+// ids are the simulator's ids as the client takes them.
+func ids(n ...int64) []wire.ID {
+	out := make([]wire.ID, len(n))
+	for i, v := range n {
+		out[i] = wire.NewID(v)
+	}
+	return out
+}
+
 // isBlocked tells whether CAR refuses to run scripts on a host.
 func isBlocked(d *qualystest.Data, h qualystest.Host) bool {
 	return slices.Contains(d.CAR.BlockedAssetIDs, h.ID) ||
@@ -54,8 +64,8 @@ func TestRunScriptReportsEveryAsset(t *testing.T) {
 	if excluded == free.ID || excluded == blocked.ID {
 		excluded = d.Hosts[2].ID
 	}
-	runs, err := c.RunScript(context.Background(), script.ID, qualys.Execution{
-		AssetIDs: []int64{free.ID, blocked.ID, excluded}, ExcludedAssetIDs: []int64{excluded},
+	runs, err := c.RunScript(context.Background(), wire.NewID(script.ID), qualys.Execution{
+		AssetIDs: ids(free.ID, blocked.ID, excluded), ExcludedAssetIDs: ids(excluded),
 	}, fastPolls)
 	if err != nil {
 		t.Fatal(err)
@@ -108,8 +118,8 @@ func TestRunScriptTestModeOnLabTags(t *testing.T) {
 		t.Fatal("no lab host carries the lab tag")
 	}
 	var progress []qualys.RunProgress
-	runs, err := c.RunScript(context.Background(), d.CAR.Scripts[0].ID, qualys.Execution{
-		Test: true, TestTags: []car.TargetRef{qualys.LabTarget(lab.ID, lab.UUID)},
+	runs, err := c.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{
+		Test: true, TestTags: []car.TargetRef{qualys.LabTarget(wire.NewID(lab.ID), lab.UUID)},
 	}, fastPolls, qualys.WithRunProgress(func(p qualys.RunProgress) { progress = append(progress, p) }))
 	if err != nil {
 		t.Fatal(err)
@@ -171,8 +181,8 @@ func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 	}
 	var order []string
 	var atPoll []int
-	for r, err := range c.RunScriptResults(context.Background(), d.CAR.Scripts[0].ID,
-		qualys.Execution{AssetIDs: []int64{free.ID, second.ID}}, fastPolls, qualys.WithRunProgress(progress)) {
+	for r, err := range c.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID),
+		qualys.Execution{AssetIDs: ids(free.ID, second.ID)}, fastPolls, qualys.WithRunProgress(progress)) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +213,7 @@ func TestRunScriptStopsWithTheContext(t *testing.T) {
 		cancel()
 	}
 	sim.Fail("searchJobs", qualystest.Status(200, `{"errorCode":null,"message":null,"body":{"totalCount":0,"list":[]}}`))
-	runs, err := c.RunScript(ctx, d.CAR.Scripts[0].ID, qualys.Execution{AssetIDs: []int64{free.ID}}, fastPolls, qualys.WithRunProgress(keepRunning))
+	runs, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{AssetIDs: ids(free.ID)}, fastPolls, qualys.WithRunProgress(keepRunning))
 	if !errors.Is(err, context.Canceled) || len(runs) != 0 {
 		t.Fatalf("got %d runs, %v; want context.Canceled", len(runs), err)
 	}
@@ -224,11 +234,11 @@ func TestRunScriptRejectsBadInput(t *testing.T) {
 	}{
 		"no targets":        {qualys.Execution{}, []qualys.RunOption{fastPolls}},
 		"test without lab":  {qualys.Execution{Test: true}, []qualys.RunOption{fastPolls}},
-		"inverted interval": {qualys.Execution{AssetIDs: []int64{d.Hosts[0].ID}}, []qualys.RunOption{qualys.WithPollInterval(time.Second, time.Millisecond)}},
+		"inverted interval": {qualys.Execution{AssetIDs: ids(d.Hosts[0].ID)}, []qualys.RunOption{qualys.WithPollInterval(time.Second, time.Millisecond)}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := c.RunScript(context.Background(), d.CAR.Scripts[0].ID, tc.e, tc.opts...)
+			_, err := c.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), tc.e, tc.opts...)
 			if !errors.Is(err, qualys.ErrInvalidRequest) {
 				t.Errorf("got %v, want ErrInvalidRequest", err)
 			}
@@ -244,7 +254,7 @@ func TestRunScriptResultsNeverExecutesTwice(t *testing.T) {
 	c, sim := faultClient(t, nil)
 	d := sim.Data()
 	free, _ := runnable(t, d)
-	seq := c.RunScriptResults(context.Background(), d.CAR.Scripts[0].ID, qualys.Execution{AssetIDs: []int64{free.ID}}, fastPolls)
+	seq := c.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{AssetIDs: ids(free.ID)}, fastPolls)
 	for _, err := range seq {
 		if err != nil {
 			t.Fatal(err)
@@ -274,7 +284,7 @@ func ExampleClient_RunScript() {
 	}
 	d := sim.Data()
 	blocked := d.CAR.BlockedAssetIDs[0]
-	runs, err := client.RunScript(context.Background(), d.CAR.Scripts[0].ID, qualys.Execution{AssetIDs: []int64{d.Hosts[0].ID, blocked}},
+	runs, err := client.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{AssetIDs: ids(d.Hosts[0].ID, blocked)},
 		qualys.WithPollInterval(10*time.Millisecond, 50*time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
@@ -306,7 +316,7 @@ func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var seen []qualys.RunProgress
-	_, err := c.RunScript(ctx, d.CAR.Scripts[0].ID, qualys.Execution{Test: true, TestTags: []car.TargetRef{qualys.LabTarget(lab.ID, lab.UUID)}},
+	_, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{Test: true, TestTags: []car.TargetRef{qualys.LabTarget(wire.NewID(lab.ID), lab.UUID)}},
 		qualys.WithPollInterval(time.Millisecond, 2*time.Millisecond), qualys.WithRunProgress(func(p qualys.RunProgress) {
 			seen = append(seen, p)
 			if p.RateLimited {

@@ -153,8 +153,8 @@ func TestRateKey(t *testing.T) {
 		"/auth":                          "auth",
 		"/other":                         "",
 	} {
-		if got := RateKey(path); got != want {
-			t.Errorf("RateKey(%q) = %q, want %q", path, got, want)
+		if got := rateKey(path); got != want {
+			t.Errorf("rateKey(%q) = %q, want %q", path, got, want)
 		}
 	}
 }

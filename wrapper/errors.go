@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,15 +47,15 @@ var (
 	// ErrServer: HTTP 5xx.
 	ErrServer = errors.New("qualys: server error")
 	// ErrInBody: a successful (2xx) response whose body reports a failure;
-	// see CARBodyError and PCRSBodyError.
+	// see carBodyError and pcrsBodyError.
 	ErrInBody = errors.New("qualys: error reported in a successful response")
 )
 
 // Classic Qualys API codes that PCRS and the classic server pass through.
 const (
-	CodeParameterError   = "1905"
-	CodeConcurrencyLimit = "1960"
-	CodeRateLimit        = "1965"
+	codeParameterError   = "1905"
+	codeConcurrencyLimit = "1960"
+	codeRateLimit        = "1965"
 )
 
 // APIError is a Qualys error response, or a failure reported inside a
@@ -119,7 +118,7 @@ func (e *APIError) Is(target error) bool {
 		return isSuccess(e.StatusCode) && strings.Contains(msg, "does not exist")
 	case ErrInvalidRequest:
 		return e.StatusCode == http.StatusBadRequest || e.invalidInput() ||
-			(!isSuccess(e.StatusCode) && e.Code == CodeParameterError)
+			(!isSuccess(e.StatusCode) && e.Code == codeParameterError)
 	case ErrConflict:
 		return e.StatusCode == http.StatusConflict && !e.throttled()
 	case ErrRateLimited:
@@ -141,7 +140,7 @@ func (e *APIError) throttled() bool {
 	if e.StatusCode == http.StatusTooManyRequests {
 		return true
 	}
-	return !isSuccess(e.StatusCode) && (e.Code == CodeConcurrencyLimit || e.Code == CodeRateLimit)
+	return !isSuccess(e.StatusCode) && (e.Code == codeConcurrencyLimit || e.Code == codeRateLimit)
 }
 
 func isSuccess(status int) bool { return status >= 200 && status <= 299 }
@@ -180,7 +179,7 @@ func (e *RateLimitError) Unwrap() []error {
 	return []error{ErrRateLimited, e.APIError}
 }
 
-// ParseErrorResponse builds an *APIError from a response and its body (the
+// parseErrorResponse builds an *APIError from a response and its body (the
 // caller reads the body; pass what was read, even if truncated). It
 // understands every error shape Qualys documents:
 //
@@ -194,7 +193,7 @@ func (e *RateLimitError) Unwrap() []error {
 // Anything else (HTML or text pages, empty or truncated bodies) gives a
 // message naming the status and content type with a short, sanitized
 // snippet. resp.Request, when set, supplies Operation.
-func ParseErrorResponse(resp *http.Response, body []byte) *APIError {
+func parseErrorResponse(resp *http.Response, body []byte) *APIError {
 	e := &APIError{}
 	if resp == nil {
 		e.Message = describeBody(0, "", body)
@@ -202,7 +201,7 @@ func ParseErrorResponse(resp *http.Response, body []byte) *APIError {
 	}
 	e.StatusCode = resp.StatusCode
 	e.ContentType = resp.Header.Get("Content-Type")
-	e.RateLimit = ParseRateLimit(resp.Header)
+	e.RateLimit = parseRateLimit(resp.Header)
 	e.RequestID = firstHeader(resp.Header, "X-Request-Id", "X-Qualys-Request-Id")
 	if resp.Request != nil && resp.Request.URL != nil {
 		e.Operation = resp.Request.Method + " " + resp.Request.URL.Path
@@ -451,32 +450,27 @@ func redactSecrets(s string) string {
 	return passwordPair.ReplaceAllString(s, "${1}[REDACTED]")
 }
 
-// CARBodyError reports a failure that a CAR response signals inside a 2xx
-// body (envelope shape E). errorCode is the envelope's errorCode as decoded
-// by any means: nil, string, *string, json.Number, an integer, or a
-// fmt.Stringer such as wire.ID (pointers are followed). It returns nil when
-// errorCode is null, empty or "0", which is what CAR sends on success;
-// otherwise an *APIError with StatusCode 200 that matches ErrInBody. op is
-// the operation, e.g. "POST /sm/v1/script-library/import".
-func CARBodyError(op string, errorCode any, message *string) error {
-	code := anyString(errorCode)
+// carBodyError reports a failure that a CAR response signals inside a 2xx
+// body: the envelope's errorCode and message, as the generated types hold
+// them. It returns nil when errorCode is empty (absent or null) or "0",
+// which is what CAR sends on success; otherwise an *APIError with
+// StatusCode 200 that matches ErrInBody. op is the operation, e.g.
+// "POST /sm/v1/script-library/import".
+func carBodyError(op, errorCode, message string) error {
+	code := strings.TrimSpace(errorCode)
 	if code == "" || code == "0" {
 		return nil
 	}
-	e := &APIError{StatusCode: http.StatusOK, Operation: op, Code: sanitize(code, 64)}
-	if message != nil {
-		e.Message = sanitize(*message, maxMessage)
-	}
-	return e
+	return &APIError{StatusCode: http.StatusOK, Operation: op, Code: sanitize(code, 64), Message: sanitize(message, maxMessage)}
 }
 
-// PCRSBodyError reports the error a PCRS hostids response puts inside a
+// pcrsBodyError reports the error a PCRS hostids response puts inside a
 // 200 array element, e.g. "Error: Compliance Policy does not exist." for
 // an unknown policy. It returns nil when errText is blank; otherwise
 // an *APIError with StatusCode 200 that matches ErrInBody, and ErrNotFound
 // when the text says the policy does not exist. policyID is named in the
 // message because one response covers several policies.
-func PCRSBodyError(op string, policyID wire.ID, errText string) error {
+func pcrsBodyError(op string, policyID wire.ID, errText string) error {
 	if strings.TrimSpace(errText) == "" {
 		return nil
 	}
@@ -485,41 +479,4 @@ func PCRSBodyError(op string, policyID wire.ID, errText string) error {
 		msg = "policy " + sanitize(policyID.String(), 64) + ": " + msg
 	}
 	return &APIError{StatusCode: http.StatusOK, Operation: op, Message: msg}
-}
-
-// anyString renders a decoded errorCode as text, following pointers.
-func anyString(v any) string {
-	for v != nil {
-		switch x := v.(type) {
-		case string:
-			return strings.TrimSpace(x)
-		case json.Number:
-			return x.String()
-		case fmt.Stringer:
-			rv := reflect.ValueOf(x)
-			if rv.Kind() == reflect.Pointer && rv.IsNil() {
-				return ""
-			}
-			return strings.TrimSpace(x.String())
-		case float64:
-			return strconv.FormatFloat(x, 'f', -1, 64)
-		case float32:
-			return strconv.FormatFloat(float64(x), 'f', -1, 32)
-		}
-		rv := reflect.ValueOf(v)
-		switch rv.Kind() {
-		case reflect.Pointer, reflect.Interface:
-			if rv.IsNil() {
-				return ""
-			}
-			v = rv.Elem().Interface()
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			return strconv.FormatInt(rv.Int(), 10)
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			return strconv.FormatUint(rv.Uint(), 10)
-		default:
-			return strings.TrimSpace(fmt.Sprint(v))
-		}
-	}
-	return ""
 }

@@ -71,7 +71,7 @@ func (c *Client) HostIDs(ctx context.Context, policyIDs []wire.ID, statusChanged
 	}
 	var errs []error
 	for _, p := range *list {
-		if err := PCRSBodyError(op, p.PolicyID, p.Error); err != nil {
+		if err := pcrsBodyError(op, p.PolicyID, p.Error); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -25,13 +25,13 @@ const (
 	PostureV4 PostureVersion = "4.0"
 	PostureV5 PostureVersion = "5.0"
 
-	DefaultPostureVersion = PostureV5
+	defaultPostureVersion = PostureV5
 )
 
 // PostureRequest is one postureInfo call: the host ids of one or more
 // policies, the filters, and the API version to send them to.
 type PostureRequest struct {
-	// Version defaults to DefaultPostureVersion.
+	// Version defaults to defaultPostureVersion.
 	Version PostureVersion
 	// Policies lists the policies and host ids to report on, as hostids
 	// returns them.
@@ -69,7 +69,7 @@ func (c *Client) PostureStream(ctx context.Context, r PostureRequest) iter.Seq2[
 		if !isSuccess(resp.StatusCode) {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, peekLimit))
 			resp.Body.Close()
-			yield(zero, ParseErrorResponse(resp, body))
+			yield(zero, parseErrorResponse(resp, body))
 			return
 		}
 		for rec, err := range jsonstream.ElementsCloser[pcrs.PostureRecord](resp.Body) {
@@ -97,7 +97,7 @@ func opName(method, path string) string { return method + " " + path }
 func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Request, error) {
 	v := r.Version
 	if v == "" {
-		v = DefaultPostureVersion
+		v = defaultPostureVersion
 	}
 	p, err := r.Filter.params(v)
 	if err != nil {

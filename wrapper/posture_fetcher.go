@@ -16,8 +16,8 @@ import (
 // postureInfo request is what its own QualysETL sends, and with the default
 // budget of 25 requests a minute it moves about 7,500 hosts a minute.
 const (
-	DefaultPostureBatchSize   = 300
-	DefaultPostureConcurrency = 4
+	defaultPostureBatchSize   = 300
+	defaultPostureConcurrency = 4
 )
 
 // PostureQuery is what FetchPosture downloads: the posture of every host of
@@ -53,7 +53,7 @@ type fetchConfig struct {
 }
 
 // WithBatchSize sets how many host ids go into one postureInfo request
-// (default DefaultPostureBatchSize).
+// (default defaultPostureBatchSize).
 func WithBatchSize(n int) FetchOption {
 	return func(c *fetchConfig) {
 		if n > 0 {
@@ -63,7 +63,7 @@ func WithBatchSize(n int) FetchOption {
 }
 
 // WithConcurrency sets how many postureInfo requests run at once (default
-// DefaultPostureConcurrency). The client's PCRS budget (WithPCRSRateLimit)
+// defaultPostureConcurrency). The client's PCRS budget (WithPCRSRateLimit)
 // still paces them all.
 func WithConcurrency(n int) FetchOption {
 	return func(c *fetchConfig) {
@@ -115,7 +115,7 @@ const batchRetries = 2
 // Breaking out of the loop stops and waits for every request, so no
 // goroutine outlives the loop.
 func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...FetchOption) iter.Seq2[pcrs.PostureRecord, error] {
-	cfg := fetchConfig{batchSize: DefaultPostureBatchSize, concurrency: DefaultPostureConcurrency}
+	cfg := fetchConfig{batchSize: defaultPostureBatchSize, concurrency: defaultPostureConcurrency}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -125,7 +125,7 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 		var zero pcrs.PostureRecord
 		v := q.Version
 		if v == "" {
-			v = DefaultPostureVersion
+			v = defaultPostureVersion
 		}
 		if _, err := q.Filter.params(v); err != nil {
 			yield(zero, err)

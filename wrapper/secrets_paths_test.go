@@ -167,7 +167,7 @@ func TestSecretsAcrossFailurePaths(t *testing.T) {
 	if _, err := collect(good.Policies(ctx, time.Time{})); err != nil {
 		t.Fatal(err)
 	}
-	token, _ := good.Transport().TokenSource().Token(ctx)
+	token, _ := qualys.ClientToken(ctx, good)
 	l.secrets = append(l.secrets, token)
 
 	_, err := collect(newSim(leakWrong).Policies(ctx, time.Time{}))
@@ -268,7 +268,7 @@ func TestSecretsAcrossFailurePaths(t *testing.T) {
 	if !strings.Contains(logs.String(), "/pcrs/1.0/posture/policy/list") || !strings.Contains(logs.String(), "qualys auth") {
 		t.Fatalf("the debug log misses requests: nothing was checked:\n%s", logs.String())
 	}
-	l.check(logs.String(), fmt.Sprintf("%v %+v", good, good.Transport()))
+	l.check(logs.String(), fmt.Sprintf("%v %+v", good, qualys.ClientTransport(good)))
 }
 
 // TestHTTPSRequired: every way of naming a gateway refuses plain http
@@ -374,7 +374,7 @@ func TestSecretsChildPanic(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	token, err := c.Transport().TokenSource().Token(ctx)
+	token, err := qualys.ClientToken(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}

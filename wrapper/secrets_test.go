@@ -43,7 +43,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 	}
 	_, err = collect(c.Policies(ctx, time.Time{})) // success
 	keep(err)
-	token, err := c.Transport().TokenSource().Token(ctx)
+	token, err := qualys.ClientToken(ctx, c)
 	if err != nil || token == "" {
 		t.Fatalf("token: %v", err)
 	}
@@ -79,7 +79,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 		}
 	}
 	creds := qualys.Credentials{Username: "acme_ab12", Password: password}
-	texts = append(texts, logs.String(), fmt.Sprintf("%v %+v %#v", creds, creds, creds), fmt.Sprintf("%+v", c), fmt.Sprintf("%+v", c.Transport().TokenSource()))
+	texts = append(texts, logs.String(), fmt.Sprintf("%v %+v %#v", creds, creds, creds), fmt.Sprintf("%+v", c), fmt.Sprintf("%+v", qualys.ClientTokenSource(c)))
 	for _, text := range texts {
 		for _, s := range secrets {
 			if strings.Contains(text, s) {

@@ -8,6 +8,7 @@ import (
 	"iter"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,7 +37,7 @@ type listFlags struct {
 
 func (l *listFlags) register(fs *pflag.FlagSet, filterExample string) {
 	fs.StringVar(&l.filter, "filter", "", "Qualys query, e.g. "+filterExample)
-	fs.IntVar(&l.pageSize, "page-size", qualys.DefaultPageSize, "records per request (every page is read)")
+	fs.IntVar(&l.pageSize, "page-size", defaultPageSize, "records per request (every page is read)")
 	fs.IntVar(&l.limit, "limit", 0, "stop after this many records (0: all)")
 }
 
@@ -50,14 +51,19 @@ func (l *listFlags) check() error {
 	return nil
 }
 
-func (l *listFlags) options() []qualys.SearchOption {
+// defaultPageSize keeps requests few without making one answer large.
+const defaultPageSize = 100
+
+// searchOptions are the page size and filter as the options of one
+// search (ScriptsOption, JobsOption...), which every search takes.
+func searchOptions[O any](l *listFlags) []O {
 	size := l.pageSize
 	if l.limit > 0 && l.limit < size {
 		size = l.limit // one small request when fewer records are wanted
 	}
-	opts := []qualys.SearchOption{qualys.WithPageSize(int32(size))}
+	opts := []O{any(qualys.WithPageSize(int32(size))).(O)}
 	if l.filter != "" {
-		opts = append(opts, qualys.WithFilter(l.filter))
+		opts = append(opts, any(qualys.WithFilter(l.filter)).(O))
 	}
 	return opts
 }
@@ -113,19 +119,24 @@ func carCall(op string, send func() (*http.Response, error)) (json.RawMessage, e
 	if len(body) > maxResponse {
 		return nil, fmt.Errorf("%s: the answer is larger than %d MiB", op, maxResponse>>20)
 	}
-	if err := qualys.CheckResponse(resp, body); err != nil {
-		return nil, err
-	}
 	var env carEnvelope
-	if err := json.Unmarshal(body, &env); err != nil {
+	jsonErr := json.Unmarshal(body, &env)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, httpError(op, resp, body)
+	}
+	if err := jsonErr; err != nil {
 		if t := bytes.TrimSpace(body); len(t) > 0 && t[0] != '{' {
 			b, _ := json.Marshal(string(t))
 			return b, nil // a plain success text
 		}
 		return nil, fmt.Errorf("%s: the answer is not JSON: %w", op, err)
 	}
-	if err := qualys.CARBodyError(op, env.ErrorCode, env.Message); err != nil {
-		return nil, err
+	if code := errorCodeText(env.ErrorCode); code != "" && code != "0" {
+		msg := ""
+		if env.Message != nil {
+			msg = *env.Message
+		}
+		return nil, &qualys.APIError{StatusCode: resp.StatusCode, Code: code, Message: msg, Operation: op}
 	}
 	if len(env.Body) == 0 || string(env.Body) == "null" {
 		if env.Message != nil {
@@ -135,6 +146,45 @@ func carCall(op string, send func() (*http.Response, error)) (json.RawMessage, e
 		return json.RawMessage(`{}`), nil
 	}
 	return env.Body, nil
+}
+
+// errorCodeText is a CAR errorCode, which comes as text, a number or null.
+func errorCodeText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// httpError describes a failed answer as the SDK's *APIError, so that
+// errors.Is finds ErrUnauthorized, ErrNotFound and the rest: the status,
+// and the message of a CAR or gateway error body. Error bodies carry no
+// secrets; other bodies are described, not echoed.
+func httpError(op string, resp *http.Response, body []byte) error {
+	e := &qualys.APIError{StatusCode: resp.StatusCode, Operation: op, ContentType: resp.Header.Get("Content-Type")}
+	var b struct {
+		ErrorCode any    `json:"errorCode"`
+		Error     string `json:"error"`
+		Message   string `json:"message"`
+	}
+	if json.Unmarshal(body, &b) == nil {
+		e.Code, e.Message = errorCodeText(b.ErrorCode), b.Message
+		if e.Code == "" {
+			e.Code = b.Error
+		}
+	}
+	if e.Message == "" {
+		e.Message = fmt.Sprintf("%d bytes of %s", len(body), firstNonEmpty(e.ContentType, "untyped data"))
+	}
+	if len(e.Message) > 300 {
+		e.Message = e.Message[:300] + "…"
+	}
+	return e
 }
 
 // printBody prints the body of a CAR answer: each element of a list, or

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qualyskit/qualys-go/gen/car"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -47,7 +48,7 @@ func schedulesListRun(ctx context.Context, opts *schedulesListOptions) error {
 	if err != nil {
 		return err
 	}
-	return printAll(p, c.Schedules(ctx, opts.list.options()...), opts.list.limit, nil)
+	return printAll(p, c.Schedules(ctx, searchOptions[qualys.SchedulesOption](&opts.list)...), opts.list.limit, nil)
 }
 
 // schedulesUpdateOptions are the flags of 'car schedules update'.
@@ -87,7 +88,7 @@ func schedulesUpdateRun(ctx context.Context, opts *schedulesUpdateOptions) error
 	if err != nil {
 		return err
 	}
-	out, err := carCall("updating schedule "+opts.id, func() (*http.Response, error) { return c.CAR.UpdateSchedule(ctx, opts.id, body) })
+	out, err := carCall("updating schedule "+opts.id, func() (*http.Response, error) { return c.CAR.UpdateSchedule(ctx, wire.IDFromString(opts.id), body) })
 	if err != nil {
 		return err
 	}
@@ -303,7 +304,7 @@ func tagsListRun(ctx context.Context, opts *tagsListOptions) error {
 	if err != nil {
 		return err
 	}
-	return printAll(p, c.AssetTags(ctx, opts.list.options()...), opts.list.limit, nil)
+	return printAll(p, c.AssetTags(ctx, searchOptions[qualys.AssetTagsOption](&opts.list)...), opts.list.limit, nil)
 }
 
 // batchOptions are the flags of the id-list calls: block and unblock
@@ -343,7 +344,7 @@ func batchRun(ctx context.Context, opts *batchOptions) error {
 	if err != nil {
 		return err
 	}
-	req := car.BatchRequest{IDs: ids}
+	req := car.BatchRequest{IDs: wireIDs(ids)}
 	send := map[string]func() (*http.Response, error){
 		"block asset":      func() (*http.Response, error) { return c.CAR.BlockAssets(ctx, req) },
 		"unblock asset":    func() (*http.Response, error) { return c.CAR.UnblockAssets(ctx, req) },

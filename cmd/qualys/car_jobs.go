@@ -42,7 +42,7 @@ func jobsListRun(ctx context.Context, opts *jobsListOptions) error {
 	if err != nil {
 		return err
 	}
-	search := append(opts.list.options(), qualys.WithSort("created.dateTime", qualys.Descending))
+	search := append(searchOptions[qualys.JobsOption](&opts.list), qualys.WithSort("created.dateTime", qualys.Descending))
 	return printAll(p, c.Jobs(ctx, search...), opts.list.limit, nil)
 }
 
@@ -141,7 +141,7 @@ func assetJobsListRun(ctx context.Context, opts *assetJobsListOptions) error {
 	if err != nil {
 		return err
 	}
-	search := opts.list.options()
+	search := searchOptions[qualys.AssetJobsOption](&opts.list)
 	if filter != "" {
 		search = append(search, qualys.WithFilter(filter))
 	}

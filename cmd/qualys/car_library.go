@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/qualyskit/qualys-go/wire"
+
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -48,7 +50,7 @@ func libraryListRun(ctx context.Context, opts *libraryListOptions) error {
 	if err != nil {
 		return err
 	}
-	search := opts.list.options()
+	search := searchOptions[qualys.LibraryScriptsOption](&opts.list)
 	if !opts.content {
 		return printAll(p, c.LibraryScripts(ctx, search...), opts.list.limit, nil)
 	}
@@ -95,7 +97,7 @@ func libraryGetRun(ctx context.Context, opts *libraryGetOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := c.LibraryScript(ctx, id)
+	s, err := c.LibraryScript(ctx, wire.NewID(id))
 	if err != nil {
 		return err
 	}
@@ -156,7 +158,7 @@ func libraryImportRun(ctx context.Context, opts *libraryImportOptions) error {
 	if err != nil {
 		return err
 	}
-	newID, err := c.ImportLibraryScript(ctx, qualys.Import{LibraryID: id, Title: opts.title, CategoryID: category, Approved: opts.approved})
+	newID, err := c.ImportLibraryScript(ctx, qualys.Import{LibraryID: wire.NewID(id), Title: opts.title, CategoryID: category, Approved: opts.approved})
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func scriptsListRun(ctx context.Context, opts *scriptsListOptions) error {
 	if err != nil {
 		return err
 	}
-	return printAll(p, c.Scripts(ctx, opts.list.options()...), opts.list.limit, nil)
+	return printAll(p, c.Scripts(ctx, searchOptions[qualys.ScriptsOption](&opts.list)...), opts.list.limit, nil)
 }
 
 // runWith runs a command's run function (or the test's stand-in) with
@@ -194,7 +194,7 @@ func scriptsCreateRun(ctx context.Context, opts *scriptWriteOptions) error {
 	if !content.IsZero() {
 		body.Content = content
 	}
-	if body.Content.IsZero() && body.GithubInputURL == nil && body.GitHubRepo == nil {
+	if body.Content.IsZero() && body.GithubInputURL == "" && body.GitHubRepo == "" {
 		return usagef("a script needs its content: --content-file, or content (base64) or a GitHub source in %s", opts.file)
 	}
 	c, p, err := opts.f.setup(nil, columns{{"ID", "id"}, {"MESSAGE", "message"}})
@@ -251,7 +251,7 @@ func scriptsUpdateRun(ctx context.Context, opts *scriptWriteOptions) error {
 	if err != nil {
 		return err
 	}
-	out, err := carCall(fmt.Sprintf("updating script %d", id), func() (*http.Response, error) { return c.CAR.UpdateScriptV4(ctx, id, body) })
+	out, err := carCall(fmt.Sprintf("updating script %d", id), func() (*http.Response, error) { return c.CAR.UpdateScriptV4(ctx, wire.NewID(id), body) })
 	if err != nil {
 		return err
 	}
@@ -352,18 +352,21 @@ func idText(id wire.ID) string {
 // tags are looked up for their UUIDs, which needs the client.
 func (o *scriptsRunOptions) execution() (qualys.Execution, error) {
 	e := qualys.Execution{Test: o.test, Description: o.description}
-	var err error
-	if e.ExcludedAssetIDs, err = parseIDs("--exclude-ids", o.excluded); err != nil {
+	excluded, err := parseIDs("--exclude-ids", o.excluded)
+	if err != nil {
 		return e, err
 	}
+	e.ExcludedAssetIDs = wireIDs(excluded)
 	if len(o.assets) == 0 && len(o.tags) == 0 {
 		return e, usagef("name where to run: --asset-ids or --tag-ids")
 	}
 	if !o.test {
-		if e.AssetIDs, err = parseIDs("--asset-ids", o.assets); err != nil {
+		assets, err := parseIDs("--asset-ids", o.assets)
+		if err != nil {
 			return e, err
 		}
-		e.AssetTagIDs, err = parseIDs("--tag-ids", o.tags)
+		tags, err := parseIDs("--tag-ids", o.tags)
+		e.AssetIDs, e.AssetTagIDs = wireIDs(assets), wireIDs(tags)
 		return e, err
 	}
 	for _, a := range o.assets {
@@ -376,7 +379,7 @@ func (o *scriptsRunOptions) execution() (qualys.Execution, error) {
 			if err != nil {
 				return e, err
 			}
-			e.TestAssets = append(e.TestAssets, qualys.LabTarget(n, uuid))
+			e.TestAssets = append(e.TestAssets, qualys.LabTarget(wire.NewID(n), uuid))
 		}
 	}
 	return e, nil
@@ -403,21 +406,18 @@ func (o *scriptsRunOptions) labTags(ctx context.Context, c *qualys.Client, e *qu
 		if !ok {
 			return fmt.Errorf("tag %d is not among the asset tags CAR lists (qualys car tags list)", id)
 		}
-		e.TestTags = append(e.TestTags, qualys.LabTarget(id, uuid))
+		e.TestTags = append(e.TestTags, qualys.LabTarget(wire.NewID(id), uuid))
 	}
 	return nil
 }
 
 // tagView reads a tag's Qualys id and UUID.
 func tagView(t car.AssetTag) (int64, string) {
-	if t.TagID == nil || t.TagUUID == nil {
-		return 0, ""
-	}
 	id, err := t.TagID.Int64()
-	if err != nil {
+	if err != nil || t.TagUUID == "" {
 		return 0, ""
 	}
-	return id, *t.TagUUID
+	return id, t.TagUUID
 }
 
 func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
@@ -453,7 +453,7 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		}
 	}
 	if !opts.wait {
-		uuid, err := c.ExecuteScript(ctx, id, e)
+		uuid, err := c.ExecuteScript(ctx, wire.NewID(id), e)
 		if err != nil {
 			return err
 		}
@@ -477,7 +477,7 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		prog.update(s.Done, max(s.Expected, s.Done+s.Running), text)
 	}
 	var passed, failed, skipped, n int
-	for r, err := range c.RunScriptResults(ctx, id, e, qualys.WithPollInterval(opts.pollMin, opts.pollMax), qualys.WithRunProgress(onPoll)) {
+	for r, err := range c.RunScriptResults(ctx, wire.NewID(id), e, qualys.WithPollInterval(opts.pollMin, opts.pollMax), qualys.WithRunProgress(onPoll)) {
 		if err != nil && r.AssetJobID.IsZero() {
 			stop()
 			p.flush()

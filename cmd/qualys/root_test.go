@@ -186,6 +186,11 @@ func TestAPIErrors(t *testing.T) {
 	if code != exitError || !strings.Contains(errOut, "404") || strings.Count(errOut, "qualys:") != 1 || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("unknown library script: exit %d, %q", code, errOut)
 	}
+	// Calls made through the generated client directly say the same.
+	code, _, errOut = h.run("", "car", "blocked-commands", "get", "999")
+	if code != exitError || !strings.Contains(errOut, "HTTP 404") || !strings.Contains(errOut, "languageId 999") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("unknown language: exit %d, %q", code, errOut)
+	}
 }
 
 func TestPasswordFromStdin(t *testing.T) {

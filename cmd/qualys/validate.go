@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/qualyskit/qualys-go/spec"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // The command line is checked against the API documents' own constraints
@@ -193,3 +194,12 @@ func parseIDs(what string, values []string) ([]int64, error) {
 }
 
 var uuidText = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// wireIDs are ids as the SDK takes them.
+func wireIDs(ids []int64) []wire.ID {
+	out := make([]wire.ID, len(ids))
+	for i, id := range ids {
+		out[i] = wire.NewID(id)
+	}
+	return out
+}
