@@ -13,11 +13,12 @@ go build -o bin/qualys ./cmd/qualys # cached: quick when nothing changed
 bin="$PWD/bin"
 
 tmp="$(mktemp -d)"
-sock="$tmp/tmux.sock"
 session=newcomer
 sim_pid=""
 cleanup() {
-	tmux -S "$sock" kill-server 2>/dev/null || true
+	for s in "$tmp"/tmux-*.sock; do
+		if [ -S "$s" ]; then tmux -S "$s" kill-server 2>/dev/null || true; fi
+	done
 	if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
 	rm -rf "$tmp"
 }
@@ -100,7 +101,9 @@ check_table() {
 
 failures=0
 for width in 80 200; do
-	tmux -S "$sock" kill-server 2>/dev/null || true
+	# One tmux server per width: a server still exiting never meets the
+	# next one on its socket.
+	sock="$tmp/tmux-$width.sock"
 	tmux -S "$sock" -f /dev/null new-session -d -s "$session" -x "$width" -y 50 \
 		"env PS1='$ ' PATH='$bin:$PATH' TERM=xterm-256color bash --norc --noprofile"
 	tmux -S "$sock" set-option -t "$session" history-limit 10000 >/dev/null
@@ -139,6 +142,7 @@ for width in 80 200; do
 			failures=$((failures + 1))
 		fi
 	done
+	tmux -S "$sock" kill-server 2>/dev/null || true
 	echo "newcomer: $n commands at $width columns"
 done
 if [ "$failures" -gt 0 ]; then

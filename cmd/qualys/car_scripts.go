@@ -463,6 +463,7 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		fmt.Fprintf(opts.f.stderr, "Started. Add --wait to follow the run to its output, or list its jobs: qualys car jobs list --filter scriptId:%d\n", id)
 		return p.flush()
 	}
+	p.w, p.errW = prog.writer(p.w), prog.writer(p.errW)
 	stop := prog.keepAlive(ctx)
 	defer stop()
 	prog.set(fmt.Sprintf("script %d: starting", id))
@@ -484,7 +485,7 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 			return err
 		}
 		if err != nil {
-			fmt.Fprintf(opts.f.stderr, "qualys: asset %s: %s\n", r.AssetID, clean(err.Error()))
+			fmt.Fprintf(p.errW, "qualys: asset %s: %s\n", r.AssetID, clean(err.Error()))
 		}
 		switch {
 		case r.Status == "SKIPPED":

@@ -250,6 +250,7 @@ func postureRun(ctx context.Context, opts *postureOptions) error {
 	if err != nil {
 		return err
 	}
+	p.w, p.errW = prog.writer(p.w), prog.writer(p.errW)
 	stop := prog.keepAlive(ctx)
 	defer stop()
 	onBatch := func(fp qualys.FetchProgress) {

@@ -147,3 +147,27 @@ func (p *progress) keepAlive(ctx context.Context) (stop func()) {
 		p.done()
 	}
 }
+
+// writer guards the output a command prints while progress is shown: the
+// bar is cleared before each write, and never drawn in the middle of one.
+func (p *progress) writer(w io.Writer) io.Writer {
+	if p == nil || p.off {
+		return w
+	}
+	return &guardedWriter{p: p, w: w}
+}
+
+type guardedWriter struct {
+	p *progress
+	w io.Writer
+}
+
+func (g *guardedWriter) Write(b []byte) (int, error) {
+	g.p.mu.Lock()
+	defer g.p.mu.Unlock()
+	if g.p.drawn {
+		fmt.Fprint(g.p.w, "\r\033[K")
+		g.p.drawn = false
+	}
+	return g.w.Write(b)
+}
