@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -153,7 +154,7 @@ func newRootCmd(f *factory) *cobra.Command {
 	}
 	root.SetVersionTemplate("qualys {{.Version}}\n")
 	f.register(root.PersistentFlags())
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{flagMessage(err.Error())} })
 	root.CompletionOptions.HiddenDefaultCmd = false
 	root.AddGroup(&cobra.Group{ID: "api", Title: "API commands:"}, &cobra.Group{ID: "setup", Title: "Setup commands:"})
 	for _, c := range []*cobra.Command{newCARCmd(f), newPCRSCmd(f)} {
@@ -255,6 +256,28 @@ func stdoutWidth(w io.Writer, getenv func(string) string) func() int {
 		}
 		return 0
 	}
+}
+
+// flagValueError is pflag's message for a value that does not parse:
+// invalid argument "x" for "--limit" flag: strconv.ParseInt: ...
+var (
+	flagValueError    = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: (\w+)\.Parse(\w+): .*$`)
+	flagDurationError = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: time: .*$`)
+)
+
+// flagMessage says what a flag wants in the CLI's words rather than Go's.
+func flagMessage(msg string) string {
+	if m := flagValueError.FindStringSubmatch(msg); m != nil {
+		want := map[string]string{"Int": "a whole number", "Uint": "a whole number", "Bool": "true or false", "Float": "a number"}[m[4]]
+		if want == "" {
+			want = "another value"
+		}
+		return fmt.Sprintf("%s %q: want %s", m[2], m[1], want)
+	}
+	if m := flagDurationError.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s %q: want a duration such as 90s, 5m or 1h30m", m[2], m[1])
+	}
+	return msg
 }
 
 // oneLine keeps the first line of a message.

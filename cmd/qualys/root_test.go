@@ -142,9 +142,11 @@ func TestUsageErrors(t *testing.T) {
 		{"plain http gateway", []string{"car", "jobs", "list", "--gateway-url", "http://gateway.example.com"}, nil, "use https"},
 		{"missing profile", []string{"car", "jobs", "list", "--profile", "nope"}, nil, `profile "nope" does not exist`},
 		{"profile from env", []string{"car", "jobs", "list"}, map[string]string{"QUALYS_PROFILE": "nope"}, `profile "nope" does not exist`},
+		{"not a number", []string{"car", "scripts", "list", "--limit", "x"}, nil, `--limit "x": want a whole number`},
+		{"not a duration", []string{"car", "jobs", "list", "--timeout", "5"}, nil, `want a duration such as 90s`},
 		{"negative timeout", []string{"car", "jobs", "list", "--timeout", "-1s"}, nil, "must not be negative"},
 	}
-	goIdent := regexp.MustCompile(`\bWith[A-Z]\w+|CustomPlatform|Err[A-Z]\w+|qualys: .*qualys:`)
+	goIdent := regexp.MustCompile(`\bWith[A-Z]\w+|CustomPlatform|Err[A-Z]\w+|qualys: .*qualys:|strconv|time: `)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for k, v := range tt.env {
