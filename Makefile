@@ -1,7 +1,7 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all build generate verify test lint demo newcomer bench fuzz
+.PHONY: all build generate verify test lint demo newcomer bench fuzz surface
 
 all: verify test
 
@@ -40,3 +40,7 @@ bench:
 ## fuzz: each fuzz target for a short, fixed time
 fuzz:
 	scripts/fuzz.sh
+
+## surface: pointer share of the generated models, exported types of gen/, exported identifiers of the wrapper
+surface:
+	$(GO) test -count=1 -run TestSurface -v ./internal/apisurface/ | grep -E 'pointer fields|exported|^(ok|FAIL|---)'

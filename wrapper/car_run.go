@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -34,25 +35,12 @@ type AssetRun struct {
 	Duration time.Duration
 }
 
-// RunProgress is the state of a run while RunScript waits for it.
-type RunProgress struct {
-	JobID    wire.ID // zero until the job of the execution is found
-	Done     int     // assets finished or skipped so far
-	Running  int     // asset jobs seen that have not finished
-	Expected int     // assets named by id (tags add an unknown number)
-	// Wait is how long until the next poll; RateLimited says the wait
-	// was stretched to stay inside the CAR rate limit.
-	Wait        time.Duration
-	RateLimited bool
-}
-
 // RunOption tunes RunScript and RunScriptResults.
 type RunOption func(*runConfig)
 
 type runConfig struct {
 	minPoll, maxPoll time.Duration
 	settle           int
-	progress         func(RunProgress)
 }
 
 // WithPollInterval sets the first and the longest wait between two polls
@@ -60,12 +48,6 @@ type runConfig struct {
 // again from min when an asset finishes.
 func WithPollInterval(minWait, maxWait time.Duration) RunOption {
 	return func(c *runConfig) { c.minPoll, c.maxPoll = minWait, maxWait }
-}
-
-// WithRunProgress calls f after every poll, e.g. to draw a progress bar.
-// f runs on the caller's goroutine and should return quickly.
-func WithRunProgress(f func(RunProgress)) RunOption {
-	return func(c *runConfig) { c.progress = f }
 }
 
 // The status of an asset that did not run, and why.
@@ -94,6 +76,11 @@ const maxJobScan = 1000
 // On error, the runs finished so far are returned with it; an asset
 // whose output cannot be decoded is returned with its status and the
 // error, and the others are still collected.
+//
+// Each poll is logged at debug level (see WithLogger) as "qualys run
+// poll" with the job id, the assets done and running, the assets named
+// (expected), the wait before the next poll and whether the rate limit
+// stretched it (rate_limited): what a progress display needs.
 func (c *Client) RunScript(ctx context.Context, scriptID wire.ID, e Execution, opts ...RunOption) ([]AssetRun, error) {
 	var runs []AssetRun
 	var errs []error
@@ -210,9 +197,9 @@ func (w *runWatch) run(ctx context.Context, e Execution, yield func(AssetRun, er
 			wait = w.cfg.maxPoll
 		}
 		next, limited := w.rateLimitedWait(wait)
-		if w.cfg.progress != nil {
-			w.cfg.progress(RunProgress{JobID: w.jobID, Done: len(w.reported), Running: running, Expected: len(w.expected), Wait: next, RateLimited: limited})
-		}
+		w.c.transport.log(ctx, "qualys run poll", slog.String("job", w.jobID.String()), slog.String("correlation", w.uuid),
+			slog.Int("done", len(w.reported)), slog.Int("running", running), slog.Int("expected", len(w.expected)),
+			slog.Duration("wait", next), slog.Bool("rate_limited", limited))
 		t := time.NewTimer(next)
 		select {
 		case <-ctx.Done():

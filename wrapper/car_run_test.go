@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,50 @@ func ids(n ...int64) []wire.ID {
 		out[i] = wire.NewID(v)
 	}
 	return out
+}
+
+// pollState is what a "qualys run poll" debug record says.
+type pollState struct {
+	job                     string
+	done, running, expected int
+	wait                    time.Duration
+	rateLimited             bool
+}
+
+// onPoll calls f at each poll of a run, from the client's debug log, on
+// the polling goroutine: between two polls, as a progress display would.
+func onPoll(f func(pollState)) qualys.Option { return qualys.WithLogger(slog.New(pollHandler(f))) }
+
+type pollHandler func(pollState)
+
+func (h pollHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h pollHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h pollHandler) WithGroup(string) slog.Handler            { return h }
+
+func (h pollHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "qualys run poll" {
+		return nil
+	}
+	var p pollState
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "job":
+			p.job = a.Value.String()
+		case "done":
+			p.done = int(a.Value.Int64())
+		case "running":
+			p.running = int(a.Value.Int64())
+		case "expected":
+			p.expected = int(a.Value.Int64())
+		case "wait":
+			p.wait = a.Value.Duration()
+		case "rate_limited":
+			p.rateLimited = a.Value.Bool()
+		}
+		return true
+	})
+	h(p)
+	return nil
 }
 
 // isBlocked tells whether CAR refuses to run scripts on a host.
@@ -99,7 +144,8 @@ func TestRunScriptReportsEveryAsset(t *testing.T) {
 }
 
 func TestRunScriptTestModeOnLabTags(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	var progress []pollState
+	c, sim := faultClient(t, nil, onPoll(func(p pollState) { progress = append(progress, p) }))
 	d := sim.Data()
 	var lab qualystest.Tag
 	for _, tag := range d.Tags {
@@ -117,10 +163,9 @@ func TestRunScriptTestModeOnLabTags(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("no lab host carries the lab tag")
 	}
-	var progress []qualys.RunProgress
 	runs, err := c.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{
 		Test: true, TestTags: []car.TargetRef{qualys.LabTarget(wire.NewID(lab.ID), lab.UUID)},
-	}, fastPolls, qualys.WithRunProgress(func(p qualys.RunProgress) { progress = append(progress, p) }))
+	}, fastPolls)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,14 +182,15 @@ func TestRunScriptTestModeOnLabTags(t *testing.T) {
 		t.Errorf("ran on %v, want the lab hosts of the tag %v", got, want)
 	}
 	// A run on tags waits for the asset set to settle: several polls.
-	if len(progress) < 3 || progress[len(progress)-1].Done != len(want) {
+	if len(progress) < 3 || progress[len(progress)-1].done != len(want) || progress[0].job == "" {
 		t.Errorf("progress %+v", progress)
 	}
 }
 
 // A run yields each asset as it finishes; until then the run waits.
 func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	var progress func(pollState)
+	c, sim := faultClient(t, nil, onPoll(func(p pollState) { progress(p) }))
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	var second qualystest.Host
@@ -160,7 +206,7 @@ func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 	sim.Fail("searchJobs", qualystest.Status(200, empty))
 	var mu sync.Mutex
 	polls := 0
-	progress := func(p qualys.RunProgress) {
+	progress = func(pollState) {
 		mu.Lock()
 		defer mu.Unlock()
 		polls++
@@ -182,7 +228,7 @@ func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 	var order []string
 	var atPoll []int
 	for r, err := range c.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID),
-		qualys.Execution{AssetIDs: ids(free.ID, second.ID)}, fastPolls, qualys.WithRunProgress(progress)) {
+		qualys.Execution{AssetIDs: ids(free.ID, second.ID)}, fastPolls) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,12 +243,13 @@ func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 }
 
 func TestRunScriptStopsWithTheContext(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	var keepRunning func(pollState)
+	c, sim := faultClient(t, nil, onPoll(func(p pollState) { keepRunning(p) }))
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	keepRunning := func(qualys.RunProgress) {
+	keepRunning = func(pollState) {
 		sim.Update(func(d *qualystest.Data) {
 			for i := range d.CAR.AssetJobs {
 				if d.CAR.AssetJobs[i].JobID == d.CAR.Jobs[len(d.CAR.Jobs)-1].ID {
@@ -213,7 +260,7 @@ func TestRunScriptStopsWithTheContext(t *testing.T) {
 		cancel()
 	}
 	sim.Fail("searchJobs", qualystest.Status(200, `{"errorCode":null,"message":null,"body":{"totalCount":0,"list":[]}}`))
-	runs, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{AssetIDs: ids(free.ID)}, fastPolls, qualys.WithRunProgress(keepRunning))
+	runs, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{AssetIDs: ids(free.ID)}, fastPolls)
 	if !errors.Is(err, context.Canceled) || len(runs) != 0 {
 		t.Fatalf("got %d runs, %v; want context.Canceled", len(runs), err)
 	}
@@ -304,7 +351,15 @@ func ExampleClient_RunScript() {
 // Polls slow down to stay inside the CAR budget the gateway reports, and
 // the progress says so.
 func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
-	c, sim := faultClient(t, []qualystest.Option{qualystest.WithRateLimit(8, time.Hour)})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var seen []pollState
+	c, sim := faultClient(t, []qualystest.Option{qualystest.WithRateLimit(8, time.Hour)}, onPoll(func(p pollState) {
+		seen = append(seen, p)
+		if p.rateLimited {
+			cancel() // the wait is minutes long: the point is that it was chosen
+		}
+	}))
 	d := sim.Data()
 	var lab qualystest.Tag
 	for _, tag := range d.Tags {
@@ -313,25 +368,17 @@ func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
 			break
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var seen []qualys.RunProgress
 	_, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{Test: true, TestTags: []car.TargetRef{qualys.LabTarget(wire.NewID(lab.ID), lab.UUID)}},
-		qualys.WithPollInterval(time.Millisecond, 2*time.Millisecond), qualys.WithRunProgress(func(p qualys.RunProgress) {
-			seen = append(seen, p)
-			if p.RateLimited {
-				cancel() // the wait is minutes long: the point is that it was chosen
-			}
-		}))
+		qualys.WithPollInterval(time.Millisecond, 2*time.Millisecond))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v; want the run to wait on the rate limit until cancelled", err)
 	}
 	last := seen[len(seen)-1]
-	if !last.RateLimited || last.Wait < time.Minute {
+	if !last.rateLimited || last.wait < time.Minute {
 		t.Errorf("last progress %+v: want a wait of minutes, flagged as rate limited", last)
 	}
 	for _, p := range seen[:len(seen)-1] {
-		if p.RateLimited {
+		if p.rateLimited {
 			t.Errorf("rate limited too early: %+v", seen)
 			break
 		}

@@ -467,18 +467,18 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 	stop := prog.keepAlive(ctx)
 	defer stop()
 	prog.set(fmt.Sprintf("script %d: starting", id))
-	onPoll := func(s qualys.RunProgress) {
-		text := fmt.Sprintf("script %d: %d done, %d running", id, s.Done, s.Running)
+	opts.f.notices.pollHook(func(s runPoll) {
+		text := fmt.Sprintf("script %d: %d done, %d running", id, s.done, s.running)
 		switch {
-		case s.JobID.IsZero():
+		case s.job == "":
 			text = fmt.Sprintf("script %d: waiting for CAR to create the job", id)
-		case s.RateLimited:
-			text += fmt.Sprintf("; waiting %s on the CAR rate limit", s.Wait.Round(time.Second))
+		case s.rateLimited:
+			text += fmt.Sprintf("; waiting %s on the CAR rate limit", s.wait.Round(time.Second))
 		}
-		prog.update(s.Done, max(s.Expected, s.Done+s.Running), text)
-	}
+		prog.update(s.done, max(s.expected, s.done+s.running), text)
+	})
 	var passed, failed, skipped, n int
-	for r, err := range c.RunScriptResults(ctx, wire.NewID(id), e, qualys.WithPollInterval(opts.pollMin, opts.pollMax), qualys.WithRunProgress(onPoll)) {
+	for r, err := range c.RunScriptResults(ctx, wire.NewID(id), e, qualys.WithPollInterval(opts.pollMin, opts.pollMax)) {
 		if err != nil && r.AssetJobID.IsZero() {
 			stop()
 			p.flush()

@@ -190,9 +190,12 @@ func TestScriptsRunWait(t *testing.T) {
 	}
 	blocked := d.CAR.BlockedAssetIDs[0]
 	code, out, errOut := h.run("", "car", "scripts", "run", itoa(d.CAR.Scripts[0].ID), "--asset-ids", itoa(free.ID)+","+itoa(blocked),
-		"--wait", "--poll-interval", "1ms", "--max-poll-interval", "5ms")
+		"--wait", "--poll-interval", "1ms", "--max-poll-interval", "5ms", "--progress", "always")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "qualys: script "+itoa(d.CAR.Scripts[0].ID)+": 1 done, 0 running") {
+		t.Errorf("no progress lines: %q", errOut)
 	}
 	recs := lines(t, out)
 	if len(recs) != 2 || recs[0]["status"] != "EXECUTION PASSED" || !strings.Contains(recs[0]["output"].(string), "printed") ||

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	qualys "github.com/qualyskit/qualys-go/wrapper"
@@ -52,8 +53,8 @@ func (f *factory) resolve() (settings, error) {
 func (s settings) target() (qualys.Option, error) {
 	switch {
 	case s.gatewayURL != "":
-		if _, err := qualys.CustomPlatform(s.gatewayURL); err != nil {
-			return nil, usagef("gateway URL: %s", clean(err.Error()))
+		if err := checkGatewayURL(s.gatewayURL); err != nil {
+			return nil, err
 		}
 		return qualys.WithGatewayURL(s.gatewayURL), nil
 	case s.platform != "":
@@ -98,12 +99,10 @@ func (f *factory) client() (*qualys.Client, error) {
 	if f.httpClient != nil {
 		opts = append(opts, qualys.WithHTTPClient(f.httpClient))
 	}
-	if f.verbose {
-		opts = append(opts, qualys.WithLogger(slog.New(slog.NewTextHandler(f.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	} else {
-		// Retries and rate-limit waits are said, never silent.
-		opts = append(opts, qualys.WithLogger(slog.New(newNoticeHandler(f.stderr))))
-	}
+	// Retries and rate-limit waits are said, never silent; --verbose
+	// logs every request.
+	f.notices = newNoticeHandler(f.stderr, f.verbose)
+	opts = append(opts, qualys.WithLogger(slog.New(f.notices)))
 	c, err := qualys.NewClient(opts...)
 	if err != nil {
 		return nil, usagef("%s", clean(err.Error()))
@@ -145,4 +144,22 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// checkGatewayURL wants an absolute https URL with nothing but a host, a
+// port and a path. The URL is echoed only when it has no user information,
+// which may hold a password.
+func checkGatewayURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.Hostname() == "":
+		return usagef("the gateway URL is not an absolute URL such as https://gateway.qg2.apps.qualys.com")
+	case u.User != nil:
+		return usagef("the gateway URL must not hold a user name or password")
+	case !strings.EqualFold(u.Scheme, "https"):
+		return usagef("gateway URL %q: use https", raw)
+	case u.RawQuery != "" || u.Fragment != "":
+		return usagef("gateway URL %q: no query or fragment", raw)
+	}
+	return nil
 }

@@ -203,7 +203,7 @@ Progress goes to stderr (see --progress).`,
 	fl.StringSliceVar(&opts.status, "status", nil, "only these statuses, comma-separated: Passed, Failed, Error")
 	fl.StringSliceVar(&opts.criticality, "criticality", nil, "only controls of these criticalities, comma-separated: UNDEFINED, MINIMAL, MEDIUM, SERIOUS, CRITICAL, URGENT")
 	fl.BoolVar(&opts.evidence, "evidence", false, "include each control's evidence")
-	fl.StringVar(&opts.version, "api-version", string(qualys.PostureV5), "postureInfo API version: 1.0 to 5.0")
+	fl.StringVar(&opts.version, "api-version", "5.0", "postureInfo API version: 1.0 to 5.0")
 	fl.IntVar(&opts.limit, "limit", 0, "stop after this many records (0: all)")
 	fl.BoolVar(&opts.summary, "summary", false, "print counts by status, criticality and control instead of records")
 	fl.IntVar(&opts.top, "top", 10, "with --summary, how many controls to list (most failures first)")
@@ -230,7 +230,7 @@ func postureRun(ctx context.Context, opts *postureOptions) error {
 	if err := checkEnum("--criticality", "pcrs", "CriticalityLabel", criticality...); err != nil {
 		return err
 	}
-	q := qualys.PostureQuery{PolicyIDs: ids, HostsChangedSince: opts.from, Version: qualys.PostureVersion(opts.version)}
+	q := qualys.PostureQuery{PolicyIDs: ids, HostsChangedSince: opts.from, Version: opts.version}
 	for _, s := range statuses {
 		q.Filter.Status = append(q.Filter.Status, pcrs.PostureStatus(s))
 	}

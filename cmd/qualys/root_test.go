@@ -140,6 +140,8 @@ func TestUsageErrors(t *testing.T) {
 		{"no platform", []string{"car", "jobs", "list"}, map[string]string{"QUALYS_GATEWAY_URL": ""}, "QUALYS_PLATFORM"},
 		{"unknown platform", []string{"car", "jobs", "list", "--platform", "US9"}, map[string]string{"QUALYS_GATEWAY_URL": ""}, "want one of US1"},
 		{"plain http gateway", []string{"car", "jobs", "list", "--gateway-url", "http://gateway.example.com"}, nil, "use https"},
+		{"gateway with password", []string{"car", "jobs", "list", "--gateway-url", "https://u:secretpw@gw.example.com"}, nil, "must not hold a user name or password"},
+		{"bad gateway url", []string{"car", "jobs", "list", "--gateway-url", "https://u:secret%zz@gw"}, nil, "not an absolute URL"},
 		{"missing profile", []string{"car", "jobs", "list", "--profile", "nope"}, nil, `profile "nope" does not exist`},
 		{"profile from env", []string{"car", "jobs", "list"}, map[string]string{"QUALYS_PROFILE": "nope"}, `profile "nope" does not exist`},
 		{"not a number", []string{"car", "scripts", "list", "--limit", "x"}, nil, `--limit "x": want a whole number`},
@@ -164,6 +166,9 @@ func TestUsageErrors(t *testing.T) {
 			}
 			if out != "" {
 				t.Errorf("stdout %q", out)
+			}
+			if strings.Contains(errOut, "secret") {
+				t.Errorf("a secret from the command line is echoed: %q", errOut)
 			}
 			if first, _, _ := strings.Cut(errOut, "\n"); goIdent.MatchString(first) || !strings.HasPrefix(first, "qualys: ") {
 				t.Errorf("message not in the CLI's words: %q", first)
