@@ -55,8 +55,10 @@ type jobsGetOptions struct {
 func newJobsGetCmd(f *factory, runF func(context.Context, *jobsGetOptions) error) *cobra.Command {
 	opts := &jobsGetOptions{f: f}
 	return &cobra.Command{
-		Use:     "get ID",
-		Short:   "Show one job",
+		Use:   "get ID",
+		Short: "Show one job",
+		Long: `Show one job. CAR publishes no call to read one job; this searches the jobs
+with the filter id:ID. Its asset jobs: qualys car assetjobs list --job-id ID.`,
 		Example: `  qualys car jobs get 29429 -o yaml`,
 		Args:    exactArgs(1, "a job id"),
 		RunE: func(cmd *cobra.Command, args []string) error {

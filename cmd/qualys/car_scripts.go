@@ -92,8 +92,10 @@ type scriptsGetOptions struct {
 func newScriptsGetCmd(f *factory, runF func(context.Context, *scriptsGetOptions) error) *cobra.Command {
 	opts := &scriptsGetOptions{f: f}
 	return &cobra.Command{
-		Use:     "get ID",
-		Short:   "Show one script",
+		Use:   "get ID",
+		Short: "Show one script",
+		Long: `Show one script of the account. CAR publishes no call to read one script;
+this searches the scripts with the filter id:ID.`,
 		Example: `  qualys car scripts get 32533 -o yaml`,
 		Args:    exactArgs(1, "a script id"),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -9,7 +9,7 @@ import (
 
 // The generated record types the commands name. Everything else goes
 // through JSON, so a change in the generated types touches only this file
-// and the few field reads beside the commands (tagView, jobIDOf).
+// and the few field reads beside the commands (tagView).
 type (
 	libraryScript = car.LibraryScript
 	assetJob      = car.AssetJob
