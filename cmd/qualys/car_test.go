@@ -272,3 +272,34 @@ func TestRunFunctionsDirectly(t *testing.T) {
 		t.Errorf("bad status: %v", err)
 	}
 }
+
+func TestSchedulesUpdateFromFile(t *testing.T) {
+	h := newHarness(t)
+	d := h.sim.Data()
+	id := d.CAR.Schedules[0].ID
+	body := filepath.Join(t.TempDir(), "schedule.yaml")
+	text := "title: Weekly cleanup\nscheduleType: RECURRING\nstartDate: 1767225600000\nstartTime: 1767258000000\nscripts:\n  - id: " +
+		itoa(d.CAR.Scripts[0].ID) + "\n    title: cleanup\n"
+	if err := os.WriteFile(body, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.mustRun("car", "schedules", "update", id, "--file", body)
+	var got string
+	for _, sc := range h.sim.Data().CAR.Schedules {
+		if sc.ID == id {
+			got = sc.Title + " " + sc.ScheduleType
+		}
+	}
+	if got != "Weekly cleanup RECURRING" {
+		t.Errorf("schedule after update: %q", got)
+	}
+	// A schedule type the API does not list is refused before sending.
+	before := h.requests()
+	if err := os.WriteFile(body, []byte("title: x\nscheduleType: SOMETIMES\nstartDate: 1\nstartTime: 1\nscripts: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := h.run("", "car", "schedules", "update", id, "--file", body)
+	if code != exitUsage || !strings.Contains(errOut, "ONE_TIME") || h.requests() != before {
+		t.Errorf("bad schedule type: exit %d, %q", code, errOut)
+	}
+}
