@@ -243,6 +243,20 @@ func TestScriptsRunTestMode(t *testing.T) {
 	if code != exitError || !strings.Contains(errOut, "tag 999") || h.sim.Count("executeScript") != 1 {
 		t.Errorf("unknown lab tag: exit %d, %q", code, errOut)
 	}
+	// A lab asset named with its agent UUID.
+	var labHost qualystest.Host
+	for _, hst := range d.Hosts {
+		if slices.Contains(d.CAR.LabAssetIDs, hst.ID) && !slices.Contains(d.CAR.BlockedAssetIDs, hst.ID) &&
+			!slices.ContainsFunc(hst.TagIDs, func(id int64) bool { return slices.Contains(d.CAR.BlockedTagIDs, id) }) {
+			labHost = hst
+			break
+		}
+	}
+	recs = lines(t, h.mustRun("car", "scripts", "run", itoa(d.CAR.Scripts[0].ID), "--test", "--asset-ids", itoa(labHost.ID)+":"+labHost.AgentUUID,
+		"--wait", "--poll-interval", "1ms", "--max-poll-interval", "5ms"))
+	if len(recs) != 1 || recs[0]["assetId"] != itoa(labHost.ID) || recs[0]["status"] != "EXECUTION PASSED" {
+		t.Errorf("lab asset run: %v", recs)
+	}
 }
 
 // Run functions take their options struct and can be called without the
