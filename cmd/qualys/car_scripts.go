@@ -265,7 +265,7 @@ type scriptsRunOptions struct {
 	f                      *factory
 	id                     string
 	assets, tags, excluded []string
-	test, wait             bool
+	test, wait, exitStatus bool
 	description            string
 	pollMin, pollMax       time.Duration
 	limit                  int
@@ -286,7 +286,8 @@ tags, excluded assets) are listed with the reason.
 lab tags by id (their UUIDs are looked up).`,
 		Example: `  qualys car scripts run 32533 --asset-ids 22467561,22467562 --wait
   qualys car scripts run 32533 --tag-ids 16245104 --exclude-ids 22467563 --wait -o table
-  qualys car scripts run 32533 --test --tag-ids 11562852 --wait`,
+  qualys car scripts run 32533 --test --tag-ids 11562852 --wait
+  qualys car scripts run 32533 --asset-ids 22467561 --wait --exit-status -o json > runs.json`,
 		Args: exactArgs(1, "a script id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.id = args[0]
@@ -299,6 +300,7 @@ lab tags by id (their UUIDs are looked up).`,
 	fl.StringSliceVar(&opts.excluded, "exclude-ids", nil, "asset ids to leave out, comma-separated")
 	fl.BoolVar(&opts.test, "test", false, "test mode: run on lab assets and lab tags only")
 	fl.BoolVar(&opts.wait, "wait", false, "wait for every asset and print its output")
+	fl.BoolVar(&opts.exitStatus, "exit-status", false, "with --wait, exit with status 1 when an asset failed or did not run")
 	fl.StringVar(&opts.description, "description", "", "description of the run")
 	fl.DurationVar(&opts.pollMin, "poll-interval", 2*time.Second, "first wait between two polls with --wait (it grows while nothing changes)")
 	fl.DurationVar(&opts.pollMax, "max-poll-interval", 30*time.Second, "longest wait between two polls with --wait")
@@ -436,6 +438,8 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		return usagef("--poll-interval %s and --max-poll-interval %s: want 0 < poll interval <= max", opts.pollMin, opts.pollMax)
 	case opts.limit < 0:
 		return usagef("--limit %d: must not be negative", opts.limit)
+	case opts.exitStatus && !opts.wait:
+		return usagef("--exit-status needs --wait")
 	}
 	cols := runColumns
 	if !opts.wait {
@@ -510,5 +514,8 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		return err
 	}
 	fmt.Fprintf(opts.f.stderr, "%d asset(s): %d passed, %d failed, %d skipped\n", passed+failed+skipped, passed, failed, skipped)
+	if opts.exitStatus && failed+skipped > 0 {
+		return fmt.Errorf("script %d: %d asset(s) failed and %d did not run", id, failed, skipped)
+	}
 	return nil
 }

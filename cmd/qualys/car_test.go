@@ -208,6 +208,12 @@ func TestScriptsRunWait(t *testing.T) {
 	if n := h.sim.Count("executeScript"); n != 1 {
 		t.Errorf("%d executions", n)
 	}
+	// --exit-status: a skipped asset fails the command, after its rows.
+	code, out, errOut = h.run("", "car", "scripts", "run", itoa(d.CAR.Scripts[0].ID), "--asset-ids", itoa(free.ID)+","+itoa(blocked),
+		"--wait", "--poll-interval", "1ms", "--max-poll-interval", "5ms", "--exit-status")
+	if code != exitError || len(lines(t, out)) != 2 || !strings.Contains(errOut, "0 asset(s) failed and 1 did not run") {
+		t.Errorf("--exit-status: exit %d, %s, %q", code, out, errOut)
+	}
 	// Without --wait: the correlation UUID and how to follow it.
 	code, out, errOut = h.run("", "car", "scripts", "run", itoa(d.CAR.Scripts[0].ID), "--asset-ids", itoa(free.ID))
 	if recs := lines(t, out); code != exitOK || len(recs) != 1 || recs[0]["correlationUuid"] == "" || !strings.Contains(errOut, "--wait") {

@@ -128,6 +128,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad hostids date", []string{"pcrs", "hostids", "--policy-id", "1", "--since", "2024-13"}, nil, "want a date"},
 		{"bad api version", []string{"pcrs", "posture", "--policy-id", "1", "--api-version", "6.0"}, nil, "want one of 1.0, 2.0"},
 		{"negative limit", []string{"car", "scripts", "list", "--limit", "-1"}, nil, "must not be negative"},
+		{"exit status without wait", []string{"car", "scripts", "run", script, "--asset-ids", "1", "--exit-status"}, nil, "--exit-status needs --wait"},
 		{"no targets", []string{"car", "scripts", "run", script}, nil, "--asset-ids or --tag-ids"},
 		{"bad target", []string{"car", "scripts", "run", script, "--asset-ids", "1,x"}, nil, `--asset-ids "x" is not an id`},
 		{"test without uuid", []string{"car", "scripts", "run", script, "--test", "--asset-ids", "5"}, nil, "ID:AGENT_UUID"},
