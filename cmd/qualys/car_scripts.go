@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -268,6 +269,7 @@ type scriptsRunOptions struct {
 	test, wait, exitStatus bool
 	description            string
 	pollMin, pollMax       time.Duration
+	maxWait                time.Duration
 	limit                  int
 }
 
@@ -305,6 +307,7 @@ lab tags by id (their UUIDs are looked up).`,
 	fl.DurationVar(&opts.pollMin, "poll-interval", 2*time.Second, "first wait between two polls with --wait (it grows while nothing changes)")
 	fl.DurationVar(&opts.pollMax, "max-poll-interval", 30*time.Second, "longest wait between two polls with --wait")
 	fl.IntVar(&opts.limit, "limit", 0, "with --wait, stop after this many assets (0: all)")
+	fl.DurationVar(&opts.maxWait, "max-wait", time.Hour, "with --wait, stop waiting after this long (the run goes on in CAR)")
 	return cmd
 }
 
@@ -440,6 +443,8 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		return usagef("--limit %d: must not be negative", opts.limit)
 	case opts.exitStatus && !opts.wait:
 		return usagef("--exit-status needs --wait")
+	case opts.maxWait <= 0:
+		return usagef("--max-wait %s: must be positive", opts.maxWait)
 	}
 	cols := runColumns
 	if !opts.wait {
@@ -470,6 +475,10 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		return p.flush()
 	}
 	p.w, p.errW = prog.writer(p.w), prog.writer(p.errW)
+	// However long CAR takes, the wait ends: the run itself goes on.
+	outer := ctx
+	ctx, cancel := context.WithTimeout(ctx, opts.maxWait)
+	defer cancel()
 	stop := prog.keepAlive(ctx)
 	defer stop()
 	prog.set(fmt.Sprintf("script %d: starting", id))
@@ -488,6 +497,9 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		if err != nil && r.AssetJobID.IsZero() {
 			stop()
 			p.flush()
+			if errors.Is(err, context.DeadlineExceeded) && outer.Err() == nil {
+				return fmt.Errorf("stopped waiting after --max-wait %s; the run goes on in CAR: %w", opts.maxWait, err)
+			}
 			return err
 		}
 		if err != nil {

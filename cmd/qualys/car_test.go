@@ -214,6 +214,16 @@ func TestScriptsRunWait(t *testing.T) {
 	if code != exitError || len(lines(t, out)) != 2 || !strings.Contains(errOut, "0 asset(s) failed and 1 did not run") {
 		t.Errorf("--exit-status: exit %d, %s, %q", code, out, errOut)
 	}
+	// CAR never lists the job: the wait ends at --max-wait, saying so.
+	empty := `{"errorCode":null,"message":null,"body":{"totalCount":0,"list":[]}}`
+	h.sim.Fail("searchJobs", qualystest.Repeat(1000, qualystest.Status(200, empty))...)
+	code, _, errOut = h.run("", "car", "scripts", "run", itoa(d.CAR.Scripts[0].ID), "--asset-ids", itoa(free.ID),
+		"--wait", "--poll-interval", "1ms", "--max-poll-interval", "5ms", "--max-wait", "100ms")
+	if code != exitError || !strings.Contains(errOut, "stopped waiting after --max-wait 100ms; the run goes on in CAR") ||
+		!strings.Contains(errOut, "not found yet") || strings.Contains(errOut, "context") {
+		t.Errorf("--max-wait: exit %d, %q", code, errOut)
+	}
+	h.sim.ClearFaults()
 	// Without --wait: the correlation UUID and how to follow it.
 	code, out, errOut = h.run("", "car", "scripts", "run", itoa(d.CAR.Scripts[0].ID), "--asset-ids", itoa(free.ID))
 	if recs := lines(t, out); code != exitOK || len(recs) != 1 || recs[0]["correlationUuid"] == "" || !strings.Contains(errOut, "--wait") {

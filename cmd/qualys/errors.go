@@ -84,6 +84,7 @@ func clean(s string) string {
 	s = repeatedPrefix.ReplaceAllString(s, "")
 	s = urlError.ReplaceAllString(s, "")
 	s = goNames.Replace(s)
+	s = strings.TrimSuffix(strings.TrimSuffix(s, ": context deadline exceeded"), ": context canceled")
 	s = strings.TrimSpace(spaces.ReplaceAllString(s, " "))
 	parts := strings.Split(s, ": ")
 	out := parts[:0]
