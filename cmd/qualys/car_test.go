@@ -290,7 +290,7 @@ func TestRunFunctionsDirectly(t *testing.T) {
 	}
 	out.Reset()
 	err := scriptsRunRun(t.Context(), &scriptsRunOptions{f: f, id: itoa(d.CAR.Scripts[0].ID), assets: []string{itoa(d.CAR.BlockedAssetIDs[0])},
-		wait: true, pollMin: time.Millisecond, pollMax: 2 * time.Millisecond})
+		wait: true, pollMin: time.Millisecond, pollMax: 2 * time.Millisecond, maxWait: time.Minute})
 	if recs := lines(t, out.String()); err != nil || len(recs) != 1 || recs[0]["status"] != "SKIPPED" {
 		t.Errorf("run on a blocked asset: %v, %s", err, out.String())
 	}
