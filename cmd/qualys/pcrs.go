@@ -207,6 +207,9 @@ Progress goes to stderr (see --progress).`,
 	fl.IntVar(&opts.limit, "limit", 0, "stop after this many records (0: all)")
 	fl.BoolVar(&opts.summary, "summary", false, "print counts by status, criticality and control instead of records")
 	fl.IntVar(&opts.top, "top", 10, "with --summary, how many controls to list (most failures first)")
+	completeValues(cmd, "status", "Passed", "Failed", "Error")
+	completeValues(cmd, "criticality", "UNDEFINED", "MINIMAL", "MEDIUM", "SERIOUS", "CRITICAL", "URGENT")
+	completeValues(cmd, "api-version", "1.0", "2.0", "3.0", "4.0", "5.0")
 	return cmd
 }
 

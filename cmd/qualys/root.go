@@ -156,6 +156,8 @@ func newRootCmd(f *factory) *cobra.Command {
 	}
 	root.SetVersionTemplate("qualys {{.Version}}\n")
 	f.register(root.PersistentFlags())
+	completeValues(root, "output", formats...)
+	completeValues(root, "progress", progressModes...)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{flagMessage(err.Error())} })
 	root.CompletionOptions.HiddenDefaultCmd = false
 	root.AddGroup(&cobra.Group{ID: "api", Title: "API commands:"}, &cobra.Group{ID: "setup", Title: "Setup commands:"})
@@ -182,6 +184,12 @@ func newRootCmd(f *factory) *cobra.Command {
 		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	}
 	return root
+}
+
+// completeValues offers a flag's allowed values to shell completion.
+func completeValues(cmd *cobra.Command, flagName string, values ...string) {
+	// The flag exists: registering can only fail for a missing one.
+	_ = cmd.RegisterFlagCompletionFunc(flagName, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // group builds a command that only holds others: run alone it lists them,

@@ -77,6 +77,13 @@ func TestVersionAndCompletion(t *testing.T) {
 			t.Errorf("%v: %q", args, out)
 		}
 	}
+	// Flag values complete too.
+	if out := h.mustRun("__complete", "pcrs", "posture", "--status", ""); !strings.Contains(out, "Failed\n") {
+		t.Errorf("--status completion: %q", out)
+	}
+	if out := h.mustRun("__complete", "car", "jobs", "list", "-o", ""); !strings.Contains(out, "yaml\n") {
+		t.Errorf("--output completion: %q", out)
+	}
 	for shell, marker := range map[string]string{"bash": "complete -o default", "zsh": "#compdef qualys", "fish": "complete -c qualys", "powershell": "Register-ArgumentCompleter"} {
 		if out := h.mustRun("completion", shell); !strings.Contains(out, marker) {
 			t.Errorf("completion %s lacks %q", shell, marker)
