@@ -258,7 +258,10 @@ func (w *runWatch) poll(ctx context.Context, yield func(AssetRun, error) bool) (
 		return changed, running, nil
 	}
 	// Outputs are read only once asset jobs finish, in one more search,
-	// rather than on every poll.
+	// rather than on every poll, and that search stops at the last new
+	// one. CAR has no documented filter on asset-job ids to read only
+	// those.
+	left := len(fresh)
 	for j, err := range w.c.AssetJobs(ctx, WithFilter(filter), WithScriptResult()) {
 		if err != nil {
 			return false, 0, err
@@ -267,6 +270,7 @@ func (w *runWatch) poll(ctx context.Context, yield func(AssetRun, error) bool) (
 		if !slices.Contains(fresh, v.ID) || w.reported[v.ID] {
 			continue
 		}
+		left--
 		w.reported[v.ID] = true
 		run := v.Run
 		run.JobID = w.jobID
@@ -276,6 +280,9 @@ func (w *runWatch) poll(ctx context.Context, yield func(AssetRun, error) bool) (
 		}
 		if !yield(run, derr) {
 			return false, 0, errStopped
+		}
+		if left == 0 {
+			break
 		}
 	}
 	return true, running, nil
