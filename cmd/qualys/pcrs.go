@@ -16,6 +16,8 @@ import (
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
+// newPCRSCmd is the pcrs group; each command is a constructor that binds
+// its flags to an options struct, and joins the list below.
 func newPCRSCmd(f *factory) *cobra.Command {
 	c := group("pcrs", "Policy Compliance: policies, their hosts and compliance posture",
 		newPoliciesCmd(f, nil), newHostIDsCmd(f, nil), newPostureCmd(f, nil))
