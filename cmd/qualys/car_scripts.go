@@ -513,7 +513,6 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		default:
 			failed++
 		}
-		prog.done()
 		if err := p.record(runRecordOf(r)); err != nil {
 			return err
 		}
