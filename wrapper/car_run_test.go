@@ -387,3 +387,29 @@ func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
 		t.Errorf("%d executions", n)
 	}
 }
+
+// Print each asset's outcome as soon as its run finishes.
+func ExampleClient_RunScriptResults() {
+	sim, err := qualystest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sim.Close()
+	client, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(sim.Username(), sim.Password()),
+		qualys.WithHTTPClient(sim.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	d := sim.Data()
+	run := qualys.Execution{AssetIDs: ids(d.Hosts[0].ID), ExcludedAssetIDs: ids(d.Hosts[1].ID)}
+	for r, err := range client.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), run,
+		qualys.WithPollInterval(10*time.Millisecond, 50*time.Millisecond)) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s: %s%s\n", r.Status, strings.TrimSpace(string(r.Output)), r.Reason)
+	}
+	// Output:
+	// EXECUTION PASSED: Script Output printed!!
+	// SKIPPED: excluded from the run
+}
