@@ -1,7 +1,7 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all build generate verify test lint demo newcomer bench fuzz surface
+.PHONY: all build generate verify test lint demo newcomer bench fuzz surface stress contract typescript
 
 all: verify test
 
@@ -25,6 +25,14 @@ test:
 lint:
 	scripts/lint.sh
 
+## contract: generated clients and wrapper against Prism; the proxy's 200 MB memory figure
+contract:
+	scripts/contract.sh
+
+## typescript: the TypeScript client's tests against qualys simulate
+typescript:
+	scripts/typescript.sh
+
 ## demo: builds bin/qualys and runs it against the bundled simulator, no credentials needed
 demo: build
 	scripts/demo.sh
@@ -44,3 +52,7 @@ fuzz:
 ## surface: pointer share of the generated models, exported types of gen/, exported identifiers of the wrapper
 surface:
 	$(GO) test -count=1 -run TestSurface -v ./internal/apisurface/ | grep -E 'pointer fields|exported|^(ok|FAIL|---)'
+
+## stress: fault, stream and concurrency tests, -race -count=3, with a busy loop on every core
+stress:
+	scripts/stress.sh

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 
@@ -96,6 +97,11 @@ func (f *factory) client() (*qualys.Client, error) {
 		return nil, usagef("--attempt-timeout %s: must not be negative", f.attemptTimeout)
 	}
 	opts := []qualys.Option{target, qualys.WithCredentials(s.username, password), qualys.WithAttemptTimeout(f.attemptTimeout)}
+	if strings.HasPrefix(strings.ToLower(s.gatewayURL), "http://") {
+		// An explicit http:// gateway on loopback (checkGatewayURL allows
+		// no other) is the opt-in, e.g. for qualys proxy.
+		opts = append(opts, qualys.WithPlainHTTPLoopback())
+	}
 	if f.httpClient != nil {
 		opts = append(opts, qualys.WithHTTPClient(f.httpClient))
 	}
@@ -146,6 +152,12 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
+// isLoopback says whether a host is this machine.
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return strings.EqualFold(host, "localhost") || (ip != nil && ip.IsLoopback())
+}
+
 // checkGatewayURL wants an absolute https URL with nothing but a host, a
 // port and a path. The URL is echoed only when it has no user information,
 // which may hold a password.
@@ -156,8 +168,10 @@ func checkGatewayURL(raw string) error {
 		return usagef("the gateway URL is not an absolute URL such as https://gateway.qg2.apps.qualys.com")
 	case u.User != nil:
 		return usagef("the gateway URL must not hold a user name or password")
+	case strings.EqualFold(u.Scheme, "http") && isLoopback(u.Hostname()):
+		// Plain http to this machine only: qualys proxy, a test server.
 	case !strings.EqualFold(u.Scheme, "https"):
-		return usagef("gateway URL %q: use https", raw)
+		return usagef("gateway URL %q: use https (plain http only to this machine, e.g. to qualys proxy)", raw)
 	case u.RawQuery != "" || u.Fragment != "":
 		return usagef("gateway URL %q: no query or fragment", raw)
 	}

@@ -167,7 +167,7 @@ func newRootCmd(f *factory) *cobra.Command {
 	}
 	// Commands outside the two APIs (configure, simulate, a local proxy...)
 	// join this list.
-	for _, c := range []*cobra.Command{newConfigureCmd(f, nil), newPlatformsCmd(f), newSimulateCmd(f), newVersionCmd(f)} {
+	for _, c := range []*cobra.Command{newConfigureCmd(f, nil), newPlatformsCmd(f), newSimulateCmd(f), newProxyCmd(f, nil), newVersionCmd(f)} {
 		c.GroupID = "setup"
 		root.AddCommand(c)
 	}
