@@ -1,6 +1,7 @@
 package qualys
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,19 +36,9 @@ type AssetRun struct {
 	Duration time.Duration
 }
 
-// RunOption tunes RunScript and RunScriptResults.
-type RunOption func(*runConfig)
-
 type runConfig struct {
 	minPoll, maxPoll time.Duration
 	settle           int
-}
-
-// WithPollInterval sets the first and the longest wait between two polls
-// (default 2s and 30s). The wait doubles while nothing changes and starts
-// again from min when an asset finishes.
-func WithPollInterval(minWait, maxWait time.Duration) RunOption {
-	return func(c *runConfig) { c.minPoll, c.maxPoll = minWait, maxWait }
 }
 
 // The status of an asset that did not run, and why.
@@ -81,10 +72,10 @@ const maxJobScan = 1000
 // poll" with the job id, the assets done and running, the assets named
 // (expected), the wait before the next poll and whether the rate limit
 // stretched it (rate_limited): what a progress display needs.
-func (c *Client) RunScript(ctx context.Context, scriptID wire.ID, e Execution, opts ...RunOption) ([]AssetRun, error) {
+func (c *Client) RunScript(ctx context.Context, scriptID wire.ID, e Execution) ([]AssetRun, error) {
 	var runs []AssetRun
 	var errs []error
-	for r, err := range c.RunScriptResults(ctx, scriptID, e, opts...) {
+	for r, err := range c.RunScriptResults(ctx, scriptID, e) {
 		if err != nil {
 			errs = append(errs, err)
 			if r.AssetJobID.IsZero() {
@@ -104,16 +95,13 @@ func (c *Client) RunScript(ctx context.Context, scriptID wire.ID, e Execution, o
 // never repeated. An error with an AssetRun whose AssetJobID is set is
 // that asset's undecodable output, and the iteration goes on; any other
 // error ends it.
-func (c *Client) RunScriptResults(ctx context.Context, scriptID wire.ID, e Execution, opts ...RunOption) iter.Seq2[AssetRun, error] {
-	cfg := runConfig{minPoll: 2 * time.Second, maxPoll: 30 * time.Second, settle: settlePolls}
-	for _, o := range opts {
-		o(&cfg)
-	}
+func (c *Client) RunScriptResults(ctx context.Context, scriptID wire.ID, e Execution) iter.Seq2[AssetRun, error] {
+	cfg := runConfig{minPoll: cmp.Or(e.PollInterval, 2*time.Second), maxPoll: cmp.Or(e.MaxPollInterval, 30*time.Second), settle: settlePolls}
 	var started atomic.Bool
 	return func(yield func(AssetRun, error) bool) {
 		op := fmt.Sprintf("running script %s", scriptID)
 		switch {
-		case cfg.minPoll <= 0 || cfg.maxPoll < cfg.minPoll:
+		case cfg.minPoll < 0 || cfg.maxPoll < cfg.minPoll:
 			yield(AssetRun{}, fmt.Errorf("qualys: %s: poll interval %v to %v: %w", op, cfg.minPoll, cfg.maxPoll, ErrInvalidRequest))
 			return
 		case started.Swap(true):

@@ -19,8 +19,11 @@ import (
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
-// fastPolls keeps the tests' waits short; the logic is the same.
-var fastPolls = qualys.WithPollInterval(time.Millisecond, 5*time.Millisecond)
+// fast keeps a run's waits short in tests; the logic is the same.
+func fast(e qualys.Execution) qualys.Execution {
+	e.PollInterval, e.MaxPollInterval = time.Millisecond, 5*time.Millisecond
+	return e
+}
 
 // runnable finds a host that is neither blocked nor tagged with a blocked
 // tag, and one that is blocked.
@@ -109,9 +112,9 @@ func TestRunScriptReportsEveryAsset(t *testing.T) {
 	if excluded == free.ID || excluded == blocked.ID {
 		excluded = d.Hosts[2].ID
 	}
-	runs, err := c.RunScript(context.Background(), wire.NewID(script.ID), qualys.Execution{
+	runs, err := c.RunScript(context.Background(), wire.NewID(script.ID), fast(qualys.Execution{
 		AssetIDs: ids(free.ID, blocked.ID, excluded), ExcludedAssetIDs: ids(excluded),
-	}, fastPolls)
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,8 +167,8 @@ func TestRunScriptTestModeOnLabTags(t *testing.T) {
 		t.Fatal("no lab host carries the lab tag")
 	}
 	runs, err := c.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{
-		Test: true, TestTags: []car.TargetRef{qualys.LabTarget(wire.NewID(lab.ID), lab.UUID)},
-	}, fastPolls)
+		PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond, Test: true, TestTags: []car.TargetRef{qualys.LabTarget(wire.NewID(lab.ID), lab.UUID)},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +231,7 @@ func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 	var order []string
 	var atPoll []int
 	for r, err := range c.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID),
-		qualys.Execution{AssetIDs: ids(free.ID, second.ID)}, fastPolls) {
+		fast(qualys.Execution{AssetIDs: ids(free.ID, second.ID)})) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +263,7 @@ func TestRunScriptStopsWithTheContext(t *testing.T) {
 		cancel()
 	}
 	sim.Fail("searchJobs", qualystest.Status(200, `{"errorCode":null,"message":null,"body":{"totalCount":0,"list":[]}}`))
-	runs, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{AssetIDs: ids(free.ID)}, fastPolls)
+	runs, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), fast(qualys.Execution{AssetIDs: ids(free.ID)}))
 	if !errors.Is(err, context.Canceled) || len(runs) != 0 {
 		t.Fatalf("got %d runs, %v; want context.Canceled", len(runs), err)
 	}
@@ -275,17 +278,15 @@ func TestRunScriptStopsWithTheContext(t *testing.T) {
 func TestRunScriptRejectsBadInput(t *testing.T) {
 	c, sim := faultClient(t, nil)
 	d := sim.Data()
-	cases := map[string]struct {
-		e    qualys.Execution
-		opts []qualys.RunOption
-	}{
-		"no targets":        {qualys.Execution{}, []qualys.RunOption{fastPolls}},
-		"test without lab":  {qualys.Execution{Test: true}, []qualys.RunOption{fastPolls}},
-		"inverted interval": {qualys.Execution{AssetIDs: ids(d.Hosts[0].ID)}, []qualys.RunOption{qualys.WithPollInterval(time.Second, time.Millisecond)}},
+	cases := map[string]qualys.Execution{
+		"no targets":        fast(qualys.Execution{}),
+		"test without lab":  fast(qualys.Execution{Test: true}),
+		"inverted interval": {AssetIDs: ids(d.Hosts[0].ID), PollInterval: time.Second, MaxPollInterval: time.Millisecond},
+		"negative interval": {AssetIDs: ids(d.Hosts[0].ID), PollInterval: -time.Second},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := c.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), tc.e, tc.opts...)
+			_, err := c.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), tc)
 			if !errors.Is(err, qualys.ErrInvalidRequest) {
 				t.Errorf("got %v, want ErrInvalidRequest", err)
 			}
@@ -301,7 +302,7 @@ func TestRunScriptResultsNeverExecutesTwice(t *testing.T) {
 	c, sim := faultClient(t, nil)
 	d := sim.Data()
 	free, _ := runnable(t, d)
-	seq := c.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{AssetIDs: ids(free.ID)}, fastPolls)
+	seq := c.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), fast(qualys.Execution{AssetIDs: ids(free.ID)}))
 	for _, err := range seq {
 		if err != nil {
 			t.Fatal(err)
@@ -331,8 +332,10 @@ func ExampleClient_RunScript() {
 	}
 	d := sim.Data()
 	blocked := d.CAR.BlockedAssetIDs[0]
-	runs, err := client.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{AssetIDs: ids(d.Hosts[0].ID, blocked)},
-		qualys.WithPollInterval(10*time.Millisecond, 50*time.Millisecond))
+	runs, err := client.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{
+		AssetIDs:     ids(d.Hosts[0].ID, blocked),
+		PollInterval: 10 * time.Millisecond, // the simulator is quick; the default is 2s
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -368,8 +371,8 @@ func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
 			break
 		}
 	}
-	_, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{Test: true, TestTags: []car.TargetRef{qualys.LabTarget(wire.NewID(lab.ID), lab.UUID)}},
-		qualys.WithPollInterval(time.Millisecond, 2*time.Millisecond))
+	_, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{Test: true, TestTags: []car.TargetRef{qualys.LabTarget(wire.NewID(lab.ID), lab.UUID)},
+		PollInterval: time.Millisecond, MaxPollInterval: 2 * time.Millisecond})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v; want the run to wait on the rate limit until cancelled", err)
 	}
@@ -401,9 +404,8 @@ func ExampleClient_RunScriptResults() {
 		log.Fatal(err)
 	}
 	d := sim.Data()
-	run := qualys.Execution{AssetIDs: ids(d.Hosts[0].ID), ExcludedAssetIDs: ids(d.Hosts[1].ID)}
-	for r, err := range client.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), run,
-		qualys.WithPollInterval(10*time.Millisecond, 50*time.Millisecond)) {
+	run := qualys.Execution{AssetIDs: ids(d.Hosts[0].ID), ExcludedAssetIDs: ids(d.Hosts[1].ID), PollInterval: 10 * time.Millisecond}
+	for r, err := range client.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), run) {
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -44,8 +44,8 @@
 // asset with its status, decoded output, exit code and timings, and the
 // assets CAR did not run it on with the reason. [Client.RunScriptResults]
 // yields each asset as it finishes. Polls back off while nothing changes
-// and slow down to stay inside the rate limit ([WithPollInterval]); each
-// is logged at debug level for progress displays ([WithLogger]). The
+// and slow down to stay inside the rate limit (Execution.PollInterval);
+// each is logged at debug level for progress displays ([WithLogger]). The
 // context ends the wait.
 //
 // # Posture

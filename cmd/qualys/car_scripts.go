@@ -493,7 +493,8 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 		prog.update(s.done, max(s.expected, s.done+s.running), text)
 	})
 	var passed, failed, skipped, n int
-	for r, err := range c.RunScriptResults(ctx, wire.NewID(id), e, qualys.WithPollInterval(opts.pollMin, opts.pollMax)) {
+	e.PollInterval, e.MaxPollInterval = opts.pollMin, opts.pollMax
+	for r, err := range c.RunScriptResults(ctx, wire.NewID(id), e) {
 		if err != nil && r.AssetJobID.IsZero() {
 			stop()
 			p.flush()

@@ -219,8 +219,10 @@ func TestScriptsRunWait(t *testing.T) {
 	h.sim.Fail("searchJobs", qualystest.Repeat(1000, qualystest.Status(200, empty))...)
 	code, _, errOut = h.run("", "car", "scripts", "run", itoa(d.CAR.Scripts[0].ID), "--asset-ids", itoa(free.ID),
 		"--wait", "--poll-interval", "1ms", "--max-poll-interval", "5ms", "--max-wait", "100ms")
+	// (What it was waiting for depends on how far 100ms got on a busy
+	// machine: the job, or an answer.)
 	if code != exitError || !strings.Contains(errOut, "stopped waiting after --max-wait 100ms; the run goes on in CAR") ||
-		!strings.Contains(errOut, "not found yet") || strings.Contains(errOut, "context") {
+		strings.Contains(errOut, "context") {
 		t.Errorf("--max-wait: exit %d, %q", code, errOut)
 	}
 	h.sim.ClearFaults()
