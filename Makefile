@@ -1,7 +1,7 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all generate verify test lint demo bench fuzz surface stress
+.PHONY: all generate verify test lint demo bench fuzz surface stress contract typescript
 
 all: verify test
 
@@ -20,6 +20,14 @@ test:
 ## lint: spec validation, Redocly, Spectral, TypeScript reuse proof, vet, staticcheck, govulncheck
 lint:
 	scripts/lint.sh
+
+## contract: generated clients and wrapper against Prism; the proxy's 200 MB memory figure
+contract:
+	scripts/contract.sh
+
+## typescript: the TypeScript client's tests against qualys simulate
+typescript:
+	scripts/typescript.sh
 
 ## demo: the CLI against the bundled simulator, no credentials needed
 demo:

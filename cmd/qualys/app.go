@@ -69,6 +69,7 @@ Usage:
   qualys pcrs hostids --policy-id ID[,ID...] [--since DATE]
   qualys pcrs posture --policy-id ID[,ID...] [--status Failed] [--evidence] [--api-version 5.0] [--limit N]
   qualys simulate [--addr 127.0.0.1:8443] [--hosts N] [--ca-file PATH]
+  qualys proxy --upstream URL --report FILE [--listen 127.0.0.1:8480] [--strict] [--allow-remote] [--plain-http]
 
 Every command takes --platform, --gateway-url, --username, --password-stdin,
 --output jsonl|json|table and --timeout. Credentials and platform default to
@@ -122,6 +123,7 @@ func commands() map[string]*command {
 		"pcrs hostids":       hostIDsCommand(),
 		"pcrs posture":       postureCommand(),
 		"simulate":           simulateCommand(),
+		"proxy":              proxyCommand(),
 	}
 }
 
@@ -229,6 +231,11 @@ func (c *cli) client() (*qualys.Client, error) {
 		opts = append(opts, qualys.WithPlatform(c.getenv(qualys.EnvPlatform)))
 	default:
 		return nil, usagef("platform: set QUALYS_PLATFORM (or --platform) or QUALYS_GATEWAY_URL (or --gateway-url)")
+	}
+	if strings.HasPrefix(c.gatewayURL, "http://") || (c.gatewayURL == "" && strings.HasPrefix(c.getenv(qualys.EnvGatewayURL), "http://")) {
+		// An explicit http:// gateway is the opt-in, e.g. for qualys proxy;
+		// the client still refuses one that is not on loopback.
+		opts = append(opts, qualys.WithPlainHTTPLoopback())
 	}
 	if c.httpClient != nil {
 		opts = append(opts, qualys.WithHTTPClient(c.httpClient))
