@@ -75,15 +75,23 @@ func (s *Store) migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("posturestore: %s: creating the migration table: %w", s.location, err)
 	}
+	latest := steps[len(steps)-1].version
+	var newest int
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
+		return fmt.Errorf("posturestore: %s: reading the schema version: %w", s.location, err)
+	}
+	if newest > latest {
+		return fmt.Errorf("posturestore: %s: the store has schema version %d, newer than this release's %d; use a newer release", s.location, newest, latest)
+	}
 	for _, m := range steps {
-		if err := s.applyMigration(ctx, conn, m, steps[len(steps)-1].version); err != nil {
+		if err := s.applyMigration(ctx, conn, m); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration, latest int) (err error) {
+func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration) (err error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("posturestore: %s: %w", s.location, err)
@@ -105,13 +113,6 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration,
 	}
 	if n > 0 {
 		return tx.Rollback()
-	}
-	var newer int
-	if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT count(*) FROM schema_migrations WHERE version > ?`), latest).Scan(&newer); err != nil {
-		return fmt.Errorf("posturestore: %s: reading the schema version: %w", s.location, err)
-	}
-	if newer > 0 {
-		return fmt.Errorf("posturestore: %s: the store has a schema newer than version %d; use a newer release", s.location, latest)
 	}
 	for _, stmt := range splitStatements(m.sql) {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
