@@ -36,6 +36,19 @@ func backends(t *testing.T) map[Dialect]string {
 	return out
 }
 
+// freshLocation is a new, empty store of a dialect.
+func freshLocation(t *testing.T, d Dialect) string {
+	t.Helper()
+	if d == Postgres {
+		return freshPostgres(t, postgresURL(t))
+	}
+	return sqliteLocation(t)
+}
+
+// sqliteLocation is a fresh SQLite store, for tests of what does not
+// depend on the database.
+func sqliteLocation(t *testing.T) string { return filepath.Join(t.TempDir(), "posture.sqlite") }
+
 func postgresURL(t *testing.T) string {
 	t.Helper()
 	u := os.Getenv(postgresEnv)

@@ -187,7 +187,7 @@ func testKills(t *testing.T, dialect Dialect) {
 	if err := sim.WriteCAFile(caFile); err != nil {
 		t.Fatal(err)
 	}
-	location := func() string { return backends(t)[dialect] }
+	location := func() string { return freshLocation(t, dialect) }
 	clean := location()
 	trials := make([]string, trialStores)
 	for i := range trials {

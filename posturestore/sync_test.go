@@ -154,7 +154,7 @@ func TestSyncSelection(t *testing.T) {
 	ctx := context.Background()
 	sim := qualystest.NewServer(t, qualystest.WithHosts(10), qualystest.WithPolicies(3), qualystest.WithControlsPerPolicy(3))
 	client := newClient(t, sim)
-	st := openStore(t, backends(t)[SQLite])
+	st := openStore(t, sqliteLocation(t))
 	d := sim.Data()
 	pid := d.Policies[1].ID
 	if _, err := st.Sync(ctx, client, WithPolicyIDs(pid)); err != nil {

@@ -55,5 +55,11 @@ step pcrs policies --output table
 policy_id="$("$qualys" pcrs policies | head -1 | sed -n 's/.*"id":\([0-9]*\).*/\1/p')"
 step pcrs hostids --policy-id "$policy_id"
 step pcrs posture --policy-id "$policy_id" --status Failed --limit 3
+# Keep posture between runs: a full sync into a temporary SQLite file, a
+# second one that asks only for what changed, and the report of both.
+step pcrs sync --db "$tmp/posture.sqlite" --output table
+step pcrs sync --db "$tmp/posture.sqlite" --output table
+step pcrs report --db "$tmp/posture.sqlite" --output table --html "$tmp/report.html"
+echo "(HTML report: $(wc -c <"$tmp/report.html") bytes)"
 echo
 echo "demo: done"

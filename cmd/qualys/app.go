@@ -68,6 +68,8 @@ Usage:
   qualys pcrs policies [--since DATE]
   qualys pcrs hostids --policy-id ID[,ID...] [--since DATE]
   qualys pcrs posture --policy-id ID[,ID...] [--status Failed] [--evidence] [--api-version 5.0] [--limit N]
+  qualys pcrs sync [--db FILE|URL] [--policy-id ID[,ID...]] [--overlap 24h] [--wait 1m]
+  qualys pcrs report [--db FILE|URL] [--html FILE]
   qualys simulate [--addr 127.0.0.1:8443] [--hosts N] [--ca-file PATH]
 
 Every command takes --platform, --gateway-url, --username, --password-stdin,
@@ -121,6 +123,8 @@ func commands() map[string]*command {
 		"pcrs policies":      policiesCommand(),
 		"pcrs hostids":       hostIDsCommand(),
 		"pcrs posture":       postureCommand(),
+		"pcrs sync":          pcrsSyncCommand(),
+		"pcrs report":        pcrsReportCommand(),
 		"simulate":           simulateCommand(),
 	}
 }
