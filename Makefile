@@ -1,7 +1,7 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all generate verify test lint demo bench fuzz
+.PHONY: all generate verify test test-short test-kill lint demo bench bench-store fuzz
 
 all: verify test
 
@@ -17,6 +17,14 @@ verify:
 test:
 	$(GO) test -race -count=1 ./...
 
+## test-short: every test but the slow ones (the store's kill test), with the race detector
+test-short:
+	$(GO) test -race -count=1 -short ./...
+
+## test-kill: the store's kill test: syncs killed with SIGKILL at random points end like clean ones
+test-kill:
+	$(GO) test -race -count=1 -run 'Kill' ./posturestore/
+
 ## lint: spec validation, Redocly, Spectral, TypeScript reuse proof, vet, staticcheck, govulncheck
 lint:
 	scripts/lint.sh
@@ -28,6 +36,10 @@ demo:
 ## bench: streaming posture benchmarks, reported as ratios against the generated path
 bench:
 	scripts/bench.sh
+
+## bench-store: records per second into SQLite and PostgreSQL against the simulator, next to decoding alone
+bench-store:
+	scripts/bench-store.sh
 
 ## fuzz: each fuzz target for a short, fixed time
 fuzz:

@@ -66,6 +66,11 @@ var dbCounter atomic.Int64
 // freshPostgres creates a database for one test and drops it afterwards.
 func freshPostgres(t *testing.T, admin string) string {
 	t.Helper()
+	return freshPostgresTB(t, admin)
+}
+
+func freshPostgresTB(t testing.TB, admin string) string {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sql.Open("pgx", admin)
 	if err != nil {

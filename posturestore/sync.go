@@ -525,7 +525,7 @@ func (r *run) pullBatch(ctx context.Context, b *batch, seenAt string) error {
 	for attempt := 1; attempt <= batchAttempts; attempt++ {
 		var loaded, changes int64
 		err = r.ss.inTx(ctx, func() error {
-			records := checked(r.src.posture(ctx, b.policyID, r.subscription, b.hosts, since), b.policyID, requested)
+			records := checked(prefetch(r.src.posture(ctx, b.policyID, r.subscription, b.hosts, since)), b.policyID, requested)
 			var err error
 			if loaded, changes, err = r.ss.mergeBatch(ctx, r.id, seenAt, records); err != nil {
 				return err
