@@ -1,7 +1,7 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all generate verify test test-short test-kill lint demo bench bench-store fuzz
+.PHONY: all generate verify test test-short test-slow lint demo bench bench-store fuzz
 
 all: verify test
 
@@ -17,13 +17,13 @@ verify:
 test:
 	$(GO) test -race -count=1 ./...
 
-## test-short: every test but the slow ones (the store's kill test), with the race detector
+## test-short: every test but the slow ones (the store's kill and memory tests), with the race detector
 test-short:
 	$(GO) test -race -count=1 -short ./...
 
-## test-kill: the store's kill test: syncs killed with SIGKILL at random points end like clean ones
-test-kill:
-	$(GO) test -race -count=1 -run 'Kill' ./posturestore/
+## test-slow: the store's slow tests: syncs killed with SIGKILL at random points end like clean ones; memory does not follow the posture's size
+test-slow:
+	$(GO) test -race -count=1 -run 'Kill|Memory' ./posturestore/
 
 ## lint: spec validation, Redocly, Spectral, TypeScript reuse proof, vet, staticcheck, govulncheck
 lint:

@@ -92,4 +92,3 @@ func benchFullSync(b *testing.B, d Dialect) {
 	}
 	b.ReportMetric(float64(want*int64(b.N))/elapsed.Seconds(), "records/s")
 }
-
