@@ -18,9 +18,10 @@ function correlation(run: JSON200<car["executeScript"]>): string {
   return run.body.correlationUuid;
 }
 
-// PCRS: resolve host ids, then ask for posture records of failed controls.
+// PCRS: resolve host ids (sent as "4980343" or 4980343, so the type says
+// string | number), then ask for posture records of failed controls.
 function hostIds(res: JSON200<pcrs["resolveHostIdsV3"]>): string[] {
-  return res.flatMap((p) => p.hostIds ?? []);
+  return res.flatMap((p) => (p.hostIds ?? []).map(String));
 }
 
 const posture: JSONBody<pcrs["getPostureInfoV5"]> = [{ policyId: "1438626", subscriptionId: "1337821", hostIds: ["4980343"] }];

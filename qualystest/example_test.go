@@ -60,7 +60,7 @@ func ExampleNewServer() {
 		panic(err)
 	}
 	for _, p := range list.JSON200.PolicyList {
-		fmt.Println(*p.Title, *p.Status)
+		fmt.Println(p.Title, p.Status)
 	}
 	// Output:
 	// auth: 201

@@ -14,6 +14,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 func TestListPolicies(t *testing.T) {
@@ -33,10 +34,10 @@ func TestListPolicies(t *testing.T) {
 	for i, p := range v1.JSON200.PolicyList {
 		want := d.Policies[i]
 		id, _ := p.ID.Int64()
-		if id != want.ID || *p.Title != want.Title || string(*p.Status) != want.Status {
-			t.Errorf("policy %d: got %v %q %v, want %d %q %s", i, id, *p.Title, *p.Status, want.ID, want.Title, want.Status)
+		if id != want.ID || p.Title != want.Title || string(p.Status) != want.Status {
+			t.Errorf("policy %d: got %v %q %v, want %d %q %s", i, id, p.Title, p.Status, want.ID, want.Title, want.Status)
 		}
-		if p.IncludeTags != nil || p.IncludeTagsScope != nil {
+		if p.IncludeTags != nil || p.IncludeTagsScope != "" {
 			t.Errorf("v1 policy %d carries tag information", i)
 		}
 	}
@@ -46,7 +47,7 @@ func TestListPolicies(t *testing.T) {
 		t.Fatalf("v2: %v %d", err, v2.StatusCode())
 	}
 	p := v2.JSON200.PolicyList[0]
-	if len(p.IncludeTags) != len(d.Policies[0].IncludeTagIDs) || p.IncludeTagsScope == nil || p.ExcludeTags == nil {
+	if len(p.IncludeTags) != len(d.Policies[0].IncludeTagIDs) || p.IncludeTagsScope == "" || p.ExcludeTags == nil {
 		t.Errorf("v2 with requireTagInfo=1 lacks the tag scope: %+v", p)
 	}
 	v2plain, _ := c.ListPoliciesV2WithResponse(ctx, &pcrs.ListPoliciesV2Params{RequireTagInfo: ptr(pcrs.ToggleOff)})
@@ -92,11 +93,11 @@ func TestListPoliciesLastEvaluationDate(t *testing.T) {
 }
 
 // hostIDs returns the policy's host ids as hostids sends them.
-func hostIDs(p qualystest.Policy, keep func(int64) bool) []string {
-	out := []string{}
+func hostIDs(p qualystest.Policy, keep func(int64) bool) []wire.ID {
+	out := []wire.ID{}
 	for _, id := range p.HostIDs {
 		if keep == nil || keep(id) {
-			out = append(out, strconv.FormatInt(id, 10))
+			out = append(out, wire.IDFromString(strconv.FormatInt(id, 10)))
 		}
 	}
 	return out
@@ -112,9 +113,9 @@ func TestResolveHostIDs(t *testing.T) {
 	p0, p1 := d.Policies[0], d.Policies[1]
 	ids := []string{strconv.FormatInt(p0.ID, 10), "9999999", strconv.FormatInt(p1.ID, 10)}
 	want := pcrs.PolicyHostIDsList{
-		{PolicyID: ids[0], SubscriptionID: sub, HostIDs: hostIDs(p0, nil)},
-		{PolicyID: "9999999", SubscriptionID: sub, HostIDs: []string{}, Error: ptr("Error: Compliance Policy does not exist.")},
-		{PolicyID: ids[2], SubscriptionID: sub, HostIDs: hostIDs(p1, nil)},
+		{PolicyID: wire.IDFromString(ids[0]), SubscriptionID: wire.IDFromString(sub), HostIDs: hostIDs(p0, nil)},
+		{PolicyID: wire.IDFromString("9999999"), SubscriptionID: wire.IDFromString(sub), HostIDs: []wire.ID{}, Error: "Error: Compliance Policy does not exist."},
+		{PolicyID: wire.IDFromString(ids[2]), SubscriptionID: wire.IDFromString(sub), HostIDs: hostIDs(p1, nil)},
 	}
 
 	v1, _ := c.ResolveHostIDsV1WithResponse(ctx, &pcrs.ResolveHostIDsV1Params{PolicyID: ids})
@@ -129,7 +130,7 @@ func TestResolveHostIDs(t *testing.T) {
 	// 3.0 (and the unpublished 4.0 and 5.0) without policyId: every policy.
 	all := pcrs.PolicyHostIDsList{}
 	for _, p := range d.Policies {
-		all = append(all, pcrs.PolicyHostIDs{PolicyID: strconv.FormatInt(p.ID, 10), SubscriptionID: sub, HostIDs: hostIDs(p, nil)})
+		all = append(all, pcrs.PolicyHostIDs{PolicyID: wire.IDFromString(strconv.FormatInt(p.ID, 10)), SubscriptionID: wire.IDFromString(sub), HostIDs: hostIDs(p, nil)})
 	}
 	v3all, _ := c.ResolveHostIDsV3WithResponse(ctx, &pcrs.ResolveHostIDsV3Params{})
 	v4, _ := c.ResolveHostIDsV4WithResponse(ctx)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // postureCall posts one request to postureInfo of a version with raw query
@@ -37,8 +38,8 @@ func postureCall(t *testing.T, s *qualystest.Server, version int, query string, 
 
 // wholePolicy is the postureInfo request for every host of a policy.
 func wholePolicy(d *qualystest.Data, p qualystest.Policy) pcrs.PostureInfoRequest {
-	return pcrs.PostureInfoRequest{{PolicyID: strconv.FormatInt(p.ID, 10),
-		SubscriptionID: strconv.FormatInt(d.SubscriptionID, 10), HostIDs: hostIDs(p, nil)}}
+	return pcrs.PostureInfoRequest{{PolicyID: wire.IDFromString(strconv.FormatInt(p.ID, 10)),
+		SubscriptionID: wire.IDFromString(strconv.FormatInt(d.SubscriptionID, 10)), HostIDs: hostIDs(p, nil)}}
 }
 
 // summary is the part of a record the tests compare.
@@ -52,15 +53,10 @@ type summary struct {
 func summarize(recs []pcrs.PostureRecord) []summary {
 	out := make([]summary, len(recs))
 	for i, r := range recs {
-		s := summary{ID: r.ID, PolicyID: r.PolicyID, ControlID: r.ControlID, HostID: r.HostID, Status: string(r.Status)}
-		if r.PreviousStatus != nil {
-			s.Previous = string(*r.PreviousStatus)
-		}
-		if r.Criticality != nil {
-			s.Criticality = r.Criticality.Value
-		}
-		if r.PostureModifiedDate != nil {
-			s.Modified = r.PostureModifiedDate.UTC().Format(time.RFC3339)
+		s := summary{ID: num(r.ID), PolicyID: num(r.PolicyID), ControlID: num(r.ControlID), HostID: num(r.HostID),
+			Status: string(r.Status), Previous: string(r.PreviousStatus), Criticality: r.Criticality.Value}
+		if !r.PostureModifiedDate.IsZero() {
+			s.Modified = r.PostureModifiedDate.Time().UTC().Format(time.RFC3339)
 		}
 		out[i] = s
 	}
@@ -134,10 +130,10 @@ func TestPostureNoRecordLostOrDuplicated(t *testing.T) {
 		ids := hostIDs(p, nil)
 		for start := 0; start < len(ids); start += 25 {
 			slice := ids[start:min(start+25, len(ids))]
-			_, body := postureCall(t, s, 5, "", pcrs.PostureInfoRequest{{PolicyID: strconv.FormatInt(p.ID, 10),
-				SubscriptionID: strconv.FormatInt(d.SubscriptionID, 10), HostIDs: slice}})
+			_, body := postureCall(t, s, 5, "", pcrs.PostureInfoRequest{{PolicyID: wire.IDFromString(strconv.FormatInt(p.ID, 10)),
+				SubscriptionID: wire.IDFromString(strconv.FormatInt(d.SubscriptionID, 10)), HostIDs: slice}})
 			for _, r := range decodePostures(t, body) {
-				seen[r.ID]++
+				seen[num(r.ID)]++
 			}
 		}
 		total += len(p.HostIDs) * len(p.ControlIDs)
@@ -281,8 +277,8 @@ func TestPostureUnknownPolicyAndHosts(t *testing.T) {
 	}
 	sub := strconv.FormatInt(d.SubscriptionID, 10)
 	_, body := postureCall(t, s, 3, "compressionRequired=0", pcrs.PostureInfoRequest{
-		{PolicyID: "9999999", SubscriptionID: sub, HostIDs: hostIDs(p0, nil)},
-		{PolicyID: strconv.FormatInt(p1.ID, 10), SubscriptionID: sub, HostIDs: []string{notInP1, "123"}},
+		{PolicyID: wire.IDFromString("9999999"), SubscriptionID: wire.IDFromString(sub), HostIDs: hostIDs(p0, nil)},
+		{PolicyID: wire.IDFromString(strconv.FormatInt(p1.ID, 10)), SubscriptionID: wire.IDFromString(sub), HostIDs: []wire.ID{wire.IDFromString(notInP1), wire.IDFromString("123")}},
 	})
 	if string(body) != "[]" {
 		t.Errorf("body %s, want []", body)
@@ -368,4 +364,13 @@ func TestPostureGeneratedClient(t *testing.T) {
 	if diff := cmp.Diff(expected(d.Postures(p.ID), nil), summarize(*resp.JSON200)); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
 	}
+}
+
+// num is an id the simulator generated, which is always a number.
+func num(id wire.ID) int64 {
+	n, err := id.Int64()
+	if err != nil {
+		panic(err)
+	}
+	return n
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // do sends a raw request with a valid token and returns status and body.
@@ -175,7 +176,7 @@ func TestBadPostureRecordDetected(t *testing.T) {
 	raw := rawPCRS(t, s)
 	body := readAllOf(t, func() (*http.Response, error) {
 		return raw.GetPostureInfoV5(context.Background(), &pcrs.GetPostureInfoV5Params{CompressionRequired: ptr(pcrs.ToggleOff)},
-			pcrs.PostureInfoRequest{{PolicyID: fmt.Sprint(p.ID), SubscriptionID: fmt.Sprint(d.SubscriptionID), HostIDs: hostIDs(p, nil)}})
+			pcrs.PostureInfoRequest{{PolicyID: wire.IDFromString(fmt.Sprint(p.ID)), SubscriptionID: wire.IDFromString(fmt.Sprint(d.SubscriptionID)), HostIDs: hostIDs(p, nil)}})
 	})
 	if len(body) == 0 {
 		t.Fatal("empty body")

@@ -14,7 +14,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 echo "== go test -bench (each benchmark ${count}x)"
-go test -run '^$' -bench '^BenchmarkPosture(Generated|StreamPlain|StreamGzip)$' -benchmem -count "$count" ./wrapper/ | tee "$tmp/bench.txt"
+go test -run '^$' -bench '^BenchmarkPosture(Generated|StreamPlain|StreamGzip|TokenScan|EncodingJSONStream)$' -benchmem -count "$count" ./wrapper/ | tee "$tmp/bench.txt"
 if grep -q '^BenchmarkFetcher' <(go test -list '^BenchmarkFetcher' ./wrapper/ 2>/dev/null); then
 	go test -run '^$' -bench '^BenchmarkFetcher' -benchtime 1x ./wrapper/ | tee -a "$tmp/bench.txt"
 fi
@@ -48,7 +48,9 @@ awk '
 	END {
 		g = median(mbs["Generated"]); gb = median(bop["Generated"])
 		if (g == 0) { print "no generated-path figure"; exit 1 }
+		printf "streaming/tokenizer plain: %.2f\n", median(mbs["StreamPlain"]) / median(mbs["TokenScan"])
 		printf "streaming/generated plain: %.1fx\n", median(mbs["StreamPlain"]) / g
+		printf "streaming/encoding-json-stream plain: %.1fx\n", median(mbs["StreamPlain"]) / median(mbs["EncodingJSONStream"])
 		printf "streaming/generated gzip: %.1fx\n", median(mbs["StreamGzip"]) / g
 		printf "gzip/plain streaming throughput: %.2f\n", median(mbs["StreamGzip"]) / median(mbs["StreamPlain"])
 		printf "allocated bytes/op, generated/streaming plain: %.0fx\n", gb / median(bop["StreamPlain"])

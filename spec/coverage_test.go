@@ -24,11 +24,14 @@ const (
 
 // lifecycle is the x-qualys-lifecycle object of an operation.
 type lifecycle struct {
-	Status       string `json:"status"`
-	Introduced   string `json:"introduced"`
-	EndOfSupport string `json:"endOfSupport"`
-	EndOfLife    string `json:"endOfLife"`
-	ReplacedBy   string `json:"replacedBy"`
+	Status     string `json:"status"`
+	Introduced string `json:"introduced"`
+	// DeprecationTimeline is a month Qualys announced without saying
+	// whether it ends support or life (PCRS 2.0 versions, "May 2025").
+	DeprecationTimeline string `json:"deprecationTimeline"`
+	EndOfSupport        string `json:"endOfSupport"`
+	EndOfLife           string `json:"endOfLife"`
+	ReplacedBy          string `json:"replacedBy"`
 }
 
 // unpublished is an entry of a document's x-qualys-unpublished list: an
@@ -113,6 +116,9 @@ func lifecycleText(l lifecycle) string {
 	parts := []string{l.Status}
 	if l.Introduced != "" {
 		parts = append(parts, "since "+l.Introduced)
+	}
+	if l.DeprecationTimeline != "" {
+		parts = append(parts, "deprecation timeline "+l.DeprecationTimeline)
 	}
 	if l.EndOfSupport != "" {
 		parts = append(parts, "end of support "+l.EndOfSupport)

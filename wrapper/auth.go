@@ -23,40 +23,40 @@ import (
 // ErrMissingCredentials is wrapped when a username or password is missing.
 var ErrMissingCredentials = errors.New("qualys: missing credentials")
 
-// Environment variables read by CredentialsFromEnv.
+// Environment variables read by credentialsFromEnvironment.
 const (
 	EnvUsername = "QUALYS_USERNAME"
 	EnvPassword = "QUALYS_PASSWORD"
 )
 
-// DefaultTokenLifetime is how long Qualys gateway tokens are valid; used
+// defaultTokenLifetime is how long Qualys gateway tokens are valid; used
 // when a token carries no exp claim.
-const DefaultTokenLifetime = 4 * time.Hour
+const defaultTokenLifetime = 4 * time.Hour
 
-// DefaultRefreshMargin is how long before expiry a token is replaced, so a
+// defaultRefreshMargin is how long before expiry a token is replaced, so a
 // request never leaves with a token about to die in flight.
-const DefaultRefreshMargin = 5 * time.Minute
+const defaultRefreshMargin = 5 * time.Minute
 
 // maxAuthBody bounds what is read from /auth; a JWT is a few KB.
 const maxAuthBody = 64 << 10
 
 const redacted = "[REDACTED]"
 
-// Credentials are a Qualys username and password. Every way of printing
+// userCredentials are a Qualys username and password. Every way of printing
 // them (fmt verbs, slog, JSON) hides the password.
-type Credentials struct {
+type userCredentials struct {
 	Username string
 	Password string
 }
 
-// CredentialsFromEnv reads QUALYS_USERNAME and QUALYS_PASSWORD. The error
+// credentialsFromEnvironment reads QUALYS_USERNAME and QUALYS_PASSWORD. The error
 // names the variables that are missing or empty, never their values.
-func CredentialsFromEnv() (Credentials, error) {
+func credentialsFromEnvironment() (userCredentials, error) {
 	return credentialsFromEnv(os.Getenv)
 }
 
-func credentialsFromEnv(getenv func(string) string) (Credentials, error) {
-	c := Credentials{Username: getenv(EnvUsername), Password: getenv(EnvPassword)}
+func credentialsFromEnv(getenv func(string) string) (userCredentials, error) {
+	c := userCredentials{Username: getenv(EnvUsername), Password: getenv(EnvPassword)}
 	var missing []string
 	if c.Username == "" {
 		missing = append(missing, EnvUsername)
@@ -65,13 +65,13 @@ func credentialsFromEnv(getenv func(string) string) (Credentials, error) {
 		missing = append(missing, EnvPassword)
 	}
 	if len(missing) > 0 {
-		return Credentials{}, fmt.Errorf("%w: %s not set", ErrMissingCredentials, strings.Join(missing, " and "))
+		return userCredentials{}, fmt.Errorf("%w: %s not set", ErrMissingCredentials, strings.Join(missing, " and "))
 	}
 	return c, nil
 }
 
 // validate names the missing fields.
-func (c Credentials) validate() error {
+func (c userCredentials) validate() error {
 	switch {
 	case c.Username == "" && c.Password == "":
 		return fmt.Errorf("%w: username and password are empty", ErrMissingCredentials)
@@ -83,7 +83,7 @@ func (c Credentials) validate() error {
 	return nil
 }
 
-func (c Credentials) maskedPassword() string {
+func (c userCredentials) maskedPassword() string {
 	if c.Password == "" {
 		return `""`
 	}
@@ -91,18 +91,18 @@ func (c Credentials) maskedPassword() string {
 }
 
 // String shows the username and hides the password.
-func (c Credentials) String() string {
+func (c userCredentials) String() string {
 	return fmt.Sprintf("{Username:%q Password:%s}", c.Username, c.maskedPassword())
 }
 
 // GoString is String with the type name, for %#v.
-func (c Credentials) GoString() string {
-	return fmt.Sprintf("qualys.Credentials{Username:%q, Password:%s}", c.Username, c.maskedPassword())
+func (c userCredentials) GoString() string {
+	return fmt.Sprintf("qualys.userCredentials{Username:%q, Password:%s}", c.Username, c.maskedPassword())
 }
 
 // Format routes every fmt verb through String or GoString, so that no verb
 // (%v, %+v, %x, ...) can print the password.
-func (c Credentials) Format(f fmt.State, verb rune) {
+func (c userCredentials) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		io.WriteString(f, c.GoString())
 		return
@@ -111,28 +111,28 @@ func (c Credentials) Format(f fmt.State, verb rune) {
 }
 
 // LogValue hides the password from log/slog.
-func (c Credentials) LogValue() slog.Value {
+func (c userCredentials) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("username", c.Username), slog.String("password", c.maskedPassword()))
 }
 
 // MarshalJSON hides the password, so a configuration dump cannot leak it.
-// Credentials are therefore not meant to be stored as JSON.
-func (c Credentials) MarshalJSON() ([]byte, error) {
+// userCredentials are therefore not meant to be stored as JSON.
+func (c userCredentials) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}{c.Username, c.maskedPassword()})
 }
 
-// TokenSource obtains gateway JWTs with POST /auth, caches them, and
+// jwtSource obtains gateway JWTs with POST /auth, caches them, and
 // replaces them shortly before they expire. It is safe for concurrent use:
 // however many goroutines ask at once, one /auth request is made. A token
 // belongs to the gateway it was minted for (GatewayURL) and the transport
 // sends it to that scheme, host and port only.
-type TokenSource struct {
+type jwtSource struct {
 	gateway *url.URL
 	authURL string
-	creds   Credentials
+	creds   userCredentials
 	client  *http.Client
 	margin  time.Duration
 	logger  *slog.Logger
@@ -155,11 +155,11 @@ type refreshCall struct {
 	abandoned bool
 }
 
-// NewTokenSource returns a TokenSource for the gateway at gatewayURL (see
+// newTokenSourceFor returns a jwtSource for the gateway at gatewayURL (see
 // Platform.GatewayURL). It uses WithHTTPClient, WithLogger,
 // WithTokenRefreshMargin and WithPlainHTTPLoopback from opts and ignores
 // the rest. No request is made until Token is called.
-func NewTokenSource(gatewayURL string, creds Credentials, opts ...Option) (*TokenSource, error) {
+func newTokenSourceFor(gatewayURL string, creds userCredentials, opts ...Option) (*jwtSource, error) {
 	cfg, err := newConfig(opts...)
 	if err != nil {
 		return nil, err
@@ -171,7 +171,7 @@ func NewTokenSource(gatewayURL string, creds Credentials, opts ...Option) (*Toke
 	return newTokenSource(cfg, u, creds)
 }
 
-func newTokenSource(cfg *config, gateway *url.URL, creds Credentials) (*TokenSource, error) {
+func newTokenSource(cfg *config, gateway *url.URL, creds userCredentials) (*jwtSource, error) {
 	if err := creds.validate(); err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func newTokenSource(cfg *config, gateway *url.URL, creds Credentials) (*TokenSou
 	// password to wherever the Location header points.
 	client := *cfg.baseClient()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &TokenSource{
+	return &jwtSource{
 		gateway: gateway,
 		authURL: gateway.String() + "/auth",
 		creds:   creds,
@@ -192,16 +192,16 @@ func newTokenSource(cfg *config, gateway *url.URL, creds Credentials) (*TokenSou
 
 // Format prints the gateway and user only: the password and the token
 // stay out of %v, %+v and %#v, and so out of logs and panics.
-func (s *TokenSource) Format(f fmt.State, verb rune) {
-	fmt.Fprintf(f, "qualys.TokenSource{gateway: %s, username: %s}", s.gateway, s.creds.Username)
+func (s *jwtSource) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "qualys.jwtSource{gateway: %s, username: %s}", s.gateway, s.creds.Username)
 }
 
 // GatewayURL is the gateway the tokens are minted for and may be sent to.
-func (s *TokenSource) GatewayURL() string { return s.gateway.String() }
+func (s *jwtSource) GatewayURL() string { return s.gateway.String() }
 
 // Token returns a valid token, fetching a new one when none is cached or
 // the cached one is within the refresh margin of its expiry.
-func (s *TokenSource) Token(ctx context.Context) (string, error) {
+func (s *jwtSource) Token(ctx context.Context) (string, error) {
 	for {
 		s.mu.Lock()
 		if s.token != "" && s.now().Before(s.refreshAt) {
@@ -244,7 +244,7 @@ func (s *TokenSource) Token(ctx context.Context) (string, error) {
 // call fetches a new one. Call it after a 401. Passing the token that was
 // rejected (rather than clearing unconditionally) means that many requests
 // failing with the same old token cause one refresh, not one each.
-func (s *TokenSource) Invalidate(token string) {
+func (s *jwtSource) Invalidate(token string) {
 	if token == "" {
 		return
 	}
@@ -257,7 +257,7 @@ func (s *TokenSource) Invalidate(token string) {
 }
 
 // fetch performs POST /auth.
-func (s *TokenSource) fetch(ctx context.Context) (token string, refreshAt time.Time, err error) {
+func (s *jwtSource) fetch(ctx context.Context) (token string, refreshAt time.Time, err error) {
 	form := url.Values{"username": {s.creds.Username}, "password": {s.creds.Password}, "token": {"true"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.authURL, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -276,7 +276,7 @@ func (s *TokenSource) fetch(ctx context.Context) (token string, refreshAt time.T
 	s.log(ctx, "qualys auth", slog.Int("status", resp.StatusCode), slog.Duration("duration", received.Sub(start)))
 
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
-		apiErr := ParseErrorResponse(resp, []byte(s.scrub(string(body))))
+		apiErr := parseErrorResponse(resp, []byte(s.scrub(string(body))))
 		apiErr.Operation = "POST /auth"
 		apiErr.Code = s.scrub(apiErr.Code)
 		apiErr.Message = s.scrub(apiErr.Message)
@@ -300,7 +300,7 @@ func (s *TokenSource) fetch(ctx context.Context) (token string, refreshAt time.T
 // HTML, and as error messages print it (white space collapsed). It runs
 // on the body before parsing, so that truncating a long message cannot
 // leave part of the password, and on the parsed code and message.
-func (s *TokenSource) scrub(msg string) string {
+func (s *jwtSource) scrub(msg string) string {
 	pw := s.creds.Password
 	if pw == "" {
 		return msg
@@ -329,7 +329,7 @@ func (s *TokenSource) scrub(msg string) string {
 	return msg
 }
 
-func (s *TokenSource) log(ctx context.Context, msg string, attrs ...slog.Attr) {
+func (s *jwtSource) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	if s.logger == nil {
 		return
 	}
@@ -359,8 +359,8 @@ func validToken(tok string) bool {
 // token arrived, which makes the schedule immune to clock skew between
 // client and gateway. With exp alone, exp is used if it lies ahead. Else
 // the documented 4-hour lifetime is assumed.
-func (s *TokenSource) refreshTime(tok string, received time.Time) time.Time {
-	expiry := received.Add(DefaultTokenLifetime)
+func (s *jwtSource) refreshTime(tok string, received time.Time) time.Time {
+	expiry := received.Add(defaultTokenLifetime)
 	exp, iat, hasExp, hasIat := jwtTimes(tok)
 	switch {
 	case hasExp && hasIat && exp > iat:

@@ -112,10 +112,10 @@ func (g *testGateway) tokens() []string {
 	return append([]string(nil), g.issued...)
 }
 
-func (g *testGateway) tokenSource(t *testing.T, opts ...Option) *TokenSource {
+func (g *testGateway) tokenSource(t *testing.T, opts ...Option) *jwtSource {
 	t.Helper()
 	opts = append([]Option{WithHTTPClient(g.Client()), withFakeClock(g.clk)}, opts...)
-	ts, err := NewTokenSource(g.URL, Credentials{testUser, testPass}, opts...)
+	ts, err := newTokenSourceFor(g.URL, userCredentials{testUser, testPass}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,31 +444,31 @@ func TestTokenSourceDoesNotFollowRedirects(t *testing.T) {
 }
 
 func TestNewTokenSourceValidates(t *testing.T) {
-	if _, err := NewTokenSource("http://gateway.example.com", Credentials{testUser, testPass}); !errors.Is(err, ErrInsecureTransport) {
+	if _, err := newTokenSourceFor("http://gateway.example.com", userCredentials{testUser, testPass}); !errors.Is(err, ErrInsecureTransport) {
 		t.Errorf("http gateway: %v", err)
 	}
-	if _, err := NewTokenSource("http://127.0.0.1:1", Credentials{testUser, testPass}, WithPlainHTTPLoopback()); err != nil {
+	if _, err := newTokenSourceFor("http://127.0.0.1:1", userCredentials{testUser, testPass}, WithPlainHTTPLoopback()); err != nil {
 		t.Errorf("loopback http with opt-in: %v", err)
 	}
-	for _, c := range []Credentials{{}, {Username: testUser}, {Password: testPass}} {
-		_, err := NewTokenSource("https://gateway.example.com", c)
+	for _, c := range []userCredentials{{}, {Username: testUser}, {Password: testPass}} {
+		_, err := newTokenSourceFor("https://gateway.example.com", c)
 		if !errors.Is(err, ErrMissingCredentials) || strings.Contains(err.Error(), testPass) {
 			t.Errorf("%v: %v", c, err)
 		}
 	}
-	if _, err := NewTokenSource("https://gateway.example.com", Credentials{testUser, testPass}, WithMaxRetries(-1)); err == nil {
+	if _, err := newTokenSourceFor("https://gateway.example.com", userCredentials{testUser, testPass}, WithMaxRetries(-1)); err == nil {
 		t.Error("invalid option accepted")
 	}
 }
 
 func TestCredentialsNeverPrintPassword(t *testing.T) {
-	c := Credentials{Username: testUser, Password: testPass}
+	c := userCredentials{Username: testUser, Password: testPass}
 	var out []string
 	for _, f := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T %v"} {
 		out = append(out, fmt.Sprintf(f, c), fmt.Sprintf(f, &c))
 	}
-	out = append(out, c.String(), c.GoString(), fmt.Sprint(c), fmt.Sprintln(c), fmt.Sprintf("%v", []Credentials{c}),
-		fmt.Sprintf("%+v", struct{ C Credentials }{c}))
+	out = append(out, c.String(), c.GoString(), fmt.Sprint(c), fmt.Sprintln(c), fmt.Sprintf("%v", []userCredentials{c}),
+		fmt.Sprintf("%+v", struct{ C userCredentials }{c}))
 	var logBuf bytes.Buffer
 	for _, h := range []slog.Handler{slog.NewTextHandler(&logBuf, nil), slog.NewJSONHandler(&logBuf, nil)} {
 		slog.New(h).Info("creds", "c", c, "p", &c)
@@ -487,10 +487,10 @@ func TestCredentialsNeverPrintPassword(t *testing.T) {
 	if got := fmt.Sprintf("%v", c); got != `{Username:"acme_ab12" Password:[REDACTED]}` {
 		t.Errorf("%%v = %s", got)
 	}
-	if got := fmt.Sprintf("%#v", c); got != `qualys.Credentials{Username:"acme_ab12", Password:[REDACTED]}` {
+	if got := fmt.Sprintf("%#v", c); got != `qualys.userCredentials{Username:"acme_ab12", Password:[REDACTED]}` {
 		t.Errorf("%%#v = %s", got)
 	}
-	if got := fmt.Sprintf("%v", Credentials{Username: "u"}); !strings.Contains(got, `Password:""`) {
+	if got := fmt.Sprintf("%v", userCredentials{Username: "u"}); !strings.Contains(got, `Password:""`) {
 		t.Errorf("empty password not shown as empty: %s", got)
 	}
 }
@@ -508,9 +508,9 @@ func TestCredentialsFromEnv(t *testing.T) {
 	for _, tc := range cases {
 		t.Setenv(EnvUsername, tc.user)
 		t.Setenv(EnvPassword, tc.pass)
-		c, err := CredentialsFromEnv()
+		c, err := credentialsFromEnvironment()
 		if tc.wantErr == "" {
-			if err != nil || c != (Credentials{testUser, testPass}) {
+			if err != nil || c != (userCredentials{testUser, testPass}) {
 				t.Errorf("got %v, %v", c, err)
 			}
 			continue

@@ -105,7 +105,7 @@ func (c *Client) ImportLibraryScript(ctx context.Context, in Import) (int64, err
 	if err != nil {
 		return 0, err
 	}
-	if err := CARBodyError(op, res.ErrorCode, res.Message); err != nil {
+	if err := carBodyError(op, res.ErrorCode, res.Message); err != nil {
 		return 0, err
 	}
 	if res.Body == nil || res.Body.ID == nil {

@@ -53,7 +53,7 @@ func WithSort(field string, dir SortDirection) SearchOption {
 }
 
 // WithPageSize sets how many records each request asks for (default
-// DefaultPageSize). It changes the number of requests, not the results.
+// defaultPageSize). It changes the number of requests, not the results.
 func WithPageSize(n int32) SearchOption { return func(c *searchConfig) { c.pageSize = n } }
 
 // WithTimeWindow keeps jobs and asset jobs generated between start and
@@ -181,20 +181,20 @@ func searchCAR[T any](ctx context.Context, kind searchKind, opts []SearchOption,
 	if err != nil {
 		return failed[T](err)
 	}
-	return Paginate(ctx, cfg.pageSize, func(ctx context.Context, number, size int32) (Page[T], error) {
+	return paginate(ctx, cfg.pageSize, func(ctx context.Context, number, size int32) (pageOf[T], error) {
 		p := searchPage{number: number, size: size, filter: cfg.filterPtr(), sort: cfg.sortPtr(),
 			startAt: carTime(cfg.start), endAt: carTime(cfg.end), content: flag(cfg.content), result: flag(cfg.result)}
 		env, err := call(ctx, kind.op, func(ctx context.Context) (*http.Response, error) { return send(ctx, p) }, parseList[T])
 		if err != nil {
-			return Page[T]{}, err
+			return pageOf[T]{}, err
 		}
-		if err := CARBodyError(kind.op, env.ErrorCode, env.Message); err != nil {
-			return Page[T]{}, err
+		if err := carBodyError(kind.op, env.ErrorCode, env.Message); err != nil {
+			return pageOf[T]{}, err
 		}
 		if env.Body == nil {
-			return Page[T]{}, fmt.Errorf("qualys: %s: %w: the response has no body field", kind.op, ErrUnexpectedBody)
+			return pageOf[T]{}, fmt.Errorf("qualys: %s: %w: the response has no body field", kind.op, ErrUnexpectedBody)
 		}
-		return Page[T]{Items: env.Body.List, TotalCount: env.Body.TotalCount}, nil
+		return pageOf[T]{Items: env.Body.List, TotalCount: env.Body.TotalCount}, nil
 	})
 }
 

@@ -18,7 +18,7 @@ import (
 // body, another content type. The error names the status and content type.
 var ErrUnexpectedBody = errors.New("qualys: unexpected response body")
 
-// Client drives both Qualys APIs through one authenticated Transport. The
+// Client drives both Qualys APIs through one authenticated authTransport. The
 // generated clients are exposed as they are, for every operation; the
 // methods on Client add what the generated code cannot: iterators over
 // paginated searches, decoded base64, streamed posture records and errors
@@ -29,12 +29,12 @@ type Client struct {
 	// PCRS is the generated client of the PCRS API (/pcrs/...).
 	PCRS *pcrs.ClientWithResponses
 
-	transport *Transport
+	transport *authTransport
 	http      *http.Client
 	gateway   string
 }
 
-// NewClient builds a client from options; see NewTransport for where the
+// NewClient builds a client from options; see newAuthTransport for where the
 // gateway and credentials come from. It does no I/O: the first call
 // fetches the token.
 func NewClient(opts ...Option) (*Client, error) {
@@ -63,32 +63,28 @@ func NewClient(opts ...Option) (*Client, error) {
 // "https://gateway.qg2.apps.qualys.com".
 func (c *Client) GatewayURL() string { return c.gateway }
 
-// Transport returns the transport the client sends through, e.g. to read
-// its token source.
-func (c *Client) Transport() *Transport { return c.transport }
-
 // HTTPClient returns the authenticated *http.Client, for requests the
 // generated clients do not cover.
 func (c *Client) HTTPClient() *http.Client { return c.http }
 
 // LastRateLimit returns the rate-limit state of the latest response that
-// reported one for the API a path belongs to (see RateKey), and false
+// reported one for the API a path belongs to (see rateKey), and false
 // when none has yet.
 func (c *Client) LastRateLimit(path string) (RateLimit, bool) {
 	return c.transport.LastRateLimit(path)
 }
 
-// CheckResponse turns a generated client's response into an error: nil
+// checkResponse turns a generated client's response into an error: nil
 // for a 2xx, otherwise the *APIError the status and body describe. body is
 // the generated response's Body field.
-func CheckResponse(resp *http.Response, body []byte) error {
+func checkResponse(resp *http.Response, body []byte) error {
 	if resp == nil {
 		return fmt.Errorf("%w: no response", ErrUnexpectedBody)
 	}
 	if isSuccess(resp.StatusCode) {
 		return nil
 	}
-	return ParseErrorResponse(resp, body)
+	return parseErrorResponse(resp, body)
 }
 
 // call sends one request through a generated client's raw method and
@@ -104,13 +100,13 @@ func call[R any](ctx context.Context, op string, send func(context.Context) (*ht
 	resp.Body.Close()
 	if err != nil {
 		if !isSuccess(resp.StatusCode) {
-			return zero, ParseErrorResponse(resp, body)
+			return zero, parseErrorResponse(resp, body)
 		}
 		return zero, fmt.Errorf("qualys: %s: HTTP %d (%s): body cut after %d bytes: %w: %w",
 			op, resp.StatusCode, contentType(resp), len(body), ErrUnexpectedBody, err)
 	}
 	if !isSuccess(resp.StatusCode) {
-		return zero, ParseErrorResponse(resp, body)
+		return zero, parseErrorResponse(resp, body)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if ct := resp.Header.Get("Content-Type"); !strings.Contains(strings.ToLower(ct), "json") && looksLikeJSON(body) {

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 func TestNewClientNeedsPlatformAndCredentials(t *testing.T) {
@@ -68,8 +71,8 @@ func TestTypedCallsReportBadBodies(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			}, WithMaxRetries(0))
-			list, err := c.Policies(context.Background(), nil)
-			if list != nil {
+			list, err := collect(c.Policies(context.Background(), time.Time{}))
+			if len(list) != 0 {
 				t.Errorf("got a result %+v with a bad body", list)
 			}
 			for _, target := range tt.want {
@@ -89,11 +92,11 @@ func TestTypedCallsAcceptUnlabelledJSON(t *testing.T) {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, `{"subscriptionId":"1337821","policyList":[{"id":1438626,"title":"CIS"}]}`)
 	})
-	list, err := c.Policies(context.Background(), nil)
+	list, err := collect(c.Policies(context.Background(), time.Time{}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list.PolicyList) != 1 || list.SubscriptionID.String() != "1337821" {
+	if len(list) != 1 || list[0].ID.String() != "1438626" || list[0].Title != "CIS" {
 		t.Errorf("got %+v", list)
 	}
 }
@@ -106,8 +109,8 @@ func TestHostIDsKeepsEveryPolicy(t *testing.T) {
 		io.WriteString(w, `[{"policyId":"1","subscriptionId":"9","hostIds":["10","11"]},
 			{"policyId":"2","subscriptionId":"9","hostIds":[],"error":"Error: Compliance Policy does not exist."}]`)
 	})
-	list, err := c.HostIDs(context.Background(), []string{"1", "2"}, "2024-11-01")
-	if query != "policyId=1%2C2&statusChangedSince=2024-11-01" && query != "policyId=1,2&statusChangedSince=2024-11-01" {
+	list, err := c.HostIDs(context.Background(), []wire.ID{wire.NewID(1), wire.NewID(2)}, time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC))
+	if query != "policyId=1%2C2&statusChangedSince=2024-11-01T00%3A00%3A00Z" && query != "policyId=1,2&statusChangedSince=2024-11-01T00%3A00%3A00Z" {
 		t.Errorf("query %q", query)
 	}
 	if len(list) != 2 || len(list[0].HostIDs) != 2 {
@@ -129,7 +132,7 @@ func TestLastRateLimit(t *testing.T) {
 	if _, ok := c.LastRateLimit("/pcrs/2.0/posture/policy/list"); ok {
 		t.Fatal("rate state before any call")
 	}
-	if _, err := c.Policies(context.Background(), nil); err != nil {
+	if _, err := collect(c.Policies(context.Background(), time.Time{})); err != nil {
 		t.Fatal(err)
 	}
 	rl, ok := c.LastRateLimit("/pcrs/1.0/posture/policy/list") // versions share a budget
@@ -150,8 +153,8 @@ func TestRateKey(t *testing.T) {
 		"/auth":                          "auth",
 		"/other":                         "",
 	} {
-		if got := RateKey(path); got != want {
-			t.Errorf("RateKey(%q) = %q, want %q", path, got, want)
+		if got := rateKey(path); got != want {
+			t.Errorf("rateKey(%q) = %q, want %q", path, got, want)
 		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // Sentinel errors. Match them with errors.Is against any error this package
@@ -46,15 +48,15 @@ var (
 	// ErrServer: HTTP 5xx.
 	ErrServer = errors.New("qualys: server error")
 	// ErrInBody: a successful (2xx) response whose body reports a failure;
-	// see CARBodyError and PCRSBodyError.
+	// see carBodyError and pcrsBodyError.
 	ErrInBody = errors.New("qualys: error reported in a successful response")
 )
 
 // Classic Qualys API codes that PCRS and the classic server pass through.
 const (
-	CodeParameterError   = "1905"
-	CodeConcurrencyLimit = "1960"
-	CodeRateLimit        = "1965"
+	codeParameterError   = "1905"
+	codeConcurrencyLimit = "1960"
+	codeRateLimit        = "1965"
 )
 
 // APIError is a Qualys error response, or a failure reported inside a
@@ -117,7 +119,7 @@ func (e *APIError) Is(target error) bool {
 		return isSuccess(e.StatusCode) && strings.Contains(msg, "does not exist")
 	case ErrInvalidRequest:
 		return e.StatusCode == http.StatusBadRequest || e.invalidInput() ||
-			(!isSuccess(e.StatusCode) && e.Code == CodeParameterError)
+			(!isSuccess(e.StatusCode) && e.Code == codeParameterError)
 	case ErrConflict:
 		return e.StatusCode == http.StatusConflict && !e.throttled()
 	case ErrRateLimited:
@@ -139,7 +141,7 @@ func (e *APIError) throttled() bool {
 	if e.StatusCode == http.StatusTooManyRequests {
 		return true
 	}
-	return !isSuccess(e.StatusCode) && (e.Code == CodeConcurrencyLimit || e.Code == CodeRateLimit)
+	return !isSuccess(e.StatusCode) && (e.Code == codeConcurrencyLimit || e.Code == codeRateLimit)
 }
 
 func isSuccess(status int) bool { return status >= 200 && status <= 299 }
@@ -178,7 +180,7 @@ func (e *RateLimitError) Unwrap() []error {
 	return []error{ErrRateLimited, e.APIError}
 }
 
-// ParseErrorResponse builds an *APIError from a response and its body (the
+// parseErrorResponse builds an *APIError from a response and its body (the
 // caller reads the body; pass what was read, even if truncated). It
 // understands every error shape Qualys documents:
 //
@@ -192,7 +194,7 @@ func (e *RateLimitError) Unwrap() []error {
 // Anything else (HTML or text pages, empty or truncated bodies) gives a
 // message naming the status and content type with a short, sanitized
 // snippet. resp.Request, when set, supplies Operation.
-func ParseErrorResponse(resp *http.Response, body []byte) *APIError {
+func parseErrorResponse(resp *http.Response, body []byte) *APIError {
 	e := &APIError{}
 	if resp == nil {
 		e.Message = describeBody(0, "", body)
@@ -200,7 +202,7 @@ func ParseErrorResponse(resp *http.Response, body []byte) *APIError {
 	}
 	e.StatusCode = resp.StatusCode
 	e.ContentType = resp.Header.Get("Content-Type")
-	e.RateLimit = ParseRateLimit(resp.Header)
+	e.RateLimit = parseRateLimit(resp.Header)
 	e.RequestID = firstHeader(resp.Header, "X-Request-Id", "X-Qualys-Request-Id")
 	if resp.Request != nil && resp.Request.URL != nil {
 		e.Operation = resp.Request.Method + " " + resp.Request.URL.Path
@@ -449,14 +451,14 @@ func redactSecrets(s string) string {
 	return passwordPair.ReplaceAllString(s, "${1}[REDACTED]")
 }
 
-// CARBodyError reports a failure that a CAR response signals inside a 2xx
+// carBodyError reports a failure that a CAR response signals inside a 2xx
 // body (envelope shape E). errorCode is the envelope's errorCode as decoded
 // by any means: nil, string, *string, json.Number, an integer, or a
 // fmt.Stringer such as wire.ID (pointers are followed). It returns nil when
 // errorCode is null, empty or "0", which is what CAR sends on success;
 // otherwise an *APIError with StatusCode 200 that matches ErrInBody. op is
 // the operation, e.g. "POST /sm/v1/script-library/import".
-func CARBodyError(op string, errorCode any, message *string) error {
+func carBodyError(op string, errorCode any, message *string) error {
 	code := anyString(errorCode)
 	if code == "" || code == "0" {
 		return nil
@@ -468,19 +470,19 @@ func CARBodyError(op string, errorCode any, message *string) error {
 	return e
 }
 
-// PCRSBodyError reports the error a PCRS hostids response puts inside a
+// pcrsBodyError reports the error a PCRS hostids response puts inside a
 // 200 array element, e.g. "Error: Compliance Policy does not exist." for
-// an unknown policy. It returns nil when errText is nil or blank; otherwise
+// an unknown policy. It returns nil when errText is blank; otherwise
 // an *APIError with StatusCode 200 that matches ErrInBody, and ErrNotFound
 // when the text says the policy does not exist. policyID is named in the
 // message because one response covers several policies.
-func PCRSBodyError(op, policyID string, errText *string) error {
-	if errText == nil || strings.TrimSpace(*errText) == "" {
+func pcrsBodyError(op string, policyID wire.ID, errText string) error {
+	if strings.TrimSpace(errText) == "" {
 		return nil
 	}
-	msg := sanitize(*errText, maxMessage)
-	if policyID != "" {
-		msg = "policy " + sanitize(policyID, 64) + ": " + msg
+	msg := sanitize(errText, maxMessage)
+	if !policyID.IsZero() {
+		msg = "policy " + sanitize(policyID.String(), 64) + ": " + msg
 	}
 	return &APIError{StatusCode: http.StatusOK, Operation: op, Message: msg}
 }

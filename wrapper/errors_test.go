@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 var sentinels = map[string]error{
@@ -118,7 +120,7 @@ func TestParseErrorResponse(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := ParseErrorResponse(errResponse(tc.status, tc.contentType, nil), []byte(tc.body))
+			e := parseErrorResponse(errResponse(tc.status, tc.contentType, nil), []byte(tc.body))
 			if e.StatusCode != tc.status || e.Code != tc.wantCode || e.Message != tc.wantMsg {
 				t.Errorf("got status %d code %q message %q\nwant status %d code %q message %q",
 					e.StatusCode, e.Code, e.Message, tc.status, tc.wantCode, tc.wantMsg)
@@ -137,7 +139,7 @@ func TestParseErrorResponseSnippetIsShortAndSanitized(t *testing.T) {
 	jwt := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
 	body := "<html><body>echo: Authorization: Bearer abc.def.ghi token " + jwt + " password=hunter2&x=1 " +
 		strings.Repeat("é", 1000) + "</body></html>"
-	e := ParseErrorResponse(errResponse(500, "text/html", nil), []byte(body))
+	e := parseErrorResponse(errResponse(500, "text/html", nil), []byte(body))
 	for _, secret := range []string{jwt, "abc.def.ghi", "hunter2"} {
 		if strings.Contains(e.Message, secret) || strings.Contains(e.Error(), secret) {
 			t.Errorf("message keeps %q: %s", secret, e.Message)
@@ -150,7 +152,7 @@ func TestParseErrorResponseSnippetIsShortAndSanitized(t *testing.T) {
 		t.Errorf("truncation not marked: %q", e.Message)
 	}
 	// Invalid UTF-8 is replaced, not passed on.
-	e = ParseErrorResponse(errResponse(500, "text/plain", nil), []byte("bad \xff\xfe bytes"))
+	e = parseErrorResponse(errResponse(500, "text/plain", nil), []byte("bad \xff\xfe bytes"))
 	if !strings.Contains(e.Message, "bad � bytes") {
 		t.Errorf("message %q", e.Message)
 	}
@@ -163,7 +165,7 @@ func TestParseErrorResponseMetadata(t *testing.T) {
 		"X-RateLimit-Remaining":  "0",
 		"X-RateLimit-ToWait-Sec": "17",
 	})
-	e := ParseErrorResponse(resp, []byte(`{"message":"API rate limit exceeded"}`))
+	e := parseErrorResponse(resp, []byte(`{"message":"API rate limit exceeded"}`))
 	want := &APIError{
 		StatusCode:  429,
 		Message:     "API rate limit exceeded",
@@ -181,7 +183,7 @@ func TestParseErrorResponseMetadata(t *testing.T) {
 	}
 
 	resp = errResponse(409, "text/xml", map[string]string{"X-Qualys-Request-Id": "q-9"})
-	e = ParseErrorResponse(resp, []byte(classicXML1960))
+	e = parseErrorResponse(resp, []byte(classicXML1960))
 	if e.RequestID != "q-9" {
 		t.Errorf("RequestID = %q", e.RequestID)
 	}
@@ -190,7 +192,7 @@ func TestParseErrorResponseMetadata(t *testing.T) {
 		t.Errorf("Error() = %q\nwant      %q", e.Error(), wantText)
 	}
 
-	if e := ParseErrorResponse(nil, []byte("x")); e == nil || e.Message == "" {
+	if e := parseErrorResponse(nil, []byte("x")); e == nil || e.Message == "" {
 		t.Errorf("nil response: %#v", e)
 	}
 }
@@ -209,8 +211,8 @@ func TestCARBodyError(t *testing.T) {
 	var nilAny any
 
 	for _, v := range []any{nil, nilAny, "", "0", " 0 ", &zero, nilStr, json.Number("0"), 0, int64(0), 0.0, idZero, &idZero, nilID} {
-		if err := CARBodyError("POST /sm/v1/script-library/import", v, &msg); err != nil {
-			t.Errorf("CARBodyError(%#v) = %v, want nil", v, err)
+		if err := carBodyError("POST /sm/v1/script-library/import", v, &msg); err != nil {
+			t.Errorf("carBodyError(%#v) = %v, want nil", v, err)
 		}
 	}
 
@@ -223,33 +225,33 @@ func TestCARBodyError(t *testing.T) {
 		{idCode, "12"}, {&idCode, "12"}, {uint8(3), "3"},
 	}
 	for _, tc := range cases {
-		err := CARBodyError("POST /sm/v2/script-library/import", tc.code, &failMsg)
+		err := carBodyError("POST /sm/v2/script-library/import", tc.code, &failMsg)
 		var apiErr *APIError
 		if !errors.As(err, &apiErr) {
-			t.Fatalf("CARBodyError(%#v) = %v, want *APIError", tc.code, err)
+			t.Fatalf("carBodyError(%#v) = %v, want *APIError", tc.code, err)
 		}
 		if apiErr.Code != tc.want || apiErr.Message != failMsg || apiErr.StatusCode != 200 || apiErr.Operation != "POST /sm/v2/script-library/import" {
-			t.Errorf("CARBodyError(%#v) = %#v", tc.code, apiErr)
+			t.Errorf("carBodyError(%#v) = %#v", tc.code, apiErr)
 		}
 		if diff := cmp.Diff([]string{"InBody"}, matching(err)); diff != "" {
 			t.Errorf("sentinels (-want +got):\n%s", diff)
 		}
 	}
-	if err := CARBodyError("op", "E1", nil); err == nil || !strings.Contains(err.Error(), "code E1") {
+	if err := carBodyError("op", "E1", nil); err == nil || !strings.Contains(err.Error(), "code E1") {
 		t.Errorf("nil message: %v", err)
 	}
 }
 
 func TestPCRSBodyError(t *testing.T) {
-	if err := PCRSBodyError("GET /pcrs/1.0/posture/hostids", "1", nil); err != nil {
+	if err := pcrsBodyError("GET /pcrs/1.0/posture/hostids", wire.NewID(1), ""); err != nil {
 		t.Fatal(err)
 	}
 	blank := "  "
-	if err := PCRSBodyError("GET /pcrs/1.0/posture/hostids", "1", &blank); err != nil {
+	if err := pcrsBodyError("GET /pcrs/1.0/posture/hostids", wire.NewID(1), blank); err != nil {
 		t.Fatal(err)
 	}
 	text := "Error: Compliance Policy does not exist."
-	err := PCRSBodyError("GET /pcrs/1.0/posture/hostids", "4677689", &text)
+	err := pcrsBodyError("GET /pcrs/1.0/posture/hostids", wire.IDFromString("4677689"), text)
 	want := "qualys: GET /pcrs/1.0/posture/hostids: HTTP 200 OK: policy 4677689: Error: Compliance Policy does not exist."
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant  %s", err, want)
@@ -258,7 +260,7 @@ func TestPCRSBodyError(t *testing.T) {
 		t.Errorf("sentinels (-want +got):\n%s", diff)
 	}
 	other := "Error: something else"
-	if diff := cmp.Diff([]string{"InBody"}, matching(PCRSBodyError("op", "", &other))); diff != "" {
+	if diff := cmp.Diff([]string{"InBody"}, matching(pcrsBodyError("op", wire.ID{}, other))); diff != "" {
 		t.Errorf("sentinels (-want +got):\n%s", diff)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
+	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
@@ -71,9 +73,9 @@ func ExampleClient_LibraryScripts() {
 	// 1040 hello.sh: "echo hello\n"
 }
 
-// Fetch the posture of every host of a policy, here from the simulator:
-// host ids are resolved, split into batches fetched in parallel within the
-// PCRS rate limit, and the records arrive as one stream.
+// Fetch the passed and failed controls of every host of every policy, here
+// from the simulator: host ids are resolved, split into batches fetched in
+// parallel within the PCRS rate limit, and the records arrive as one stream.
 func ExampleClient_FetchPosture() {
 	sim, err := qualystest.Start(qualystest.WithHosts(30), qualystest.WithPolicies(1), qualystest.WithControlsPerPolicy(5))
 	if err != nil {
@@ -86,11 +88,14 @@ func ExampleClient_FetchPosture() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	policies, err := client.Policies(ctx, nil)
-	if err != nil {
-		log.Fatal(err)
+	var query qualys.PostureQuery
+	for policy, err := range client.Policies(ctx, time.Time{}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		query.PolicyIDs = append(query.PolicyIDs, policy.ID) // a listed id goes straight into the next call
 	}
-	query := qualys.PostureQuery{PolicyIDs: []string{policies.PolicyList[0].ID.String()}}
+	query.Filter.Status = []pcrs.PostureStatus{qualys.Failed, qualys.Passed}
 	var records int
 	var progress qualys.FetchProgress
 	for _, err := range client.FetchPosture(ctx, query, qualys.WithBatchSize(10),
@@ -103,5 +108,5 @@ func ExampleClient_FetchPosture() {
 	fmt.Printf("%d records; hosts %d/%d; batches %d/%d\n", records,
 		progress.HostsDone, progress.HostsTotal, progress.BatchesDone, progress.BatchesTotal)
 	// Output:
-	// 130 records; hosts 26/26; batches 3/3
+	// 125 records; hosts 26/26; batches 3/3
 }

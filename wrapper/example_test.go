@@ -1,7 +1,6 @@
 package qualys_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -58,41 +57,6 @@ func fakeGateway(authCalls *atomic.Int32) *httptest.Server {
 	}))
 }
 
-func ExampleTokenSource() {
-	var authCalls atomic.Int32
-	gw := fakeGateway(&authCalls)
-	defer gw.Close()
-
-	ts, err := qualys.NewTokenSource(gw.URL,
-		qualys.Credentials{Username: "acme_ab12", Password: "example-password"},
-		qualys.WithHTTPClient(gw.Client())) // trusts the test server's certificate
-	if err != nil {
-		panic(err)
-	}
-	ctx := context.Background()
-	tok, err := ts.Token(ctx)
-	if err != nil {
-		panic(err)
-	}
-	again, _ := ts.Token(ctx) // cached until shortly before expiry
-	fmt.Println("same token:", tok == again, "- /auth calls:", authCalls.Load())
-
-	ts.Invalidate(tok) // e.g. after a 401
-	_, _ = ts.Token(ctx)
-	fmt.Println("/auth calls after Invalidate:", authCalls.Load())
-
-	bad, _ := qualys.NewTokenSource(gw.URL, qualys.Credentials{Username: "acme_ab12", Password: "wrong"},
-		qualys.WithHTTPClient(gw.Client()))
-	_, err = bad.Token(ctx)
-	fmt.Println(errors.Is(err, qualys.ErrUnauthorized))
-	fmt.Println(err)
-	// Output:
-	// same token: true - /auth calls: 1
-	// /auth calls after Invalidate: 2
-	// true
-	// qualys: POST /auth: HTTP 401 Unauthorized: Bad credentials
-}
-
 func ExampleNewHTTPClient() {
 	var authCalls atomic.Int32
 	gw := fakeGateway(&authCalls)
@@ -117,35 +81,4 @@ func ExampleNewHTTPClient() {
 	fmt.Println(resp.StatusCode, string(body))
 	// Output:
 	// 200 bearer token received: true
-}
-
-func ExampleParseErrorResponse() {
-	resp := &http.Response{
-		StatusCode: http.StatusConflict,
-		Header:     http.Header{"Content-Type": {"text/xml"}, "X-Ratelimit-Towait-Sec": {"120"}},
-		Request:    httptest.NewRequest(http.MethodGet, "/pcrs/1.0/posture/hostids", nil),
-	}
-	body := []byte(`<SIMPLE_RETURN><RESPONSE><CODE>1965</CODE><TEXT>Rate limit exceeded.</TEXT></RESPONSE></SIMPLE_RETURN>`)
-	apiErr := qualys.ParseErrorResponse(resp, body)
-	wait, _ := apiErr.RateLimit.ToWait()
-	fmt.Println(apiErr)
-	fmt.Println(errors.Is(apiErr, qualys.ErrRateLimited), errors.Is(apiErr, qualys.ErrConflict), wait)
-	// Output:
-	// qualys: GET /pcrs/1.0/posture/hostids: HTTP 409 Conflict, code 1965: Rate limit exceeded.
-	// true false 2m0s
-}
-
-func ExampleCARBodyError() {
-	// A CAR import answered 200 with envelope shape E.
-	ok := "Script created from library successfully"
-	fmt.Println(qualys.CARBodyError("POST /sm/v2/script-library/import", "0", &ok))
-
-	failed := "Category not found"
-	err := qualys.CARBodyError("POST /sm/v2/script-library/import", "SM-4001", &failed)
-	fmt.Println(err)
-	fmt.Println(errors.Is(err, qualys.ErrInBody))
-	// Output:
-	// <nil>
-	// qualys: POST /sm/v2/script-library/import: HTTP 200 OK, code SM-4001: Category not found
-	// true
 }

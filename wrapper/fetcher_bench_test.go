@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -38,18 +39,20 @@ func BenchmarkFetcherRateBound(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
-			list, err := c.Policies(ctx, nil)
-			if err != nil || len(list.PolicyList) == 0 {
-				b.Fatalf("policies: %v", err)
+			var policy wire.ID
+			for p, err := range c.Policies(ctx, time.Time{}) {
+				if err != nil {
+					b.Fatalf("policies: %v", err)
+				}
+				policy = p.ID
 			}
-			policy := list.PolicyList[0].ID.String()
 
 			var requests, records int
 			var elapsed time.Duration
 			for b.Loop() {
 				before := s.Count("getPostureInfoV5")
 				start := time.Now()
-				for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []string{policy}},
+				for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []wire.ID{policy}},
 					qualys.WithBatchSize(batch), qualys.WithConcurrency(workers)) {
 					if err != nil {
 						b.Fatal(err)

@@ -22,10 +22,10 @@ const (
 
 // Defaults for the transport options.
 const (
-	DefaultMaxRetries      = 3
-	DefaultBackoffMin      = 500 * time.Millisecond
-	DefaultBackoffMax      = 30 * time.Second
-	DefaultMaxThrottleWait = 5 * time.Minute // what Qualys' own clients pause for
+	defaultMaxRetries      = 3
+	defaultBackoffMin      = 500 * time.Millisecond
+	defaultBackoffMax      = 30 * time.Second
+	defaultMaxThrottleWait = 5 * time.Minute // what Qualys' own clients pause for
 )
 
 // Option configures the transport, the token source and (later) the
@@ -47,7 +47,7 @@ type config struct {
 	pcrsWindow        time.Duration
 	refreshMargin     time.Duration
 
-	creds      *Credentials // nil: read the environment
+	creds      *userCredentials // nil: read the environment
 	platform   string
 	gatewayURL string
 
@@ -63,13 +63,13 @@ type config struct {
 
 func defaultConfig() *config {
 	return &config{
-		maxRetries:      DefaultMaxRetries,
-		backoffMin:      DefaultBackoffMin,
-		backoffMax:      DefaultBackoffMax,
-		maxThrottleWait: DefaultMaxThrottleWait,
-		pcrsRequests:    DefaultPCRSRequests,
-		pcrsWindow:      DefaultPCRSWindow,
-		refreshMargin:   DefaultRefreshMargin,
+		maxRetries:      defaultMaxRetries,
+		backoffMin:      defaultBackoffMin,
+		backoffMax:      defaultBackoffMax,
+		maxThrottleWait: defaultMaxThrottleWait,
+		pcrsRequests:    defaultPCRSRequests,
+		pcrsWindow:      defaultPCRSWindow,
+		refreshMargin:   defaultRefreshMargin,
 		getenv:          os.Getenv,
 		now:             time.Now,
 		sleep:           sleepContext,
@@ -97,20 +97,20 @@ func (c *config) fail(format string, args ...any) {
 }
 
 // baseClient is the caller's client, or a fresh one. If the caller passed
-// a client that already uses this package's Transport, its inner
+// a client that already uses this package's authTransport, its inner
 // transport is used so that /auth does not recurse into token handling.
 func (c *config) baseClient() *http.Client {
 	if c.httpClient == nil {
 		return &http.Client{}
 	}
 	cl := *c.httpClient
-	if t, ok := cl.Transport.(*Transport); ok {
+	if t, ok := cl.Transport.(*authTransport); ok {
 		cl.Transport = t.base
 	}
 	return &cl
 }
 
-// baseTransport is what the Transport sends through.
+// baseTransport is what the authTransport sends through.
 func (c *config) baseTransport() http.RoundTripper {
 	if rt := c.baseClient().Transport; rt != nil {
 		return rt
@@ -118,7 +118,7 @@ func (c *config) baseTransport() http.RoundTripper {
 	return http.DefaultTransport
 }
 
-// WithHTTPClient sets the client whose Transport carries the requests and
+// WithHTTPClient sets the client whose authTransport carries the requests and
 // /auth (default: http.DefaultTransport). Its Timeout, Jar and
 // CheckRedirect carry over to the client built on top; note that Timeout
 // then bounds a whole call, retries and waits included.
@@ -216,7 +216,7 @@ func WithTokenRefreshMargin(d time.Duration) Option {
 // WithCredentials sets the username and password for /auth. Without it,
 // QUALYS_USERNAME and QUALYS_PASSWORD are read.
 func WithCredentials(username, password string) Option {
-	return func(cfg *config) { cfg.creds = &Credentials{Username: username, Password: password} }
+	return func(cfg *config) { cfg.creds = &userCredentials{Username: username, Password: password} }
 }
 
 // WithPlatform chooses a shared platform by name or URL (see
@@ -269,7 +269,7 @@ func resolveGateway(cfg *config) (*url.URL, error) {
 
 // credentials returns the configured credentials or those in the
 // environment.
-func (c *config) credentials() (Credentials, error) {
+func (c *config) credentials() (userCredentials, error) {
 	if c.creds != nil {
 		return *c.creds, c.creds.validate()
 	}

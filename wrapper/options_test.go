@@ -93,7 +93,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.maxRetries != DefaultMaxRetries || cfg.backoffMin != DefaultBackoffMin || cfg.backoffMax != DefaultBackoffMax ||
+	if cfg.maxRetries != defaultMaxRetries || cfg.backoffMin != defaultBackoffMin || cfg.backoffMax != defaultBackoffMax ||
 		cfg.pcrsRequests != 25 || cfg.pcrsWindow != time.Minute || cfg.refreshMargin != 5*time.Minute || cfg.attemptTimeout != 0 {
 		t.Errorf("defaults: %+v", cfg)
 	}
@@ -104,30 +104,30 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestNewTransportCredentials(t *testing.T) {
 	env := map[string]string{EnvPlatform: "US2", EnvUsername: testUser, EnvPassword: testPass}
-	tr, err := NewTransport(withEnv(env))
+	tr, err := newAuthTransport(withEnv(env))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.TokenSource().creds != (Credentials{testUser, testPass}) || tr.TokenSource().GatewayURL() != "https://gateway.qg2.apps.qualys.com" {
-		t.Fatalf("from environment: %v %s", tr.TokenSource().creds, tr.TokenSource().GatewayURL())
+	if tr.tokenSource().creds != (userCredentials{testUser, testPass}) || tr.tokenSource().GatewayURL() != "https://gateway.qg2.apps.qualys.com" {
+		t.Fatalf("from environment: %v %s", tr.tokenSource().creds, tr.tokenSource().GatewayURL())
 	}
 	// Explicit credentials win over the environment.
-	tr, err = NewTransport(withEnv(env), WithCredentials("other", "pw"))
-	if err != nil || tr.TokenSource().creds.Username != "other" {
+	tr, err = newAuthTransport(withEnv(env), WithCredentials("other", "pw"))
+	if err != nil || tr.tokenSource().creds.Username != "other" {
 		t.Fatalf("explicit credentials: %v", err)
 	}
-	_, err = NewTransport(withEnv(map[string]string{EnvPlatform: "US2", EnvUsername: testUser}))
+	_, err = newAuthTransport(withEnv(map[string]string{EnvPlatform: "US2", EnvUsername: testUser}))
 	if !errors.Is(err, ErrMissingCredentials) || !strings.Contains(err.Error(), EnvPassword) {
 		t.Fatalf("missing password: %v", err)
 	}
-	_, err = NewTransport(withEnv(nil), WithPlatform("US2"), WithCredentials(testUser, ""))
+	_, err = newAuthTransport(withEnv(nil), WithPlatform("US2"), WithCredentials(testUser, ""))
 	if !errors.Is(err, ErrMissingCredentials) {
 		t.Fatalf("empty password: %v", err)
 	}
 	if _, err := NewHTTPClient(withEnv(nil)); !errors.Is(err, ErrUnknownPlatform) {
 		t.Fatalf("NewHTTPClient without a platform: %v", err)
 	}
-	if _, err := NewTransport(WithMaxRetries(-3)); err == nil {
+	if _, err := newAuthTransport(WithMaxRetries(-3)); err == nil {
 		t.Fatal("invalid option accepted")
 	}
 }
@@ -138,7 +138,7 @@ func TestNewTransportKeepsCallerClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, ok := hc.Transport.(*Transport)
+	tr, ok := hc.Transport.(*authTransport)
 	if !ok || hc.Timeout != 42*time.Second {
 		t.Fatalf("client %+v", hc)
 	}
@@ -148,13 +148,13 @@ func TestNewTransportKeepsCallerClient(t *testing.T) {
 	if jarless.Transport != nil {
 		t.Fatal("the caller's client was modified")
 	}
-	// Passing a client that already uses a Transport does not stack token
+	// Passing a client that already uses a authTransport does not stack token
 	// handling: /auth and requests go through the inner transport.
-	again, err := NewTransport(withEnv(nil), WithPlatform("US1"), WithCredentials(testUser, testPass), WithHTTPClient(hc))
+	again, err := newAuthTransport(withEnv(nil), WithPlatform("US1"), WithCredentials(testUser, testPass), WithHTTPClient(hc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.base != http.DefaultTransport || again.TokenSource().client.Transport != http.DefaultTransport {
-		t.Fatalf("stacked transports: %T, %T", again.base, again.TokenSource().client.Transport)
+	if again.base != http.DefaultTransport || again.tokenSource().client.Transport != http.DefaultTransport {
+		t.Fatalf("stacked transports: %T, %T", again.base, again.tokenSource().client.Transport)
 	}
 }

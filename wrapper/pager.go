@@ -5,30 +5,30 @@ import (
 	"iter"
 )
 
-// DefaultPageSize is the page size the search iterators ask for. Qualys
+// defaultPageSize is the page size the search iterators ask for. Qualys
 // documents a default of 10 and no maximum; 100 keeps requests few without
 // making one response large.
-const DefaultPageSize = 100
+const defaultPageSize = 100
 
-// Page is one page of a CAR search: its records and the total the server
+// pageOf is one page of a CAR search: its records and the total the server
 // reports for the whole search.
-type Page[T any] struct {
+type pageOf[T any] struct {
 	Items      []T
 	TotalCount int64
 }
 
-// PageFunc fetches one page. pageNumber starts at 0, as in every CAR search.
-type PageFunc[T any] func(ctx context.Context, pageNumber, pageSize int32) (Page[T], error)
+// pageFetcher fetches one page. pageNumber starts at 0, as in every CAR search.
+type pageFetcher[T any] func(ctx context.Context, pageNumber, pageSize int32) (pageOf[T], error)
 
-// Paginate walks a CAR search page by page and yields each record, so
+// paginate walks a CAR search page by page and yields each record, so
 // callers range over records and never see page numbers. It stops when the
 // records read reach the reported total, when a page comes back short or
 // empty, or when the caller breaks; an error is yielded once and ends the
 // walk. The page bound also guards against a server that ignores
 // pageNumber, which would otherwise repeat page 0 forever.
-func Paginate[T any](ctx context.Context, pageSize int32, fetch PageFunc[T]) iter.Seq2[T, error] {
+func paginate[T any](ctx context.Context, pageSize int32, fetch pageFetcher[T]) iter.Seq2[T, error] {
 	if pageSize <= 0 {
-		pageSize = DefaultPageSize
+		pageSize = defaultPageSize
 	}
 	return func(yield func(T, error) bool) {
 		var read int64

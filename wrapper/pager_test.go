@@ -14,10 +14,10 @@ type pagedServer struct {
 	ignoreNo bool
 }
 
-func (s *pagedServer) fetch(_ context.Context, pageNumber, pageSize int32) (Page[int], error) {
+func (s *pagedServer) fetch(_ context.Context, pageNumber, pageSize int32) (pageOf[int], error) {
 	s.calls++
 	if int(pageNumber) == s.failAt {
-		return Page[int]{}, errors.New("boom")
+		return pageOf[int]{}, errors.New("boom")
 	}
 	if s.ignoreNo {
 		pageNumber = 0
@@ -26,7 +26,7 @@ func (s *pagedServer) fetch(_ context.Context, pageNumber, pageSize int32) (Page
 	for i := int(pageNumber) * int(pageSize); i < s.total && len(items) < int(pageSize); i++ {
 		items = append(items, i)
 	}
-	return Page[int]{Items: items, TotalCount: int64(s.total)}, nil
+	return pageOf[int]{Items: items, TotalCount: int64(s.total)}, nil
 }
 
 func TestPaginate(t *testing.T) {
@@ -51,7 +51,7 @@ func TestPaginate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := tc.srv
 			n, gotErr := 0, false
-			for v, err := range Paginate(context.Background(), tc.pageSize, srv.fetch) {
+			for v, err := range paginate(context.Background(), tc.pageSize, srv.fetch) {
 				if err != nil {
 					gotErr = true
 					break
@@ -75,7 +75,7 @@ func TestPaginateCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	srv := pagedServer{total: 5, failAt: -1}
-	for _, err := range Paginate(ctx, 10, srv.fetch) {
+	for _, err := range paginate(ctx, 10, srv.fetch) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}

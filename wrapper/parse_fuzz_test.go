@@ -35,7 +35,7 @@ func FuzzParseErrorResponse(f *testing.F) {
 		}
 		resp := &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {ct}},
 			Request: httptest.NewRequest(http.MethodGet, "/sm/v1/script-types", nil)}
-		e := ParseErrorResponse(resp, body)
+		e := parseErrorResponse(resp, body)
 		if e == nil || e.StatusCode != status {
 			t.Fatalf("got %+v for status %d", e, status)
 		}
@@ -106,7 +106,7 @@ func FuzzParseRateLimit(f *testing.F) {
 		h.Set("X-RateLimit-Remaining", remaining)
 		h.Set("X-RateLimit-ToWait-Sec", wait)
 		h.Set("X-ConcurrencyLimit-Limit", conc)
-		rl := ParseRateLimit(h)
+		rl := parseRateLimit(h)
 		for _, v := range []*int{rl.Limit, rl.WindowSec, rl.Remaining, rl.ToWaitSec, rl.ConcurrencyLimit} {
 			if v != nil && *v < 0 {
 				t.Fatalf("negative value from %q %q %q %q %q: %+v", limit, window, remaining, wait, conc, rl)

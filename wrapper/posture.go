@@ -9,6 +9,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/jsonstream"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // PostureVersion selects a version of the PCRS postureInfo API. Every
@@ -24,22 +25,19 @@ const (
 	PostureV4 PostureVersion = "4.0"
 	PostureV5 PostureVersion = "5.0"
 
-	DefaultPostureVersion = PostureV5
+	defaultPostureVersion = PostureV5
 )
 
 // PostureRequest is one postureInfo call: the host ids of one or more
 // policies, the filters, and the API version to send them to.
 type PostureRequest struct {
-	// Version defaults to DefaultPostureVersion.
+	// Version defaults to defaultPostureVersion.
 	Version PostureVersion
 	// Policies lists the policies and host ids to report on, as hostids
 	// returns them.
 	Policies pcrs.PostureInfoRequest
-	// Params holds the query parameters. It is the 5.0 parameter set, the
-	// largest; a filter the chosen version does not have is an error, not
-	// silently dropped. CompressionRequired may be 0 or 1: the stream
-	// detects a gzip body either way.
-	Params pcrs.GetPostureInfoV5Params
+	// Filter selects the records and what they carry.
+	Filter PostureFilter
 }
 
 // PostureStream sends one postureInfo request and yields its records one at
@@ -71,7 +69,7 @@ func (c *Client) PostureStream(ctx context.Context, r PostureRequest) iter.Seq2[
 		if !isSuccess(resp.StatusCode) {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, peekLimit))
 			resp.Body.Close()
-			yield(zero, ParseErrorResponse(resp, body))
+			yield(zero, parseErrorResponse(resp, body))
 			return
 		}
 		for rec, err := range jsonstream.ElementsCloser[pcrs.PostureRecord](resp.Body) {
@@ -99,14 +97,14 @@ func opName(method, path string) string { return method + " " + path }
 func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Request, error) {
 	v := r.Version
 	if v == "" {
-		v = DefaultPostureVersion
+		v = defaultPostureVersion
 	}
-	p := r.Params
-	if err := checkPostureParams(v, p); err != nil {
+	p, err := r.Filter.params(v)
+	if err != nil {
 		return nil, err
 	}
+	r.Policies = quotedIDs(r.Policies)
 	var req *http.Request
-	var err error
 	switch v {
 	case PostureV1:
 		req, err = pcrs.NewGetPostureInfoV1Request(c.gateway, &pcrs.GetPostureInfoV1Params{
@@ -149,45 +147,16 @@ func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Re
 	return req.WithContext(ctx), nil
 }
 
-// checkPostureParams rejects what the chosen version would refuse or
-// ignore, and the combinations Qualys documents as invalid.
-func checkPostureParams(v PostureVersion, p pcrs.GetPostureInfoV5Params) error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("qualys: postureInfo %s: %s: %w", v, fmt.Sprintf(format, args...), ErrInvalidRequest)
-	}
-	switch v {
-	case PostureV1, PostureV2, PostureV3, PostureV4, PostureV5:
-	default:
-		return bad("unknown version %q (want 1.0 to 5.0)", string(v))
-	}
-	if v < PostureV3 {
-		switch {
-		case len(p.Status) > 0:
-			return bad("status needs 3.0 or later")
-		case p.PreviousStatus != nil:
-			return bad("previousStatus needs 3.0 or later")
-		case len(p.CriticalityValues) > 0 || len(p.CriticalityLabels) > 0:
-			return bad("criticality filters need 3.0 or later")
-		case p.CloudMetaDataRequired != nil:
-			return bad("cloudMetaDataRequired needs 3.0 or later")
+// quotedIDs returns the request body with every id as a JSON string, the
+// form of every Qualys sample, whatever form the caller's ids came in.
+func quotedIDs(in pcrs.PostureInfoRequest) pcrs.PostureInfoRequest {
+	out := make(pcrs.PostureInfoRequest, len(in))
+	for i, item := range in {
+		hosts := make([]wire.ID, len(item.HostIDs))
+		for j, id := range item.HostIDs {
+			hosts[j] = id.AsString()
 		}
+		out[i] = pcrs.PostureInfoRequestItem{PolicyID: item.PolicyID.AsString(), SubscriptionID: item.SubscriptionID.AsString(), HostIDs: hosts}
 	}
-	if v < PostureV5 {
-		switch {
-		case p.ExtendedEvidenceRequired != nil:
-			return bad("extendedEvidenceRequired needs 5.0")
-		case p.QdScoreRequired != nil:
-			return bad("qdScoreRequired needs 5.0")
-		}
-	}
-	if len(p.CriticalityValues) > 0 && len(p.CriticalityLabels) > 0 {
-		return bad("criticalityValues and criticalityLabels are mutually exclusive")
-	}
-	if (p.LastScanDateFrom == nil) != (p.LastScanDateTo == nil) {
-		return bad("lastScanDateFrom and lastScanDateTo go together")
-	}
-	if p.LastScanDate != nil && p.LastScanDateFrom != nil {
-		return bad("lastScanDate cannot be combined with lastScanDateFrom/lastScanDateTo")
-	}
-	return nil
+	return out
 }

@@ -6,16 +6,18 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // Fetcher defaults. Qualys recommends no batch size; 300 host ids per
 // postureInfo request is what its own QualysETL sends, and with the default
 // budget of 25 requests a minute it moves about 7,500 hosts a minute.
 const (
-	DefaultPostureBatchSize   = 300
-	DefaultPostureConcurrency = 4
+	defaultPostureBatchSize   = 300
+	defaultPostureConcurrency = 4
 )
 
 // PostureQuery is what FetchPosture downloads: the posture of every host of
@@ -23,14 +25,14 @@ const (
 type PostureQuery struct {
 	// PolicyIDs lists the policies; empty means every policy of the
 	// subscription.
-	PolicyIDs []string
+	PolicyIDs []wire.ID
 	// HostsChangedSince, when set, resolves only the hosts whose posture
-	// changed since that date (hostids statusChangedSince).
-	HostsChangedSince string
-	// Version and Params are those of every postureInfo request (see
+	// changed since that time (hostids 3.0 statusChangedSince).
+	HostsChangedSince time.Time
+	// Version and Filter are those of every postureInfo request (see
 	// PostureRequest).
 	Version PostureVersion
-	Params  pcrs.GetPostureInfoV5Params
+	Filter  PostureFilter
 }
 
 // FetchProgress reports how far a FetchPosture has come. Hosts count the
@@ -51,7 +53,7 @@ type fetchConfig struct {
 }
 
 // WithBatchSize sets how many host ids go into one postureInfo request
-// (default DefaultPostureBatchSize).
+// (default defaultPostureBatchSize).
 func WithBatchSize(n int) FetchOption {
 	return func(c *fetchConfig) {
 		if n > 0 {
@@ -61,7 +63,7 @@ func WithBatchSize(n int) FetchOption {
 }
 
 // WithConcurrency sets how many postureInfo requests run at once (default
-// DefaultPostureConcurrency). The client's PCRS budget (WithPCRSRateLimit)
+// defaultPostureConcurrency). The client's PCRS budget (WithPCRSRateLimit)
 // still paces them all.
 func WithConcurrency(n int) FetchOption {
 	return func(c *fetchConfig) {
@@ -80,7 +82,7 @@ func WithProgress(f func(FetchProgress)) FetchOption {
 
 // postureBatch is one postureInfo request of the fetch.
 type postureBatch struct {
-	policyID string
+	policyID wire.ID
 	item     pcrs.PostureInfoRequestItem
 }
 
@@ -113,7 +115,7 @@ const batchRetries = 2
 // Breaking out of the loop stops and waits for every request, so no
 // goroutine outlives the loop.
 func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...FetchOption) iter.Seq2[pcrs.PostureRecord, error] {
-	cfg := fetchConfig{batchSize: DefaultPostureBatchSize, concurrency: DefaultPostureConcurrency}
+	cfg := fetchConfig{batchSize: defaultPostureBatchSize, concurrency: defaultPostureConcurrency}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -123,9 +125,9 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 		var zero pcrs.PostureRecord
 		v := q.Version
 		if v == "" {
-			v = DefaultPostureVersion
+			v = defaultPostureVersion
 		}
-		if err := checkPostureParams(v, q.Params); err != nil {
+		if _, err := q.Filter.params(v); err != nil {
 			yield(zero, err)
 			return
 		}
@@ -157,7 +159,7 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 		for range min(cfg.concurrency, len(batches)) {
 			wg.Go(func() {
 				for b := range work {
-					if !c.runBatch(ctx, v, q.Params, b, events) {
+					if !c.runBatch(ctx, v, q.Filter, b, events) {
 						return
 					}
 				}
@@ -205,7 +207,7 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 
 // runBatch streams one batch into events. It reports false when the fetch
 // is over (an error was sent or the context ended).
-func (c *Client) runBatch(ctx context.Context, v PostureVersion, params pcrs.GetPostureInfoV5Params, b *postureBatch, events chan<- fetchEvent) bool {
+func (c *Client) runBatch(ctx context.Context, v PostureVersion, filter PostureFilter, b *postureBatch, events chan<- fetchEvent) bool {
 	send := func(ev fetchEvent) bool {
 		select {
 		case events <- ev:
@@ -214,7 +216,7 @@ func (c *Client) runBatch(ctx context.Context, v PostureVersion, params pcrs.Get
 			return false
 		}
 	}
-	req := PostureRequest{Version: v, Params: params, Policies: pcrs.PostureInfoRequest{b.item}}
+	req := PostureRequest{Version: v, Filter: filter, Policies: pcrs.PostureInfoRequest{b.item}}
 	for attempt := 0; ; attempt++ {
 		chunk := make([]pcrs.PostureRecord, 0, recordChunk)
 		sent := 0
@@ -266,9 +268,9 @@ func splitBatches(list []pcrs.PolicyHostIDs, size int) []postureBatch {
 	return out
 }
 
-func firstOf(s []string) string {
+func firstOf(s []wire.ID) wire.ID {
 	if len(s) == 0 {
-		return ""
+		return wire.ID{}
 	}
 	return s[0]
 }

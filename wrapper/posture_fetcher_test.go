@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // postureGateway answers hostids with two policies and postureInfo with
@@ -46,7 +47,7 @@ func (g *postureGateway) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		})
 		for _, id := range ids {
-			out = append(out, pcrs.PolicyHostIDs{PolicyID: id, SubscriptionID: "1337821", HostIDs: g.policies[id]})
+			out = append(out, pcrs.PolicyHostIDs{PolicyID: wire.IDFromString(id), SubscriptionID: wire.IDFromString("1337821"), HostIDs: idsOf(g.policies[id])})
 		}
 		json.NewEncoder(w).Encode(out)
 	case "/pcrs/5.0/posture/postureInfo":
@@ -103,7 +104,7 @@ func hostRange(from, n int) []string {
 }
 
 // key identifies a record by policy and host.
-func key(r pcrs.PostureRecord) string { return fmt.Sprintf("%d/%d", r.PolicyID, r.HostID) }
+func key(r pcrs.PostureRecord) string { return fmt.Sprintf("%s/%s", r.PolicyID, r.HostID) }
 
 func TestFetchPostureEveryRecordOnce(t *testing.T) {
 	g := &postureGateway{t: t, delay: 5 * time.Millisecond, policies: map[string][]string{
@@ -207,7 +208,7 @@ func TestFetchPostureUnknownPolicy(t *testing.T) {
 	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `[{"policyId":"1","subscriptionId":"2","hostIds":[],"error":"Error: Compliance Policy does not exist."}]`)
 	})
-	_, err := collect(c.FetchPosture(context.Background(), PostureQuery{PolicyIDs: []string{"1"}}))
+	_, err := collect(c.FetchPosture(context.Background(), PostureQuery{PolicyIDs: []wire.ID{wire.NewID(1)}}))
 	if !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrInBody) {
 		t.Fatalf("got %v, want ErrNotFound in body", err)
 	}
@@ -216,9 +217,8 @@ func TestFetchPostureUnknownPolicy(t *testing.T) {
 func TestFetchPostureRejectsBadParamsBeforeResolving(t *testing.T) {
 	var calls atomic.Int32
 	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) { calls.Add(1) })
-	one := pcrs.Toggle(1)
 	_, err := collect(c.FetchPosture(context.Background(), PostureQuery{Version: PostureV3,
-		Params: pcrs.GetPostureInfoV5Params{QdScoreRequired: &one}}))
+		Filter: PostureFilter{DetectionScore: true}}))
 	if !errors.Is(err, ErrInvalidRequest) || calls.Load() != 0 {
 		t.Fatalf("got %v after %d calls, want ErrInvalidRequest before any call", err, calls.Load())
 	}
@@ -226,9 +226,9 @@ func TestFetchPostureRejectsBadParamsBeforeResolving(t *testing.T) {
 
 func TestSplitBatches(t *testing.T) {
 	got := splitBatches([]pcrs.PolicyHostIDs{
-		{PolicyID: "1", HostIDs: hostRange(0, 5)},
-		{PolicyID: "2", HostIDs: nil},
-		{PolicyID: "3", HostIDs: hostRange(0, 2)},
+		{PolicyID: wire.NewID(1), HostIDs: idsOf(hostRange(0, 5))},
+		{PolicyID: wire.NewID(2), HostIDs: nil},
+		{PolicyID: wire.NewID(3), HostIDs: idsOf(hostRange(0, 2))},
 	}, 2)
 	var sizes []string
 	for _, b := range got {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 // newAPIClient starts a TLS gateway whose /auth always succeeds and whose
@@ -76,11 +78,12 @@ func gzipped(b []byte) []byte {
 }
 
 func postureRequest(hosts ...string) PostureRequest {
-	return PostureRequest{Policies: pcrs.PostureInfoRequest{{PolicyID: "1438626", SubscriptionID: "1337821", HostIDs: hosts}}}
+	return PostureRequest{Policies: pcrs.PostureInfoRequest{{PolicyID: wire.IDFromString("1438626"), SubscriptionID: wire.IDFromString("1337821"), HostIDs: idsOf(hosts)}}}
 }
 
-func collect(seq func(func(pcrs.PostureRecord, error) bool)) ([]pcrs.PostureRecord, error) {
-	var recs []pcrs.PostureRecord
+// collect ranges over a sequence to its end or first error.
+func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var recs []T
 	for r, err := range seq {
 		if err != nil {
 			return recs, err
@@ -125,8 +128,8 @@ func TestPostureStreamBodies(t *testing.T) {
 				t.Errorf("got %d records, want %d", len(recs), tt.want)
 			}
 			for i, r := range recs {
-				if r.HostID != int64(4980343+i) || r.Status != "Failed" {
-					t.Errorf("record %d = host %d status %q", i, r.HostID, r.Status)
+				if !r.HostID.Equal(wire.NewID(int64(4980343+i))) || r.Status != "Failed" {
+					t.Errorf("record %d = host %s status %q", i, r.HostID, r.Status)
 				}
 			}
 			if tt.wantErr == nil && err != nil {
@@ -241,27 +244,27 @@ func TestPostureStreamQueryAndVersions(t *testing.T) {
 		got.Store(r.URL.Path + "?" + r.URL.RawQuery)
 		io.WriteString(w, "[]")
 	})
-	one := pcrs.Toggle(1)
-	label := pcrs.CriticalityLabel("SERIOUS")
+	since := time.Date(2024, 11, 1, 8, 30, 0, 0, time.FixedZone("CET", 3600))
 	tests := []struct {
 		name    string
 		req     PostureRequest
 		want    string // path and query sent, "" when nothing may be sent
 		wantErr string
 	}{
-		{"5.0 filters", PostureRequest{Params: pcrs.GetPostureInfoV5Params{
-			Status: pcrs.StatusFilter{"Failed"}, EvidenceRequired: &one, ExtendedEvidenceRequired: &one,
+		{"5.0 filters", PostureRequest{Filter: PostureFilter{
+			Status: []pcrs.PostureStatus{Failed}, Evidence: true, ExtendedEvidence: true,
 		}}, "/pcrs/5.0/posture/postureInfo?evidenceRequired=1&status=Failed&extendedEvidenceRequired=1", ""},
-		{"3.0 criticality", PostureRequest{Version: PostureV3, Params: pcrs.GetPostureInfoV5Params{
-			CriticalityLabels: pcrs.CriticalityLabels{label},
-		}}, "/pcrs/3.0/posture/postureInfo?criticalityLabels=SERIOUS", ""},
+		{"3.0 criticality and dates", PostureRequest{Version: PostureV3, Filter: PostureFilter{
+			Criticality: []pcrs.CriticalityLabel{pcrs.CriticalityLabelSERIOUS}, ChangedSince: since, PreviousStatus: Passed,
+		}}, "/pcrs/3.0/posture/postureInfo?statusChangedSince=2024-11-01T07%3A30%3A00Z&previousStatus=Passed&criticalityLabels=SERIOUS", ""},
+		{"scan range", PostureRequest{Filter: PostureFilter{ScannedSince: since, ScannedBefore: since.Add(24 * time.Hour)}},
+			"/pcrs/5.0/posture/postureInfo?lastScanDateFrom=2024-11-01T07%3A30%3A00Z&lastScanDateTo=2024-11-02T07%3A30%3A00Z", ""},
 		{"1.0 plain", PostureRequest{Version: PostureV1}, "/pcrs/1.0/posture/postureInfo?", ""},
-		{"status needs 3.0", PostureRequest{Version: PostureV2, Params: pcrs.GetPostureInfoV5Params{Status: pcrs.StatusFilter{"Failed"}}}, "", "status needs 3.0"},
-		{"extended evidence needs 5.0", PostureRequest{Version: PostureV4, Params: pcrs.GetPostureInfoV5Params{ExtendedEvidenceRequired: &one}}, "", "needs 5.0"},
-		{"criticality exclusive", PostureRequest{Params: pcrs.GetPostureInfoV5Params{
-			CriticalityValues: pcrs.CriticalityValues{3}, CriticalityLabels: pcrs.CriticalityLabels{label},
-		}}, "", "mutually exclusive"},
-		{"scan range half", PostureRequest{Params: pcrs.GetPostureInfoV5Params{LastScanDateFrom: ptrTo("2024-01-01")}}, "", "go together"},
+		{"status needs 3.0", PostureRequest{Version: PostureV2, Filter: PostureFilter{Status: []pcrs.PostureStatus{Failed}}}, "", "status filter needs 3.0"},
+		{"extended evidence needs 5.0", PostureRequest{Version: PostureV4, Filter: PostureFilter{Evidence: true, ExtendedEvidence: true}}, "", "needs 5.0"},
+		{"extended evidence needs evidence", PostureRequest{Filter: PostureFilter{ExtendedEvidence: true}}, "", "needs evidence"},
+		{"unknown status", PostureRequest{Filter: PostureFilter{Status: []pcrs.PostureStatus{"failed"}}}, "", "unknown status"},
+		{"scan range half", PostureRequest{Filter: PostureFilter{ScannedBefore: since}}, "", "both ends"},
 		{"unknown version", PostureRequest{Version: "6.0"}, "", "unknown version"},
 	}
 	for _, tt := range tests {
@@ -288,4 +291,11 @@ func TestPostureStreamQueryAndVersions(t *testing.T) {
 	}
 }
 
-func ptrTo[T any](v T) *T { return &v }
+// idsOf turns id texts into ids as hostids returns them (JSON strings).
+func idsOf(texts []string) []wire.ID {
+	out := make([]wire.ID, len(texts))
+	for i, s := range texts {
+		out[i] = wire.IDFromString(s)
+	}
+	return out
+}

@@ -25,9 +25,9 @@ type RateLimit struct {
 	ConcurrencyRunning *int // X-Concurrency-Limit-Running (classic API)
 }
 
-// ParseRateLimit reads the rate-limit headers of a response. It never fails;
+// parseRateLimit reads the rate-limit headers of a response. It never fails;
 // unreadable values are treated as absent.
-func ParseRateLimit(h http.Header) RateLimit {
+func parseRateLimit(h http.Header) RateLimit {
 	rl := RateLimit{
 		Limit:              headerInt(h, "X-RateLimit-Limit"),
 		WindowSec:          headerInt(h, "X-RateLimit-Window-Sec"),
@@ -81,11 +81,11 @@ func headerInt(h http.Header, name string) *int {
 	return &n
 }
 
-// Limiter allows at most n events in any sliding window of the given
+// windowLimiter allows at most n events in any sliding window of the given
 // length. It keeps the times of the last n events, so it never lets a burst
 // exceed what a server counting the same window would accept. A nil
-// *Limiter never waits.
-type Limiter struct {
+// *windowLimiter never waits.
+type windowLimiter struct {
 	n      int
 	window time.Duration
 	now    func() time.Time
@@ -95,19 +95,19 @@ type Limiter struct {
 	sent []time.Time // ascending; only events inside the current window
 }
 
-// NewLimiter returns a Limiter for n events per window. n <= 0 or
+// newLimiter returns a windowLimiter for n events per window. n <= 0 or
 // window <= 0 gives nil, a limiter that never waits.
-func NewLimiter(n int, window time.Duration) *Limiter {
+func newLimiter(n int, window time.Duration) *windowLimiter {
 	if n <= 0 || window <= 0 {
 		return nil
 	}
-	return &Limiter{n: n, window: window, now: time.Now, sleep: sleepContext}
+	return &windowLimiter{n: n, window: window, now: time.Now, sleep: sleepContext}
 }
 
 // Wait blocks until one more event fits in the window, then records it. It
 // returns the context's error, without recording, if ctx ends first. Wait
 // starts no goroutines.
-func (l *Limiter) Wait(ctx context.Context) error {
+func (l *windowLimiter) Wait(ctx context.Context) error {
 	if l == nil {
 		return ctx.Err()
 	}
@@ -157,11 +157,11 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 // seconds, counted separately for policy list, host-id resolution and
 // posture info.
 const (
-	DefaultPCRSRequests = 25
-	DefaultPCRSWindow   = 60 * time.Second
+	defaultPCRSRequests = 25
+	defaultPCRSWindow   = 60 * time.Second
 )
 
-// limiterSet holds one Limiter per PCRS API, created on first use.
+// limiterSet holds one windowLimiter per PCRS API, created on first use.
 type limiterSet struct {
 	n      int
 	window time.Duration
@@ -169,18 +169,18 @@ type limiterSet struct {
 	sleep  func(context.Context, time.Duration) error
 
 	mu sync.Mutex
-	m  map[string]*Limiter
+	m  map[string]*windowLimiter
 }
 
 func newLimiterSet(n int, window time.Duration, now func() time.Time, sleep func(context.Context, time.Duration) error) *limiterSet {
 	if n <= 0 || window <= 0 {
 		return nil
 	}
-	return &limiterSet{n: n, window: window, now: now, sleep: sleep, m: map[string]*Limiter{}}
+	return &limiterSet{n: n, window: window, now: now, sleep: sleep, m: map[string]*windowLimiter{}}
 }
 
 // get returns the limiter for key; a nil set gives a nil (no-op) limiter.
-func (s *limiterSet) get(key string) *Limiter {
+func (s *limiterSet) get(key string) *windowLimiter {
 	if s == nil || key == "" {
 		return nil
 	}
@@ -188,7 +188,7 @@ func (s *limiterSet) get(key string) *Limiter {
 	defer s.mu.Unlock()
 	l, ok := s.m[key]
 	if !ok {
-		l = &Limiter{n: s.n, window: s.window, now: s.now, sleep: s.sleep}
+		l = &windowLimiter{n: s.n, window: s.window, now: s.now, sleep: s.sleep}
 		s.m[key] = l
 	}
 	return l
@@ -214,10 +214,10 @@ func pcrsAPI(path string) string {
 	return rest
 }
 
-// RateKey names the unit Qualys counts a request path's budget in: "car"
+// rateKey names the unit Qualys counts a request path's budget in: "car"
 // for /sm paths, "pcrs/policy/list", "pcrs/hostids" or "pcrs/postureInfo"
 // for PCRS (versions share a budget), "auth" for /auth, and "" otherwise.
-func RateKey(path string) string {
+func rateKey(path string) string {
 	switch {
 	case strings.Contains(path, "/sm/"):
 		return "car"
@@ -232,7 +232,7 @@ func RateKey(path string) string {
 	return ""
 }
 
-// rateBook keeps the latest rate-limit state seen per RateKey, so callers
+// rateBook keeps the latest rate-limit state seen per rateKey, so callers
 // of iterators and streams, which never see a response, can read it.
 type rateBook struct {
 	mu sync.Mutex
@@ -240,8 +240,8 @@ type rateBook struct {
 }
 
 func (b *rateBook) record(path string, h http.Header) {
-	rl := ParseRateLimit(h)
-	key := RateKey(path)
+	rl := parseRateLimit(h)
+	key := rateKey(path)
 	if rl.IsZero() || key == "" {
 		return
 	}
@@ -256,6 +256,6 @@ func (b *rateBook) record(path string, h http.Header) {
 func (b *rateBook) last(path string) (RateLimit, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rl, ok := b.m[RateKey(path)]
+	rl, ok := b.m[rateKey(path)]
 	return rl, ok
 }

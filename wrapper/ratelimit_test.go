@@ -92,7 +92,7 @@ func TestParseRateLimit(t *testing.T) {
 			for k, v := range tc.h {
 				h.Set(k, v)
 			}
-			got := ParseRateLimit(h)
+			got := parseRateLimit(h)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Fatalf("mismatch (-want +got):\n%s", diff)
 			}
@@ -109,8 +109,8 @@ func TestParseRateLimit(t *testing.T) {
 	}
 }
 
-func newTestLimiter(n int, window time.Duration, c *fakeClock) *Limiter {
-	l := NewLimiter(n, window)
+func newTestLimiter(n int, window time.Duration, c *fakeClock) *windowLimiter {
+	l := newLimiter(n, window)
 	l.now, l.sleep = c.Now, c.Sleep
 	return l
 }
@@ -170,7 +170,7 @@ func TestLimiterConcurrent(t *testing.T) {
 }
 
 func TestLimiterContext(t *testing.T) {
-	l := NewLimiter(1, time.Hour) // real clock and timer
+	l := newLimiter(1, time.Hour) // real clock and timer
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := l.Wait(ctx); err != nil {
 		t.Fatal(err)
@@ -193,10 +193,10 @@ func TestLimiterContext(t *testing.T) {
 }
 
 func TestNilLimiter(t *testing.T) {
-	if l := NewLimiter(0, time.Minute); l != nil {
-		t.Fatal("NewLimiter(0) is not nil")
+	if l := newLimiter(0, time.Minute); l != nil {
+		t.Fatal("newLimiter(0) is not nil")
 	}
-	var l *Limiter
+	var l *windowLimiter
 	if err := l.Wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -98,8 +99,8 @@ func newFaultEnv(t *testing.T, simOpts []qualystest.Option, wrap func(http.Round
 // policy.
 func (e *faultEnv) postureOf(t *testing.T) qualys.PostureRequest {
 	t.Helper()
-	policy := itoa(e.sim.Data().Policies[0].ID)
-	hosts, err := e.c.HostIDs(context.Background(), []string{policy}, "")
+	policy := wire.NewID(e.sim.Data().Policies[0].ID)
+	hosts, err := e.c.HostIDs(context.Background(), []wire.ID{policy}, time.Time{})
 	if err != nil || len(hosts) == 0 {
 		t.Fatalf("host ids: %v", err)
 	}
@@ -154,7 +155,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 			simOpts: []qualystest.Option{qualystest.WithRateLimit(2, time.Second)}, opts: []qualys.Option{noPCRSBudget},
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				for i := 0; i < 3; i++ {
-					if _, err := e.c.Policies(ctx, nil); err != nil {
+					if _, err := collect(e.c.Policies(ctx, time.Time{})); err != nil {
 						t.Fatalf("call %d: %v", i+1, err)
 					}
 				}
@@ -169,10 +170,10 @@ func TestReliabilityMoreFaults(t *testing.T) {
 		{name: "429 asking for a wait beyond WithMaxThrottleWait fails at once",
 			simOpts: []qualystest.Option{qualystest.WithRateLimit(1, time.Minute)}, opts: []qualys.Option{noPCRSBudget, qualys.WithMaxThrottleWait(time.Second)},
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
-				if _, err := e.c.Policies(ctx, nil); err != nil {
+				if _, err := collect(e.c.Policies(ctx, time.Time{})); err != nil {
 					t.Fatal(err)
 				}
-				_, err := e.c.Policies(ctx, nil)
+				_, err := collect(e.c.Policies(ctx, time.Time{}))
 				var rle *qualys.RateLimitError
 				if !errors.As(err, &rle) || rle.Wait <= rle.MaxWait || rle.APIError == nil || rle.APIError.StatusCode != 429 {
 					t.Fatalf("got %v, want a *RateLimitError for a 429", err)
@@ -187,7 +188,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 			opts: []qualys.Option{qualys.WithMaxThrottleWait(5 * time.Second)},
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				e.sim.Fail("listPoliciesV2", qualystest.Conflict(1965))
-				_, err := e.c.Policies(ctx, nil)
+				_, err := collect(e.c.Policies(ctx, time.Time{}))
 				var rle *qualys.RateLimitError
 				if !errors.As(err, &rle) || rle.Wait != 10*time.Minute || rle.APIError.Code != "1965" {
 					t.Fatalf("got %v, want a *RateLimitError asking 10m with code 1965", err)
@@ -213,7 +214,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 			},
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				e.sim.Fail("listPoliciesV2", qualystest.HTMLError(503))
-				if _, err := e.c.Policies(ctx, nil); err != nil {
+				if _, err := collect(e.c.Policies(ctx, time.Time{})); err != nil {
 					t.Fatal(err)
 				}
 				mustCount(t, e.sim, "listPoliciesV2", 2)
@@ -224,7 +225,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 		{name: "409 code 1965 beyond the retry budget", opts: []qualys.Option{qualys.WithMaxRetries(2)},
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				e.sim.Fail("listPoliciesV2", qualystest.Repeat(5, qualystest.Conflict(1965))...)
-				_, err := e.c.Policies(ctx, nil)
+				_, err := collect(e.c.Policies(ctx, time.Time{}))
 				mustMatch(t, err, qualys.ErrRateLimited)
 				var apiErr *qualys.APIError
 				if !errors.As(err, &apiErr) || apiErr.Code != "1965" || errors.Is(err, qualys.ErrConflict) {
@@ -235,14 +236,14 @@ func TestReliabilityMoreFaults(t *testing.T) {
 		{name: "501 is not retried",
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				e.sim.Fail("listPoliciesV2", qualystest.HTMLError(501))
-				_, err := e.c.Policies(ctx, nil)
+				_, err := collect(e.c.Policies(ctx, time.Time{}))
 				mustMatch(t, err, qualys.ErrServer)
 				mustCount(t, e.sim, "listPoliciesV2", 1)
 			}},
 		{name: "connection reset mid-body on a GET",
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				e.sim.Fail("listPoliciesV2", qualystest.ResetAfterBytes(20))
-				_, err := e.c.Policies(ctx, nil)
+				_, err := collect(e.c.Policies(ctx, time.Time{}))
 				mustMatch(t, err, qualys.ErrUnexpectedBody)
 				if !strings.Contains(err.Error(), "body cut after 20 bytes") {
 					t.Errorf("error %v does not say where the body was cut", err)
@@ -267,7 +268,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 		{name: "JSON body truncated on a GET",
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				e.sim.Fail("listPoliciesV2", qualystest.TruncateBody(30))
-				list, err := e.c.Policies(ctx, nil)
+				list, err := collect(e.c.Policies(ctx, time.Time{}))
 				mustMatch(t, err, qualys.ErrUnexpectedBody)
 				if list != nil {
 					t.Errorf("a partial result %+v", list)
@@ -283,7 +284,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 		{name: "/auth 503 once, then a token",
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				e.sim.Fail("/auth", qualystest.HTMLError(503))
-				if _, err := e.c.Policies(ctx, nil); err != nil {
+				if _, err := collect(e.c.Policies(ctx, time.Time{})); err != nil {
 					t.Fatal(err)
 				}
 				mustCount(t, e.sim, "/auth", 2)
@@ -291,7 +292,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 		{name: "/auth connection reset, then a token",
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				e.sim.Fail("/auth", qualystest.ResetBeforeResponse())
-				if _, err := e.c.Policies(ctx, nil); err != nil {
+				if _, err := collect(e.c.Policies(ctx, time.Time{})); err != nil {
 					t.Fatal(err)
 				}
 				mustCount(t, e.sim, "/auth", 2)
@@ -299,7 +300,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 		{name: "/auth answering 200 with an HTML page is not a token",
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				e.sim.Fail("/auth", qualystest.Status(200, "<html><body>Please log in</body></html>"))
-				_, err := e.c.Policies(ctx, nil)
+				_, err := collect(e.c.Policies(ctx, time.Time{}))
 				if err == nil || !strings.Contains(err.Error(), "not a token") || strings.Contains(err.Error(), "Please log in") {
 					t.Fatalf("got %v, want a not-a-token error that does not echo the page", err)
 				}
@@ -317,12 +318,12 @@ func TestReliabilityMoreFaults(t *testing.T) {
 			}},
 		{name: "expired token whose refresh first meets a 503",
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
-				if _, err := e.c.Policies(ctx, nil); err != nil {
+				if _, err := collect(e.c.Policies(ctx, time.Time{})); err != nil {
 					t.Fatal(err)
 				}
 				e.sim.Fail("listPoliciesV2", qualystest.ExpiredToken())
 				e.sim.Fail("/auth", qualystest.HTMLError(503))
-				if _, err := e.c.Policies(ctx, nil); err != nil {
+				if _, err := collect(e.c.Policies(ctx, time.Time{})); err != nil {
 					t.Fatal(err)
 				}
 				mustCount(t, e.sim, "/auth", 3)
@@ -330,7 +331,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 			}},
 		{name: "every token expired under 8 concurrent callers: one refresh",
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
-				if _, err := e.c.Policies(ctx, nil); err != nil {
+				if _, err := collect(e.c.Policies(ctx, time.Time{})); err != nil {
 					t.Fatal(err)
 				}
 				e.sim.ExpireTokens()
@@ -340,7 +341,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						_, err := e.c.Policies(ctx, nil)
+						_, err := collect(e.c.Policies(ctx, time.Time{}))
 						errs <- err
 					}()
 				}
@@ -358,9 +359,9 @@ func TestReliabilityMoreFaults(t *testing.T) {
 				e.sim.Fail("/auth", qualystest.Slow(2*time.Second))
 				short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 				defer cancel()
-				_, err := e.c.Policies(short, nil)
+				_, err := collect(e.c.Policies(short, time.Time{}))
 				mustMatch(t, err, context.DeadlineExceeded)
-				if _, err := e.c.Policies(ctx, nil); err != nil {
+				if _, err := collect(e.c.Policies(ctx, time.Time{})); err != nil {
 					t.Fatalf("the next call: %v", err)
 				}
 			}},
@@ -486,7 +487,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 		{name: "FetchPosture across a truncated batch: every record once, or an error",
 			simOpts: []qualystest.Option{qualystest.WithHosts(30)},
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
-				query := qualys.PostureQuery{PolicyIDs: []string{itoa(e.sim.Data().Policies[0].ID)}}
+				query := qualys.PostureQuery{PolicyIDs: []wire.ID{wire.NewID(e.sim.Data().Policies[0].ID)}}
 				count := func() (map[string]int, error) {
 					seen := map[string]int{}
 					for rec, err := range e.c.FetchPosture(ctx, query, qualys.WithConcurrency(2), qualys.WithBatchSize(10)) {

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"io"
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -61,7 +61,7 @@ func (o outcome) check(t *testing.T, err error, calls int) {
 
 // policies lists policies (a GET: retried after 5xx and lost responses).
 func policies(ctx context.Context, c *qualys.Client) error {
-	_, err := c.Policies(ctx, nil)
+	_, err := collect(c.Policies(ctx, time.Time{}))
 	return err
 }
 
@@ -106,7 +106,10 @@ func TestReliability(t *testing.T) {
 			outcome{is: []error{qualys.ErrConflict}, msg: "already exists", calls: 1}},
 		{"expired token mid-pagination", "searchJobs", []qualystest.Fault{qualystest.ExpiredToken()}, nil, jobs, outcome{ok: true}},
 		{"expired token on host ids", "resolveHostIdsV3", []qualystest.Fault{qualystest.ExpiredToken()}, nil,
-			func(ctx context.Context, c *qualys.Client) error { _, err := c.HostIDs(ctx, nil, ""); return err }, outcome{ok: true, calls: 2}},
+			func(ctx context.Context, c *qualys.Client) error {
+				_, err := c.HostIDs(ctx, nil, time.Time{})
+				return err
+			}, outcome{ok: true, calls: 2}},
 		{"token expired twice in a row", "listPoliciesV2", qualystest.Repeat(2, qualystest.ExpiredToken()), nil, policies,
 			outcome{is: []error{qualys.ErrTokenExpired, qualys.ErrUnauthorized}, msg: "JWT expired", calls: 2}},
 		{"connection reset before the response (GET)", "listPoliciesV2", []qualystest.Fault{qualystest.ResetBeforeResponse()}, nil, policies, outcome{ok: true, calls: 2}},
@@ -243,12 +246,12 @@ func TestReliabilityNothingLost(t *testing.T) {
 	t.Run("posture stream cut mid-body", func(t *testing.T) {
 		c, sim := faultClient(t, []qualystest.Option{qualystest.WithHosts(30)})
 		policy := sim.Data().Policies[0].ID
-		hosts, err := c.HostIDs(ctx, []string{itoa(policy)}, "")
+		hosts, err := c.HostIDs(ctx, []wire.ID{wire.NewID(policy)}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		sim.Fail("getPostureInfoV5", qualystest.ResetAfterBytes(3000))
-		req := qualys.PostureRequest{Policies: []pcrs.PostureInfoRequestItem{{PolicyID: itoa(policy), SubscriptionID: hosts[0].SubscriptionID, HostIDs: hosts[0].HostIDs}}}
+		req := qualys.PostureRequest{Policies: []pcrs.PostureInfoRequestItem{{PolicyID: wire.NewID(policy).AsString(), SubscriptionID: hosts[0].SubscriptionID, HostIDs: hosts[0].HostIDs}}}
 		n := 0
 		var last error
 		for _, err := range c.PostureStream(ctx, req) {
@@ -270,7 +273,7 @@ func TestReliabilityNothingLost(t *testing.T) {
 		sim.Fail("getPostureInfoV5", qualystest.TruncateBody(2500))
 		n := 0
 		var last error
-		for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []string{itoa(sim.Data().Policies[0].ID)}}, qualys.WithConcurrency(1)) {
+		for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []wire.ID{wire.NewID(sim.Data().Policies[0].ID)}}, qualys.WithConcurrency(1)) {
 			if last = err; err != nil {
 				break
 			}
@@ -283,5 +286,3 @@ func TestReliabilityNothingLost(t *testing.T) {
 		}
 	})
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

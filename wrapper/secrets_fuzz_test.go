@@ -90,7 +90,7 @@ func FuzzGatewayURLUserinfo(f *testing.F) {
 			errs = append(errs, err)
 			_, err = NewClient(WithPlatform(raw), WithCredentials("u", "p"))
 			errs = append(errs, err)
-			_, err = NewTokenSource(raw, Credentials{Username: "u", Password: "p"}, WithPlainHTTPLoopback())
+			_, err = newTokenSourceFor(raw, userCredentials{Username: "u", Password: "p"}, WithPlainHTTPLoopback())
 			errs = append(errs, err)
 			_, err = newConfigFromEnv(raw)
 			errs = append(errs, err)
@@ -151,7 +151,7 @@ func FuzzRetryAfter(f *testing.F) {
 			}
 		}
 		// The throttle path must see the same answer.
-		tr := &Transport{now: func() time.Time { return at }, backoffMin: time.Millisecond, backoffMax: time.Millisecond,
+		tr := &authTransport{now: func() time.Time { return at }, backoffMin: time.Millisecond, backoffMax: time.Millisecond,
 			jitter: func(n int64) int64 { return n - 1 }}
 		resp := &http.Response{Header: http.Header{"Retry-After": {v}}}
 		w, source := tr.throttleWait(resp, RateLimit{}, 0)
@@ -179,14 +179,14 @@ func FuzzTokenRefreshTime(f *testing.F) {
 		margin := time.Duration(max(0, min(marginSec, 1<<30))) * time.Second
 		tok := "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".c2ln"
 		received := time.Unix(unix, 0)
-		s := &TokenSource{margin: margin}
+		s := &jwtSource{margin: margin}
 		at := s.refreshTime(tok, received)
 		if at.Before(received) {
 			t.Fatalf("%s: refresh at %v, before the token arrived at %v", payload, at, received)
 		}
 		exp, iat, hasExp, hasIat := jwtTimes(tok)
 		if !hasExp {
-			if want := received.Add(DefaultTokenLifetime); at.After(want) {
+			if want := received.Add(defaultTokenLifetime); at.After(want) {
 				t.Fatalf("%s: no exp, refresh at %v after the default expiry %v", payload, at, want)
 			}
 			return
@@ -232,7 +232,7 @@ func FuzzErrorBodySecrets(f *testing.F) {
 		status = 100 + (status%500+500)%500
 		resp := &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {ct}}, Request: req}
 		var texts []string
-		e := ParseErrorResponse(resp, body)
+		e := parseErrorResponse(resp, body)
 		texts = append(texts, e.Error(), fmt.Sprintf("%+v", e), e.Code, e.Message)
 		texts = append(texts, unexpectedBody("POST /sm/v1/jobs/search", resp, body, errors.New("cause")).Error())
 		for _, text := range texts {
@@ -247,7 +247,7 @@ func FuzzErrorBodySecrets(f *testing.F) {
 // its error answer, in any of the ways servers echo a login form (raw,
 // form-encoded, inside JSON, inside an HTML page, as the error code),
 // never gets it into the error, even with a password of spaces, quotes
-// and markup. It runs the real TokenSource against an in-memory gateway.
+// and markup. It runs the real jwtSource against an in-memory gateway.
 func FuzzAuthErrorScrub(f *testing.F) {
 	f.Add("S3cret!", "bad login: ", "", 401, uint8(0))
 	f.Add("p@ss w0rd&x=1", "", " rejected", 401, uint8(1))
@@ -266,7 +266,7 @@ func FuzzAuthErrorScrub(f *testing.F) {
 					Body: io.NopCloser(bytes.NewReader(body)), Request: r}, nil
 			})}
 			gw, _ := url.Parse("https://gateway.example")
-			ts, err := newTokenSource(cfg, gw, Credentials{Username: "acme_ab12", Password: password})
+			ts, err := newTokenSource(cfg, gw, userCredentials{Username: "acme_ab12", Password: password})
 			if err != nil {
 				t.Fatal(err)
 			}

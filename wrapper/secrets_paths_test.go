@@ -164,25 +164,25 @@ func TestSecretsAcrossFailurePaths(t *testing.T) {
 		return c
 	}
 	good := newSim(leakPassword, qualys.WithMaxRetries(0))
-	if _, err := good.Policies(ctx, nil); err != nil {
+	if _, err := collect(good.Policies(ctx, time.Time{})); err != nil {
 		t.Fatal(err)
 	}
-	token, _ := good.Transport().TokenSource().Token(ctx)
+	token, _ := qualys.ClientToken(ctx, good)
 	l.secrets = append(l.secrets, token)
 
-	_, err := newSim(leakWrong).Policies(ctx, nil)
+	_, err := collect(newSim(leakWrong).Policies(ctx, time.Time{}))
 	l.err("wrong password", err)
 	sim.Fail("listPoliciesV2", qualystest.ExpiredToken(), qualystest.ExpiredToken())
-	_, err = good.Policies(ctx, nil)
+	_, err = collect(good.Policies(ctx, time.Time{}))
 	l.err("token expired twice", err)
 	sim.Fail("listPoliciesV2", qualystest.Status(500, "<html><pre>GET /pcrs/2.0/posture/policy/list HTTP/1.1\r\nAuthorization: Bearer "+token+"\r\n</pre></html>"))
-	_, err = good.Policies(ctx, nil)
+	_, err = collect(good.Policies(ctx, time.Time{}))
 	l.err("500 echoing the request", err)
 	sim.Fail("listPoliciesV2", qualystest.Status(200, "token="+token))
-	_, err = good.Policies(ctx, nil)
+	_, err = collect(good.Policies(ctx, time.Time{}))
 	l.err("200 text body echoing the token", err)
 	sim.Fail("listPoliciesV2", qualystest.ResetAfterHeaders())
-	_, err = good.Policies(ctx, nil)
+	_, err = collect(good.Policies(ctx, time.Time{}))
 	l.err("connection reset after headers", err)
 	sim.Fail("searchJobs", qualystest.ResetBeforeResponse())
 	for _, err = range good.Jobs(ctx) {
@@ -192,10 +192,10 @@ func TestSecretsAcrossFailurePaths(t *testing.T) {
 	}
 	l.err("connection reset before the response", err)
 	sim.Fail("/auth", qualystest.Status(401, "bad login: username="+leakUser+"&password="+leakWrong))
-	_, err = newSim(leakWrong).Policies(ctx, nil)
+	_, err = collect(newSim(leakWrong).Policies(ctx, time.Time{}))
 	l.err("/auth 401 echoing the form", err)
 	sim.Fail("/auth", qualystest.Status(200, "<html>"+leakPassword+"</html>"))
-	_, err = newSim(leakPassword).Policies(ctx, nil)
+	_, err = collect(newSim(leakPassword).Policies(ctx, time.Time{}))
 	l.err("/auth 200 with a page instead of a token", err)
 
 	// TLS failures: an unknown CA, and https spoken to a plain HTTP server.
@@ -203,7 +203,7 @@ func TestSecretsAcrossFailurePaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = untrusted.Policies(ctx, nil)
+	_, err = collect(untrusted.Policies(ctx, time.Time{}))
 	l.err("unknown certificate authority", err)
 	plain := httptest.NewServer(http.NotFoundHandler())
 	defer plain.Close()
@@ -212,7 +212,7 @@ func TestSecretsAcrossFailurePaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = tlsToPlain.Policies(ctx, nil)
+	_, err = collect(tlsToPlain.Policies(ctx, time.Time{}))
 	l.err("TLS to a plain HTTP server", err)
 
 	// A gateway echoing the whole request, Authorization header included.
@@ -243,9 +243,9 @@ func TestSecretsAcrossFailurePaths(t *testing.T) {
 		}
 		l.err("HTTP "+q+" echoing the request", qualys.CheckResponse(resp, body))
 	}
-	_, err = echoed.Policies(ctx, nil)
+	_, err = collect(echoed.Policies(ctx, time.Time{}))
 	l.err("typed call, 502 echoing the request", err)
-	_, err = newEcho(leakWrong).Policies(ctx, nil)
+	_, err = collect(newEcho(leakWrong).Policies(ctx, time.Time{}))
 	l.err("/auth 401 echoing the request and the decoded password", err)
 
 	// Gateway URLs with the password in their user information, broken in
@@ -268,7 +268,7 @@ func TestSecretsAcrossFailurePaths(t *testing.T) {
 	if !strings.Contains(logs.String(), "/pcrs/1.0/posture/policy/list") || !strings.Contains(logs.String(), "qualys auth") {
 		t.Fatalf("the debug log misses requests: nothing was checked:\n%s", logs.String())
 	}
-	l.check(logs.String(), fmt.Sprintf("%v %+v", good, good.Transport()))
+	l.check(logs.String(), fmt.Sprintf("%v %+v", good, qualys.ClientTransport(good)))
 }
 
 // TestHTTPSRequired: every way of naming a gateway refuses plain http
@@ -324,7 +324,7 @@ func TestHTTPSRequired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Policies(context.Background(), nil); err != nil || plainAuth.Load() != 1 {
+	if _, err := collect(c.Policies(context.Background(), time.Time{})); err != nil || plainAuth.Load() != 1 {
 		t.Errorf("plain loopback with the opt-in: %v, %d /auth calls", err, plainAuth.Load())
 	}
 	plain.CloseClientConnections()
@@ -348,7 +348,7 @@ func TestHTTPSRequired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = rc.Policies(context.Background(), nil)
+	_, err = collect(rc.Policies(context.Background(), time.Time{}))
 	if !errors.Is(err, qualys.ErrInsecureTransport) {
 		t.Errorf("redirect to plain http: %v, want ErrInsecureTransport", err)
 	}
@@ -374,14 +374,14 @@ func TestSecretsChildPanic(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	token, err := c.Transport().TokenSource().Token(ctx)
+	token, err := qualys.ClientToken(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sim.Fail("listPoliciesV2", qualystest.Status(503, "upstream said: Authorization: Bearer "+token))
-	_, echoErr := c.Policies(ctx, nil)
+	_, echoErr := collect(c.Policies(ctx, time.Time{}))
 	wrong, _ := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(leakUser, leakWrong), qualys.WithHTTPClient(sim.Client()))
-	_, wrongErr := wrong.Policies(ctx, nil)
+	_, wrongErr := collect(wrong.Policies(ctx, time.Time{}))
 	if echoErr == nil || wrongErr == nil {
 		t.Fatal("no errors to panic with")
 	}

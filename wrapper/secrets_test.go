@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/qualyskit/qualys-go/qualystest"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
@@ -40,17 +41,17 @@ func TestSecretsNeverLeave(t *testing.T) {
 			errs = append(errs, err)
 		}
 	}
-	_, err = c.Policies(ctx, nil) // success
+	_, err = collect(c.Policies(ctx, time.Time{})) // success
 	keep(err)
-	token, err := c.Transport().TokenSource().Token(ctx)
+	token, err := qualys.ClientToken(ctx, c)
 	if err != nil || token == "" {
 		t.Fatalf("token: %v", err)
 	}
 	sim.Fail("listPoliciesV2", qualystest.HTMLError(503)) // retried
-	_, err = c.Policies(ctx, nil)
+	_, err = collect(c.Policies(ctx, time.Time{}))
 	keep(err)
 	sim.Fail("listPoliciesV2", qualystest.ExpiredToken(), qualystest.ExpiredToken()) // refresh, then a 401 error
-	_, err = c.Policies(ctx, nil)
+	_, err = collect(c.Policies(ctx, time.Time{}))
 	keep(err)
 	echo := qualystest.Status(500, "<html>"+token+" password="+password+"</html>") // a server echoing secrets
 	sim.Fail("searchJobs", echo, echo)
@@ -59,7 +60,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 	}
 	wrong, _ := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials("acme_ab12", password+"x"),
 		qualys.WithHTTPClient(sim.Client()), qualys.WithLogger(logger))
-	_, err = wrong.Policies(ctx, nil)
+	_, err = collect(wrong.Policies(ctx, time.Time{}))
 	keep(err)
 	if len(errs) < 3 {
 		t.Fatalf("only %d error paths exercised: %v", len(errs), errs)
@@ -78,7 +79,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 		}
 	}
 	creds := qualys.Credentials{Username: "acme_ab12", Password: password}
-	texts = append(texts, logs.String(), fmt.Sprintf("%v %+v %#v", creds, creds, creds), fmt.Sprintf("%+v", c), fmt.Sprintf("%+v", c.Transport().TokenSource()))
+	texts = append(texts, logs.String(), fmt.Sprintf("%v %+v %#v", creds, creds, creds), fmt.Sprintf("%+v", c), fmt.Sprintf("%+v", qualys.ClientTokenSource(c)))
 	for _, text := range texts {
 		for _, s := range secrets {
 			if strings.Contains(text, s) {
@@ -102,7 +103,7 @@ func TestAuthBodyNeverEchoed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Policies(context.Background(), nil)
+	_, err = collect(c.Policies(context.Background(), time.Time{}))
 	if err == nil || !errors.Is(err, qualys.ErrUnauthorized) {
 		t.Fatalf("got %v", err)
 	}
@@ -137,7 +138,7 @@ func TestPlainHTTPRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Policies(context.Background(), nil)
+	_, err = collect(c.Policies(context.Background(), time.Time{}))
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("an untrusted certificate must fail, got %v", err)
 	}

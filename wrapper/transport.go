@@ -1,8 +1,3 @@
-// Package qualys is the hand-written layer of the Qualys SDK: platforms,
-// authentication, retries, throttling, rate limits and typed errors for the
-// CAR (/sm) and PCRS (/pcrs) APIs. Its Transport is an http.RoundTripper,
-// so an *http.Client built from it (NewHTTPClient) plugs into the generated
-// clients wherever they accept an HttpRequestDoer.
 package qualys
 
 import (
@@ -30,13 +25,13 @@ var ErrInsecureTransport = errors.New("qualys: insecure transport")
 // throttle code) and how much is drained before a retry.
 const peekLimit = 64 << 10
 
-// Transport is an http.RoundTripper that adds a gateway token, retries
+// authTransport is an http.RoundTripper that adds a gateway token, retries
 // safely, honours Qualys throttling and the PCRS request budget, and logs.
 //
 // What it does per request:
 //   - refuses anything but https (see WithPlainHTTPLoopback);
 //   - waits for the PCRS budget of the API the path belongs to;
-//   - sets Authorization: Bearer with a token from its TokenSource, only
+//   - sets Authorization: Bearer with a token from its jwtSource, only
 //     when the request goes to the token's gateway (same scheme, host and
 //     port) and carries no Authorization header of its own;
 //   - after a 401 to such a request, drops the token and re-sends once
@@ -45,15 +40,15 @@ const peekLimit = 64 << 10
 //     X-RateLimit-ToWait-Sec says, else Retry-After, else the backoff,
 //     and re-sends; a wait above WithMaxThrottleWait fails at once with a
 //     *RateLimitError;
-//   - re-sends after a 5xx or a connection error only when Retryable says
+//   - re-sends after a 5xx or a connection error only when retryableRequest says
 //     the operation is safe to repeat (or the connection was never made).
 //
 // Re-sending a request with a body needs req.GetBody, which
 // http.NewRequest sets for in-memory bodies. When retries run out, the
 // last response is returned as it is, so callers see the real status.
-type Transport struct {
+type authTransport struct {
 	base              http.RoundTripper
-	tokens            *TokenSource
+	tokens            *jwtSource
 	maxRetries        int
 	backoffMin        time.Duration
 	backoffMax        time.Duration
@@ -70,10 +65,10 @@ type Transport struct {
 	jitter func(int64) int64
 }
 
-// NewTransport builds a Transport from options. The gateway comes from
+// newAuthTransport builds a authTransport from options. The gateway comes from
 // WithGatewayURL, WithPlatform, QUALYS_GATEWAY_URL or QUALYS_PLATFORM; the
 // credentials from WithCredentials or QUALYS_USERNAME/QUALYS_PASSWORD.
-func NewTransport(opts ...Option) (*Transport, error) {
+func newAuthTransport(opts ...Option) (*authTransport, error) {
 	cfg, err := newConfig(opts...)
 	if err != nil {
 		return nil, err
@@ -82,10 +77,10 @@ func NewTransport(opts ...Option) (*Transport, error) {
 	return t, err
 }
 
-// NewHTTPClient returns an *http.Client using a new Transport: the value
+// NewHTTPClient returns an *http.Client using a new authTransport: the value
 // to hand to a generated client as its HttpRequestDoer.
 func NewHTTPClient(opts ...Option) (*http.Client, error) {
-	t, err := NewTransport(opts...)
+	t, err := newAuthTransport(opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +89,7 @@ func NewHTTPClient(opts ...Option) (*http.Client, error) {
 
 // newTransport builds the transport and the token source it uses from a
 // filled config.
-func newTransport(cfg *config) (*Transport, *TokenSource, error) {
+func newTransport(cfg *config) (*authTransport, *jwtSource, error) {
 	gw, err := resolveGateway(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -107,7 +102,7 @@ func newTransport(cfg *config) (*Transport, *TokenSource, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	t := &Transport{
+	t := &authTransport{
 		base:              cfg.baseTransport(),
 		tokens:            ts,
 		maxRetries:        cfg.maxRetries,
@@ -127,28 +122,28 @@ func newTransport(cfg *config) (*Transport, *TokenSource, error) {
 }
 
 // Format prints the gateway only, never the token source's secrets.
-func (t *Transport) Format(f fmt.State, verb rune) {
-	fmt.Fprintf(f, "qualys.Transport{tokens: %v}", t.tokens)
+func (t *authTransport) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "qualys.authTransport{tokens: %v}", t.tokens)
 }
 
-// TokenSource returns the token source the transport authenticates with.
-func (t *Transport) TokenSource() *TokenSource { return t.tokens }
+// tokenSource returns the token source the transport authenticates with.
+func (t *authTransport) tokenSource() *jwtSource { return t.tokens }
 
 // Client returns an *http.Client that sends through t, keeping the
 // Timeout, Jar and CheckRedirect of the client given to WithHTTPClient.
-func (t *Transport) Client() *http.Client {
+func (t *authTransport) Client() *http.Client {
 	c := *t.client
 	c.Transport = t
 	return &c
 }
 
 // LastRateLimit returns the rate-limit state of the latest response that
-// reported one for the API path belongs to (see RateKey).
-func (t *Transport) LastRateLimit(path string) (RateLimit, bool) {
+// reported one for the API path belongs to (see rateKey).
+func (t *authTransport) LastRateLimit(path string) (RateLimit, bool) {
 	return t.rates.last(path)
 }
 
-// Retryable reports whether an operation may be sent again after a 5xx
+// retryableRequest reports whether an operation may be sent again after a 5xx
 // or a lost response, i.e. whether repeating it cannot change anything:
 // GET, HEAD and OPTIONS; POST to a path ending in /search (CAR searches
 // only read); and POST to PCRS .../posture/postureInfo, which reads
@@ -158,7 +153,7 @@ func (t *Transport) LastRateLimit(path string) (RateLimit, bool) {
 //
 // Throttled requests (429, 409 with 1960/1965) and 401s are re-sent for
 // every operation: the server rejected them without acting on them.
-func Retryable(method, path string) bool {
+func retryableRequest(method, path string) bool {
 	path = strings.TrimRight(path, "/")
 	switch strings.ToUpper(method) {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -173,7 +168,7 @@ func Retryable(method, path string) bool {
 }
 
 // RoundTrip implements http.RoundTripper.
-func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := checkScheme(req.URL, t.plainHTTPLoopback); err != nil {
 		closeRequestBody(req)
 		return nil, err
@@ -183,7 +178,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t:          t,
 		req:        req,
 		op:         req.Method + " " + req.URL.Path,
-		retryable:  Retryable(req.Method, req.URL.Path),
+		retryable:  retryableRequest(req.Method, req.URL.Path),
 		replayable: req.Body == nil || req.Body == http.NoBody || req.GetBody != nil,
 		auth:       t.tokens != nil && req.Header.Get("Authorization") == "" && sameOrigin(req.URL, t.tokens.gateway),
 		limiter:    t.limiters.get(pcrsAPI(req.URL.Path)),
@@ -193,13 +188,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // exchange is one call through the transport, across its attempts.
 type exchange struct {
-	t          *Transport
+	t          *authTransport
 	req        *http.Request
 	op         string
 	retryable  bool // safe to repeat after a 5xx or lost response
 	replayable bool // the body can be sent again
 	auth       bool // the transport supplies the token
-	limiter    *Limiter
+	limiter    *windowLimiter
 
 	retries  int  // re-sends counted against MaxRetries
 	reauthed bool // the one re-send after a 401 has been used
@@ -262,7 +257,7 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 			continue
 
 		case code == http.StatusTooManyRequests || code == http.StatusConflict:
-			apiErr := ParseErrorResponse(resp, peek(resp))
+			apiErr := parseErrorResponse(resp, peek(resp))
 			if !apiErr.throttled() || !x.canRetry() {
 				return resp, nil
 			}
@@ -335,7 +330,7 @@ func (x *exchange) attrs(attempt int, more ...slog.Attr) []slog.Attr {
 // send performs one attempt, bounded by the attempt timeout until the
 // response headers arrive. The attempt's context lives on until the body
 // is closed, so the timeout never cuts a body being read.
-func (t *Transport) send(r *http.Request) (*http.Response, error) {
+func (t *authTransport) send(r *http.Request) (*http.Response, error) {
 	if t.attemptTimeout <= 0 {
 		return t.base.RoundTrip(r)
 	}
@@ -375,7 +370,7 @@ func (c *cancelOnClose) Close() error {
 
 // backoff is the capped exponential backoff with full jitter for the
 // given number of retries already made.
-func (t *Transport) backoff(retries int) time.Duration {
+func (t *authTransport) backoff(retries int) time.Duration {
 	bound := t.backoffMin
 	for i := 0; i < retries && bound < t.backoffMax; i++ {
 		bound *= 2
@@ -390,7 +385,7 @@ func (t *Transport) backoff(retries int) time.Duration {
 // throttleWait decides how long to wait after a throttle: the gateway's
 // X-RateLimit-ToWait-Sec, else Retry-After (not documented by Qualys but
 // standard), else the backoff.
-func (t *Transport) throttleWait(resp *http.Response, rl RateLimit, retries int) (time.Duration, string) {
+func (t *authTransport) throttleWait(resp *http.Response, rl RateLimit, retries int) (time.Duration, string) {
 	if d, ok := rl.ToWait(); ok {
 		return d, "X-RateLimit-ToWait-Sec"
 	}
@@ -503,7 +498,7 @@ func closeRequestBody(r *http.Request) {
 	}
 }
 
-func (t *Transport) log(ctx context.Context, msg string, attrs ...slog.Attr) {
+func (t *authTransport) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	if t.logger != nil {
 		t.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 	}

@@ -74,7 +74,7 @@ var ok200 = respond(200, map[string]string{"Content-Type": "application/json"}, 
 // hangUp starts an answer and drops the connection: a lost response. The
 // partial status line matters: with no byte received, net/http re-sends
 // idempotent requests on reused connections by itself, which would hide
-// what the Transport does.
+// what the authTransport does.
 func hangUp(w http.ResponseWriter, _ *http.Request) {
 	conn, rw, err := w.(http.Hijacker).Hijack()
 	if err != nil {
@@ -89,7 +89,7 @@ type harness struct {
 	gw  *testGateway
 	api *apiRecorder
 	clk *fakeClock
-	tr  *Transport
+	tr  *authTransport
 	hc  *http.Client
 }
 
@@ -101,7 +101,7 @@ func newHarness(t *testing.T, steps []http.HandlerFunc, opts ...Option) *harness
 		WithHTTPClient(h.gw.Client()), WithGatewayURL(h.gw.URL), WithCredentials(testUser, testPass),
 		withEnv(nil), withFakeClock(h.clk), WithBackoff(time.Millisecond, 8*time.Millisecond),
 	}
-	tr, err := NewTransport(append(base, opts...)...)
+	tr, err := newAuthTransport(append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestTransport401RefreshesOnce(t *testing.T) {
 		if len(h.api.Calls()) != 2 || h.gw.calls() != 2 {
 			t.Fatalf("%d API calls, %d /auth calls; want 2 and 2", len(h.api.Calls()), h.gw.calls())
 		}
-		apiErr := ParseErrorResponse(resp, []byte(got))
+		apiErr := parseErrorResponse(resp, []byte(got))
 		if !errors.Is(apiErr, ErrTokenExpired) {
 			t.Fatalf("%v", apiErr)
 		}
@@ -337,7 +337,7 @@ func TestTransportRetries(t *testing.T) {
 }
 
 func TestTransportFullJitter(t *testing.T) {
-	tr := &Transport{backoffMin: 100 * time.Millisecond, backoffMax: time.Second}
+	tr := &authTransport{backoffMin: 100 * time.Millisecond, backoffMax: time.Second}
 	var bounds []int64
 	tr.jitter = func(n int64) int64 { bounds = append(bounds, n); return 0 }
 	for i := range 6 {
@@ -593,11 +593,11 @@ func TestTransportHTTPSOnly(t *testing.T) {
 	base := []Option{WithCredentials(testUser, testPass), withEnv(nil)}
 
 	// Without the opt-in, an http gateway is refused up front.
-	if _, err := NewTransport(append(base, WithGatewayURL(plain.URL))...); !errors.Is(err, ErrInsecureTransport) {
+	if _, err := newAuthTransport(append(base, WithGatewayURL(plain.URL))...); !errors.Is(err, ErrInsecureTransport) {
 		t.Fatalf("http gateway accepted: %v", err)
 	}
 	// A transport for an https gateway refuses http requests.
-	tr, err := NewTransport(append(base, WithPlatform("US2"))...)
+	tr, err := newAuthTransport(append(base, WithPlatform("US2"))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -609,7 +609,7 @@ func TestTransportHTTPSOnly(t *testing.T) {
 	}
 
 	// With the opt-in, loopback http works and other http hosts still fail.
-	tr, err = NewTransport(append(base, WithGatewayURL(plain.URL), WithPlainHTTPLoopback())...)
+	tr, err = newAuthTransport(append(base, WithGatewayURL(plain.URL), WithPlainHTTPLoopback())...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -628,7 +628,7 @@ func TestTransportHTTPSOnly(t *testing.T) {
 			t.Errorf("%s: err = %v", u, err)
 		}
 	}
-	if _, err := NewTransport(append(base, WithGatewayURL("http://gateway.example.com"), WithPlainHTTPLoopback())...); !errors.Is(err, ErrInsecureTransport) {
+	if _, err := newAuthTransport(append(base, WithGatewayURL("http://gateway.example.com"), WithPlainHTTPLoopback())...); !errors.Is(err, ErrInsecureTransport) {
 		t.Errorf("non-loopback http gateway accepted with the opt-in: %v", err)
 	}
 }
@@ -769,8 +769,8 @@ func TestRetryable(t *testing.T) {
 		{"POST", "/sm/v1/postureInfo", false},
 		{"POST", "/auth", false},
 	} {
-		if got := Retryable(tc.method, tc.path); got != tc.want {
-			t.Errorf("Retryable(%s, %s) = %v, want %v", tc.method, tc.path, got, tc.want)
+		if got := retryableRequest(tc.method, tc.path); got != tc.want {
+			t.Errorf("retryableRequest(%s, %s) = %v, want %v", tc.method, tc.path, got, tc.want)
 		}
 	}
 }
@@ -833,7 +833,7 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprintf(w, `{"authentication_exceptions":[["bad password %s for Bearer xyz"]]}`, testPass)
 	})
-	h.tr.TokenSource().Invalidate(h.gw.tokens()[len(h.gw.tokens())-1])
+	h.tr.tokenSource().Invalidate(h.gw.tokens()[len(h.gw.tokens())-1])
 	_, _, err := h.do(t, "GET", "/sm/v1/script-types", "")
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("err = %v", err)

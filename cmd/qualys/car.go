@@ -21,7 +21,7 @@ type searchFlags struct {
 
 func (s *searchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.filter, "filter", "", "Qualys query, e.g. language:PowerShell-Script")
-	fs.IntVar(&s.pageSize, "page-size", qualys.DefaultPageSize, "records per request (all pages are read)")
+	fs.IntVar(&s.pageSize, "page-size", 100, "records per request (all pages are read)")
 	fs.IntVar(&s.limit, "limit", 0, "stop after this many records (0: all)")
 }
 

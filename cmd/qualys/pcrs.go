@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -32,15 +34,14 @@ func policiesCommand() *command {
 			if err != nil {
 				return err
 			}
-			params := &pcrs.ListPoliciesV2Params{}
-			if since != "" {
-				params.LastEvaluationDate = &since
-			}
-			list, err := client.Policies(ctx, params)
+			from, err := parseDate("--since", since)
 			if err != nil {
 				return err
 			}
-			for _, p := range list.PolicyList {
+			for p, err := range client.Policies(ctx, from) {
+				if err != nil {
+					return err
+				}
 				if err := c.out.record(p); err != nil {
 					return err
 				}
@@ -51,15 +52,26 @@ func policiesCommand() *command {
 }
 
 // policyFlag is --policy-id, repeatable or comma-separated.
-type policyFlag []string
+type policyFlag []wire.ID
 
-func (p *policyFlag) String() string { return strings.Join(*p, ",") }
+func (p *policyFlag) String() string {
+	parts := make([]string, len(*p))
+	for i, id := range *p {
+		parts[i] = id.String()
+	}
+	return strings.Join(parts, ",")
+}
 
 func (p *policyFlag) Set(v string) error {
-	for _, id := range strings.Split(v, ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			*p = append(*p, id)
+	for _, text := range strings.Split(v, ",") {
+		if text = strings.TrimSpace(text); text == "" {
+			continue
 		}
+		id, err := wire.ParseID(text)
+		if err != nil || id.Quoted() {
+			return fmt.Errorf("%q is not a policy id (want digits, such as 1438626)", text)
+		}
+		*p = append(*p, id)
 	}
 	return nil
 }
@@ -76,11 +88,15 @@ func hostIDsCommand() *command {
 			if len(policies) == 0 {
 				return usagef("hostids needs --policy-id")
 			}
+			from, err := parseDate("--since", since)
+			if err != nil {
+				return err
+			}
 			client, err := c.client()
 			if err != nil {
 				return err
 			}
-			list, err := client.HostIDs(ctx, policies, since)
+			list, err := client.HostIDs(ctx, policies, from)
 			for _, p := range list {
 				if perr := c.out.record(p); perr != nil {
 					return perr
@@ -101,7 +117,7 @@ func postureCommand() *command {
 			fs.Var(&policies, "policy-id", "policy id(s), comma-separated or repeated (required)")
 			fs.StringVar(&status, "status", "", "only records with this status: Passed, Failed or Error (comma-separated)")
 			fs.BoolVar(&evidence, "evidence", false, "include evidence")
-			fs.StringVar(&version, "api-version", string(qualys.DefaultPostureVersion), "postureInfo version: 1.0 to 5.0")
+			fs.StringVar(&version, "api-version", string(qualys.PostureV5), "postureInfo version: 1.0 to 5.0")
 			fs.StringVar(&since, "since", "", "only hosts whose posture changed since this date")
 			fs.IntVar(&limit, "limit", 0, "stop after this many records (0: all)")
 		},
@@ -109,7 +125,11 @@ func postureCommand() *command {
 			if len(policies) == 0 {
 				return usagef("posture needs --policy-id")
 			}
-			q := qualys.PostureQuery{PolicyIDs: policies, HostsChangedSince: since, Version: qualys.PostureVersion(version)}
+			from, err := parseDate("--since", since)
+			if err != nil {
+				return err
+			}
+			q := qualys.PostureQuery{PolicyIDs: policies, HostsChangedSince: from, Version: qualys.PostureVersion(version)}
 			switch q.Version {
 			case qualys.PostureV1, qualys.PostureV2, qualys.PostureV3, qualys.PostureV4, qualys.PostureV5:
 			default:
@@ -117,13 +137,14 @@ func postureCommand() *command {
 			}
 			for _, s := range strings.Split(status, ",") {
 				if s = strings.TrimSpace(s); s != "" {
-					q.Params.Status = append(q.Params.Status, pcrs.PostureStatus(s))
+					st := pcrs.PostureStatus(s)
+					if !st.Valid() {
+						return usagef("--status %q: want Passed, Failed or Error", s)
+					}
+					q.Filter.Status = append(q.Filter.Status, st)
 				}
 			}
-			if evidence {
-				on := pcrs.ToggleOn
-				q.Params.EvidenceRequired = &on
-			}
+			q.Filter.Evidence = evidence
 			client, err := c.client()
 			if err != nil {
 				return err
@@ -138,4 +159,19 @@ func postureCommand() *command {
 			return printAll(c, client.FetchPosture(ctx, q, opts...), limit, nil)
 		},
 	}
+}
+
+// parseDate reads a date flag: a day (2024-11-01, midnight UTC) or an
+// RFC 3339 time. Empty means unset.
+func parseDate(flagName, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usagef("%s %q: want a date such as 2024-11-01 or a time such as 2024-11-01T08:00:00Z", flagName, v)
 }

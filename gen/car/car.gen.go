@@ -2759,98 +2759,6 @@ type NotFound = CarError
 // Example: {"error":"Unauthorized","message":"JWT expired","status":401}
 type Unauthorized = GatewayAuthError
 
-// CreateCarTokenFormdataRequestBody defines body for CreateCarToken for application/x-www-form-urlencoded ContentType.
-type CreateCarTokenFormdataRequestBody = TokenRequest
-
-// SearchAssetJobsJSONRequestBody defines body for SearchAssetJobs for application/json ContentType.
-type SearchAssetJobsJSONRequestBody = AssetJobSearch
-
-// SearchAssetTagsJSONRequestBody defines body for SearchAssetTags for application/json ContentType.
-type SearchAssetTagsJSONRequestBody = AssetTagSearch
-
-// BlockAssetsJSONRequestBody defines body for BlockAssets for application/json ContentType.
-type BlockAssetsJSONRequestBody = BatchRequest
-
-// UnblockAssetsJSONRequestBody defines body for UnblockAssets for application/json ContentType.
-type UnblockAssetsJSONRequestBody = BatchRequest
-
-// CreateBlockedCommandsJSONRequestBody defines body for CreateBlockedCommands for application/json ContentType.
-type CreateBlockedCommandsJSONRequestBody = BlockedCommandsCreate
-
-// DeleteBlockedCommandsV1JSONRequestBody defines body for DeleteBlockedCommandsV1 for application/json ContentType.
-type DeleteBlockedCommandsV1JSONRequestBody = BlockedCommandsDeleteV1
-
-// UpdateBlockedCommandsV1JSONRequestBody defines body for UpdateBlockedCommandsV1 for application/json ContentType.
-type UpdateBlockedCommandsV1JSONRequestBody = BlockedCommandsUpdateV1
-
-// BlockTagsJSONRequestBody defines body for BlockTags for application/json ContentType.
-type BlockTagsJSONRequestBody = BatchRequest
-
-// UnblockTagsJSONRequestBody defines body for UnblockTags for application/json ContentType.
-type UnblockTagsJSONRequestBody = BatchRequest
-
-// SearchJobsJSONRequestBody defines body for SearchJobs for application/json ContentType.
-type SearchJobsJSONRequestBody = JobSearch
-
-// DeleteLabAssetsJSONRequestBody defines body for DeleteLabAssets for application/json ContentType.
-type DeleteLabAssetsJSONRequestBody = BatchRequest
-
-// SearchSchedulesJSONRequestBody defines body for SearchSchedules for application/json ContentType.
-type SearchSchedulesJSONRequestBody = ScheduleSearch
-
-// UpdateScheduleJSONRequestBody defines body for UpdateSchedule for application/json ContentType.
-type UpdateScheduleJSONRequestBody = ScheduleUpdate
-
-// CreateScriptV1JSONRequestBody defines body for CreateScriptV1 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
-type CreateScriptV1JSONRequestBody = UnpublishedScriptBody
-
-// ImportLibraryScriptV1JSONRequestBody defines body for ImportLibraryScriptV1 for application/json ContentType.
-type ImportLibraryScriptV1JSONRequestBody = LibraryScriptImport
-
-// SearchLibraryScriptsJSONRequestBody defines body for SearchLibraryScripts for application/json ContentType.
-type SearchLibraryScriptsJSONRequestBody = LibraryScriptSearch
-
-// UpdateScriptV1JSONRequestBody defines body for UpdateScriptV1 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-type UpdateScriptV1JSONRequestBody = UnpublishedScriptBody
-
-// SearchScriptsJSONRequestBody defines body for SearchScripts for application/json ContentType.
-type SearchScriptsJSONRequestBody = ScriptSearch
-
-// ExecuteScriptJSONRequestBody defines body for ExecuteScript for application/json ContentType.
-type ExecuteScriptJSONRequestBody = ScriptExecution
-
-// DeleteBlockedCommandsV2JSONRequestBody defines body for DeleteBlockedCommandsV2 for application/json ContentType.
-type DeleteBlockedCommandsV2JSONRequestBody = BlockedCommandsDeleteV2
-
-// UpdateBlockedCommandsV2JSONRequestBody defines body for UpdateBlockedCommandsV2 for application/json ContentType.
-type UpdateBlockedCommandsV2JSONRequestBody = BlockedCommandsUpdateV2
-
-// CreateScriptV2JSONRequestBody defines body for CreateScriptV2 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys; use createScriptV5.
-type CreateScriptV2JSONRequestBody = ScriptCreateV2
-
-// ImportLibraryScriptV2JSONRequestBody defines body for ImportLibraryScriptV2 for application/json ContentType.
-type ImportLibraryScriptV2JSONRequestBody = LibraryScriptImportV2
-
-// UpdateScriptV2JSONRequestBody defines body for UpdateScriptV2 for application/json ContentType.
-type UpdateScriptV2JSONRequestBody = ScriptUpdateV2
-
-// CreateScriptV3JSONRequestBody defines body for CreateScriptV3 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys; use createScriptV5.
-type CreateScriptV3JSONRequestBody = ScriptCreateV3
-
-// UpdateScriptV4JSONRequestBody defines body for UpdateScriptV4 for application/json ContentType.
-type UpdateScriptV4JSONRequestBody = ScriptUpdateV4
-
-// CreateScriptV5JSONRequestBody defines body for CreateScriptV5 for application/json ContentType.
-type CreateScriptV5JSONRequestBody = ScriptCreateV5
-
 // Getter for additional properties for Schedule. Returns the specified
 // element and whether it was found
 func (a Schedule) Get(fieldName string) (value interface{}, found bool) {
@@ -3019,7 +2927,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /auth (the `CreateCarToken` operationId).
-	CreateCarTokenWithFormdataBody(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCarTokenWithFormdataBody(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchAssetJobsWithBody Search asset jobs
 	//
@@ -3053,7 +2961,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-	SearchAssetJobs(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchAssetJobs(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchAssetTagsWithBody List CAR asset tags
 	//
@@ -3089,7 +2997,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-	SearchAssetTags(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchAssetTags(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// BlockAssetsWithBody Block assets
 	//
@@ -3121,7 +3029,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-	BlockAssets(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BlockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnblockAssetsWithBody Unblock assets
 	//
@@ -3153,7 +3061,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-	UnblockAssets(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UnblockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateBlockedCommandsWithBody Add blocked commands
 	//
@@ -3189,7 +3097,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-	CreateBlockedCommands(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateBlockedCommands(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteBlockedCommandsV1WithBody Delete the blocked commands of languages (v1)
 	//
@@ -3219,7 +3127,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-	DeleteBlockedCommandsV1(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteBlockedCommandsV1(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateBlockedCommandsV1WithBody Replace the blocked commands of a language (v1)
 	//
@@ -3249,7 +3157,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-	UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateBlockedCommandsV1(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetBlockedCommands List blocked commands of a language (end of support)
 	//
@@ -3305,7 +3213,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-	BlockTags(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BlockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnblockTagsWithBody Unblock tags
 	//
@@ -3337,7 +3245,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-	UnblockTags(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UnblockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchJobsWithBody Search jobs
 	//
@@ -3371,7 +3279,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-	SearchJobs(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchJobs(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteLabAssetsWithBody Remove lab assets
 	//
@@ -3405,7 +3313,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-	DeleteLabAssets(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteLabAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchSchedulesWithBody Search schedules
 	//
@@ -3435,7 +3343,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-	SearchSchedules(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchSchedules(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScheduleWithBody Update a schedule
 	//
@@ -3473,7 +3381,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateSchedule(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSchedule(ctx context.Context, id string, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV1WithBody Create a script (v1, end of support)
 	//
@@ -3509,7 +3417,7 @@ type ClientInterface interface {
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
 	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
-	CreateScriptV1(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV1(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListScriptLanguages List script languages
 	//
@@ -3555,7 +3463,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-	ImportLibraryScriptV1(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ImportLibraryScriptV1(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchLibraryScriptsWithBody Search the Qualys script library
 	//
@@ -3589,7 +3497,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-	SearchLibraryScripts(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchLibraryScripts(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetLibraryScript Get one library script
 	//
@@ -3652,7 +3560,7 @@ type ClientInterface interface {
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
 	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-	UpdateScriptV1(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV1(ctx context.Context, id int64, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchScriptsWithBody Search the account's scripts
 	//
@@ -3686,7 +3594,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-	SearchScripts(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SearchScripts(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExecuteScriptWithBody Run a script now
 	//
@@ -3734,7 +3642,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScript(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ExecuteScript(ctx context.Context, scriptID int64, body ScriptExecution, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteBlockedCommandsV2WithBody Delete blocked-command records (v2)
 	//
@@ -3762,7 +3670,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-	DeleteBlockedCommandsV2(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteBlockedCommandsV2(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateBlockedCommandsV2WithBody Update one blocked-command record (v2)
 	//
@@ -3792,7 +3700,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-	UpdateBlockedCommandsV2(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateBlockedCommandsV2(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV2WithBody Create a script from GitHub (v2, deprecated)
 	//
@@ -3828,7 +3736,7 @@ type ClientInterface interface {
 	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV2(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV2(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImportLibraryScriptV2WithBody Import a library script into the account (v2)
 	//
@@ -3862,7 +3770,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-	ImportLibraryScriptV2(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ImportLibraryScriptV2(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV2WithBody Update a script with GitHub URL or parameters (v2)
 	//
@@ -3898,7 +3806,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV2(ctx context.Context, id int64, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV3WithBody Create a script or Custom QID (v3, deprecated)
 	//
@@ -3938,7 +3846,7 @@ type ClientInterface interface {
 	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV3(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV4WithBody Update a script (v4)
 	//
@@ -3976,7 +3884,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV4(ctx context.Context, id int64, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV5WithBody Create a script (v5)
 	//
@@ -4028,7 +3936,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-	CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateScriptV5(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateCarTokenWithBody Obtain a JWT
@@ -4069,7 +3977,7 @@ func (c *Client) CreateCarTokenWithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /auth (the `CreateCarToken` operationId).
-func (c *Client) CreateCarTokenWithFormdataBody(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateCarTokenWithFormdataBody(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCarTokenRequestWithFormdataBody(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4123,7 +4031,7 @@ func (c *Client) SearchAssetJobsWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-func (c *Client) SearchAssetJobs(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchAssetJobs(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchAssetJobsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4179,7 +4087,7 @@ func (c *Client) SearchAssetTagsWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-func (c *Client) SearchAssetTags(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchAssetTags(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchAssetTagsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4231,7 +4139,7 @@ func (c *Client) BlockAssetsWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-func (c *Client) BlockAssets(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) BlockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBlockAssetsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4283,7 +4191,7 @@ func (c *Client) UnblockAssetsWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-func (c *Client) UnblockAssets(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UnblockAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnblockAssetsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4339,7 +4247,7 @@ func (c *Client) CreateBlockedCommandsWithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-func (c *Client) CreateBlockedCommands(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateBlockedCommands(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateBlockedCommandsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4389,7 +4297,7 @@ func (c *Client) DeleteBlockedCommandsV1WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-func (c *Client) DeleteBlockedCommandsV1(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteBlockedCommandsV1(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteBlockedCommandsV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4439,7 +4347,7 @@ func (c *Client) UpdateBlockedCommandsV1WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateBlockedCommandsV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4524,7 +4432,7 @@ func (c *Client) BlockTagsWithBody(ctx context.Context, contentType string, body
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-func (c *Client) BlockTags(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) BlockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBlockTagsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4576,7 +4484,7 @@ func (c *Client) UnblockTagsWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-func (c *Client) UnblockTags(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UnblockTags(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnblockTagsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4630,7 +4538,7 @@ func (c *Client) SearchJobsWithBody(ctx context.Context, contentType string, bod
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-func (c *Client) SearchJobs(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchJobs(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchJobsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4684,7 +4592,7 @@ func (c *Client) DeleteLabAssetsWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-func (c *Client) DeleteLabAssets(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteLabAssets(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteLabAssetsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4734,7 +4642,7 @@ func (c *Client) SearchSchedulesWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-func (c *Client) SearchSchedules(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchSchedules(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchSchedulesRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4792,7 +4700,7 @@ func (c *Client) UpdateScheduleWithBody(ctx context.Context, id string, contentT
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *Client) UpdateSchedule(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateSchedule(ctx context.Context, id string, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScheduleRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -4846,7 +4754,7 @@ func (c *Client) CreateScriptV1WithBody(ctx context.Context, contentType string,
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 // Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
-func (c *Client) CreateScriptV1(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV1(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4922,7 +4830,7 @@ func (c *Client) ImportLibraryScriptV1WithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-func (c *Client) ImportLibraryScriptV1(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ImportLibraryScriptV1(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewImportLibraryScriptV1Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -4976,7 +4884,7 @@ func (c *Client) SearchLibraryScriptsWithBody(ctx context.Context, contentType s
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-func (c *Client) SearchLibraryScripts(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchLibraryScripts(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchLibraryScriptsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5077,7 +4985,7 @@ func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id int64, contentTy
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 // Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-func (c *Client) UpdateScriptV1(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV1(ctx context.Context, id int64, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV1Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5131,7 +5039,7 @@ func (c *Client) SearchScriptsWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-func (c *Client) SearchScripts(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) SearchScripts(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchScriptsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5199,7 +5107,7 @@ func (c *Client) ExecuteScriptWithBody(ctx context.Context, scriptID int64, cont
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *Client) ExecuteScript(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ExecuteScript(ctx context.Context, scriptID int64, body ScriptExecution, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExecuteScriptRequest(c.Server, scriptID, body)
 	if err != nil {
 		return nil, err
@@ -5247,7 +5155,7 @@ func (c *Client) DeleteBlockedCommandsV2WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-func (c *Client) DeleteBlockedCommandsV2(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteBlockedCommandsV2(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteBlockedCommandsV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5297,7 +5205,7 @@ func (c *Client) UpdateBlockedCommandsV2WithBody(ctx context.Context, contentTyp
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-func (c *Client) UpdateBlockedCommandsV2(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateBlockedCommandsV2(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateBlockedCommandsV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5351,7 +5259,7 @@ func (c *Client) CreateScriptV2WithBody(ctx context.Context, contentType string,
 //
 // Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *Client) CreateScriptV2(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV2(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5405,7 +5313,7 @@ func (c *Client) ImportLibraryScriptV2WithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-func (c *Client) ImportLibraryScriptV2(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ImportLibraryScriptV2(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewImportLibraryScriptV2Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5461,7 +5369,7 @@ func (c *Client) UpdateScriptV2WithBody(ctx context.Context, id int64, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *Client) UpdateScriptV2(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV2(ctx context.Context, id int64, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV2Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5519,7 +5427,7 @@ func (c *Client) CreateScriptV3WithBody(ctx context.Context, contentType string,
 //
 // Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *Client) CreateScriptV3(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV3(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV3Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5577,7 +5485,7 @@ func (c *Client) UpdateScriptV4WithBody(ctx context.Context, id int64, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *Client) UpdateScriptV4(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV4(ctx context.Context, id int64, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV4Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5649,7 +5557,7 @@ func (c *Client) CreateScriptV5WithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-func (c *Client) CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateScriptV5(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV5Request(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -5662,7 +5570,7 @@ func (c *Client) CreateScriptV5(ctx context.Context, body CreateScriptV5JSONRequ
 }
 
 // NewCreateCarTokenRequestWithFormdataBody calls the generic CreateCarToken builder with application/x-www-form-urlencoded body
-func NewCreateCarTokenRequestWithFormdataBody(server string, body CreateCarTokenFormdataRequestBody) (*http.Request, error) {
+func NewCreateCarTokenRequestWithFormdataBody(server string, body TokenRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -5702,7 +5610,7 @@ func NewCreateCarTokenRequestWithBody(server string, contentType string, body io
 }
 
 // NewSearchAssetJobsRequest calls the generic SearchAssetJobs builder with application/json body
-func NewSearchAssetJobsRequest(server string, body SearchAssetJobsJSONRequestBody) (*http.Request, error) {
+func NewSearchAssetJobsRequest(server string, body AssetJobSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5742,7 +5650,7 @@ func NewSearchAssetJobsRequestWithBody(server string, contentType string, body i
 }
 
 // NewSearchAssetTagsRequest calls the generic SearchAssetTags builder with application/json body
-func NewSearchAssetTagsRequest(server string, body SearchAssetTagsJSONRequestBody) (*http.Request, error) {
+func NewSearchAssetTagsRequest(server string, body AssetTagSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5782,7 +5690,7 @@ func NewSearchAssetTagsRequestWithBody(server string, contentType string, body i
 }
 
 // NewBlockAssetsRequest calls the generic BlockAssets builder with application/json body
-func NewBlockAssetsRequest(server string, body BlockAssetsJSONRequestBody) (*http.Request, error) {
+func NewBlockAssetsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5822,7 +5730,7 @@ func NewBlockAssetsRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewUnblockAssetsRequest calls the generic UnblockAssets builder with application/json body
-func NewUnblockAssetsRequest(server string, body UnblockAssetsJSONRequestBody) (*http.Request, error) {
+func NewUnblockAssetsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5862,7 +5770,7 @@ func NewUnblockAssetsRequestWithBody(server string, contentType string, body io.
 }
 
 // NewCreateBlockedCommandsRequest calls the generic CreateBlockedCommands builder with application/json body
-func NewCreateBlockedCommandsRequest(server string, body CreateBlockedCommandsJSONRequestBody) (*http.Request, error) {
+func NewCreateBlockedCommandsRequest(server string, body BlockedCommandsCreate) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5902,7 +5810,7 @@ func NewCreateBlockedCommandsRequestWithBody(server string, contentType string, 
 }
 
 // NewDeleteBlockedCommandsV1Request calls the generic DeleteBlockedCommandsV1 builder with application/json body
-func NewDeleteBlockedCommandsV1Request(server string, body DeleteBlockedCommandsV1JSONRequestBody) (*http.Request, error) {
+func NewDeleteBlockedCommandsV1Request(server string, body BlockedCommandsDeleteV1) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5942,7 +5850,7 @@ func NewDeleteBlockedCommandsV1RequestWithBody(server string, contentType string
 }
 
 // NewUpdateBlockedCommandsV1Request calls the generic UpdateBlockedCommandsV1 builder with application/json body
-func NewUpdateBlockedCommandsV1Request(server string, body UpdateBlockedCommandsV1JSONRequestBody) (*http.Request, error) {
+func NewUpdateBlockedCommandsV1Request(server string, body BlockedCommandsUpdateV1) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6016,7 +5924,7 @@ func NewGetBlockedCommandsRequest(server string, id int64) (*http.Request, error
 }
 
 // NewBlockTagsRequest calls the generic BlockTags builder with application/json body
-func NewBlockTagsRequest(server string, body BlockTagsJSONRequestBody) (*http.Request, error) {
+func NewBlockTagsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6056,7 +5964,7 @@ func NewBlockTagsRequestWithBody(server string, contentType string, body io.Read
 }
 
 // NewUnblockTagsRequest calls the generic UnblockTags builder with application/json body
-func NewUnblockTagsRequest(server string, body UnblockTagsJSONRequestBody) (*http.Request, error) {
+func NewUnblockTagsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6096,7 +6004,7 @@ func NewUnblockTagsRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewSearchJobsRequest calls the generic SearchJobs builder with application/json body
-func NewSearchJobsRequest(server string, body SearchJobsJSONRequestBody) (*http.Request, error) {
+func NewSearchJobsRequest(server string, body JobSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6136,7 +6044,7 @@ func NewSearchJobsRequestWithBody(server string, contentType string, body io.Rea
 }
 
 // NewDeleteLabAssetsRequest calls the generic DeleteLabAssets builder with application/json body
-func NewDeleteLabAssetsRequest(server string, body DeleteLabAssetsJSONRequestBody) (*http.Request, error) {
+func NewDeleteLabAssetsRequest(server string, body BatchRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6176,7 +6084,7 @@ func NewDeleteLabAssetsRequestWithBody(server string, contentType string, body i
 }
 
 // NewSearchSchedulesRequest calls the generic SearchSchedules builder with application/json body
-func NewSearchSchedulesRequest(server string, body SearchSchedulesJSONRequestBody) (*http.Request, error) {
+func NewSearchSchedulesRequest(server string, body ScheduleSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6216,7 +6124,7 @@ func NewSearchSchedulesRequestWithBody(server string, contentType string, body i
 }
 
 // NewUpdateScheduleRequest calls the generic UpdateSchedule builder with application/json body
-func NewUpdateScheduleRequest(server string, id string, body UpdateScheduleJSONRequestBody) (*http.Request, error) {
+func NewUpdateScheduleRequest(server string, id string, body ScheduleUpdate) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6263,7 +6171,7 @@ func NewUpdateScheduleRequestWithBody(server string, id string, contentType stri
 }
 
 // NewCreateScriptV1Request calls the generic CreateScriptV1 builder with application/json body
-func NewCreateScriptV1Request(server string, body CreateScriptV1JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV1Request(server string, body UnpublishedScriptBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6330,7 +6238,7 @@ func NewListScriptLanguagesRequest(server string) (*http.Request, error) {
 }
 
 // NewImportLibraryScriptV1Request calls the generic ImportLibraryScriptV1 builder with application/json body
-func NewImportLibraryScriptV1Request(server string, body ImportLibraryScriptV1JSONRequestBody) (*http.Request, error) {
+func NewImportLibraryScriptV1Request(server string, body LibraryScriptImport) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6370,7 +6278,7 @@ func NewImportLibraryScriptV1RequestWithBody(server string, contentType string, 
 }
 
 // NewSearchLibraryScriptsRequest calls the generic SearchLibraryScripts builder with application/json body
-func NewSearchLibraryScriptsRequest(server string, body SearchLibraryScriptsJSONRequestBody) (*http.Request, error) {
+func NewSearchLibraryScriptsRequest(server string, body LibraryScriptSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6471,7 +6379,7 @@ func NewListScriptTypesRequest(server string) (*http.Request, error) {
 }
 
 // NewUpdateScriptV1Request calls the generic UpdateScriptV1 builder with application/json body
-func NewUpdateScriptV1Request(server string, id int64, body UpdateScriptV1JSONRequestBody) (*http.Request, error) {
+func NewUpdateScriptV1Request(server string, id int64, body UnpublishedScriptBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6518,7 +6426,7 @@ func NewUpdateScriptV1RequestWithBody(server string, id int64, contentType strin
 }
 
 // NewSearchScriptsRequest calls the generic SearchScripts builder with application/json body
-func NewSearchScriptsRequest(server string, body SearchScriptsJSONRequestBody) (*http.Request, error) {
+func NewSearchScriptsRequest(server string, body ScriptSearch) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6558,7 +6466,7 @@ func NewSearchScriptsRequestWithBody(server string, contentType string, body io.
 }
 
 // NewExecuteScriptRequest calls the generic ExecuteScript builder with application/json body
-func NewExecuteScriptRequest(server string, scriptID int64, body ExecuteScriptJSONRequestBody) (*http.Request, error) {
+func NewExecuteScriptRequest(server string, scriptID int64, body ScriptExecution) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6605,7 +6513,7 @@ func NewExecuteScriptRequestWithBody(server string, scriptID int64, contentType 
 }
 
 // NewDeleteBlockedCommandsV2Request calls the generic DeleteBlockedCommandsV2 builder with application/json body
-func NewDeleteBlockedCommandsV2Request(server string, body DeleteBlockedCommandsV2JSONRequestBody) (*http.Request, error) {
+func NewDeleteBlockedCommandsV2Request(server string, body BlockedCommandsDeleteV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6645,7 +6553,7 @@ func NewDeleteBlockedCommandsV2RequestWithBody(server string, contentType string
 }
 
 // NewUpdateBlockedCommandsV2Request calls the generic UpdateBlockedCommandsV2 builder with application/json body
-func NewUpdateBlockedCommandsV2Request(server string, body UpdateBlockedCommandsV2JSONRequestBody) (*http.Request, error) {
+func NewUpdateBlockedCommandsV2Request(server string, body BlockedCommandsUpdateV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6685,7 +6593,7 @@ func NewUpdateBlockedCommandsV2RequestWithBody(server string, contentType string
 }
 
 // NewCreateScriptV2Request calls the generic CreateScriptV2 builder with application/json body
-func NewCreateScriptV2Request(server string, body CreateScriptV2JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV2Request(server string, body ScriptCreateV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6725,7 +6633,7 @@ func NewCreateScriptV2RequestWithBody(server string, contentType string, body io
 }
 
 // NewImportLibraryScriptV2Request calls the generic ImportLibraryScriptV2 builder with application/json body
-func NewImportLibraryScriptV2Request(server string, body ImportLibraryScriptV2JSONRequestBody) (*http.Request, error) {
+func NewImportLibraryScriptV2Request(server string, body LibraryScriptImportV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6765,7 +6673,7 @@ func NewImportLibraryScriptV2RequestWithBody(server string, contentType string, 
 }
 
 // NewUpdateScriptV2Request calls the generic UpdateScriptV2 builder with application/json body
-func NewUpdateScriptV2Request(server string, id int64, body UpdateScriptV2JSONRequestBody) (*http.Request, error) {
+func NewUpdateScriptV2Request(server string, id int64, body ScriptUpdateV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6812,7 +6720,7 @@ func NewUpdateScriptV2RequestWithBody(server string, id int64, contentType strin
 }
 
 // NewCreateScriptV3Request calls the generic CreateScriptV3 builder with application/json body
-func NewCreateScriptV3Request(server string, body CreateScriptV3JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV3Request(server string, body ScriptCreateV3) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6852,7 +6760,7 @@ func NewCreateScriptV3RequestWithBody(server string, contentType string, body io
 }
 
 // NewUpdateScriptV4Request calls the generic UpdateScriptV4 builder with application/json body
-func NewUpdateScriptV4Request(server string, id int64, body UpdateScriptV4JSONRequestBody) (*http.Request, error) {
+func NewUpdateScriptV4Request(server string, id int64, body ScriptUpdateV4) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6899,7 +6807,7 @@ func NewUpdateScriptV4RequestWithBody(server string, id int64, contentType strin
 }
 
 // NewCreateScriptV5Request calls the generic CreateScriptV5 builder with application/json body
-func NewCreateScriptV5Request(server string, body CreateScriptV5JSONRequestBody) (*http.Request, error) {
+func NewCreateScriptV5Request(server string, body ScriptCreateV5) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -7010,7 +6918,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth (the `CreateCarToken` operationId).
-	CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error)
+	CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error)
 
 	// SearchAssetJobsWithBodyWithResponse Search asset jobs
 	//
@@ -7044,7 +6952,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-	SearchAssetJobsWithResponse(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error)
+	SearchAssetJobsWithResponse(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error)
 
 	// SearchAssetTagsWithBodyWithResponse List CAR asset tags
 	//
@@ -7080,7 +6988,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-	SearchAssetTagsWithResponse(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error)
+	SearchAssetTagsWithResponse(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error)
 
 	// BlockAssetsWithBodyWithResponse Block assets
 	//
@@ -7112,7 +7020,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-	BlockAssetsWithResponse(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error)
+	BlockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error)
 
 	// UnblockAssetsWithBodyWithResponse Unblock assets
 	//
@@ -7144,7 +7052,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-	UnblockAssetsWithResponse(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error)
+	UnblockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error)
 
 	// CreateBlockedCommandsWithBodyWithResponse Add blocked commands
 	//
@@ -7180,7 +7088,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-	CreateBlockedCommandsWithResponse(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error)
+	CreateBlockedCommandsWithResponse(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error)
 
 	// DeleteBlockedCommandsV1WithBodyWithResponse Delete the blocked commands of languages (v1)
 	//
@@ -7210,7 +7118,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-	DeleteBlockedCommandsV1WithResponse(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error)
+	DeleteBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error)
 
 	// UpdateBlockedCommandsV1WithBodyWithResponse Replace the blocked commands of a language (v1)
 	//
@@ -7240,7 +7148,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-	UpdateBlockedCommandsV1WithResponse(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error)
+	UpdateBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error)
 
 	// GetBlockedCommandsWithResponse List blocked commands of a language (end of support)
 	//
@@ -7298,7 +7206,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-	BlockTagsWithResponse(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error)
+	BlockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error)
 
 	// UnblockTagsWithBodyWithResponse Unblock tags
 	//
@@ -7330,7 +7238,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-	UnblockTagsWithResponse(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error)
+	UnblockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error)
 
 	// SearchJobsWithBodyWithResponse Search jobs
 	//
@@ -7364,7 +7272,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-	SearchJobsWithResponse(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error)
+	SearchJobsWithResponse(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error)
 
 	// DeleteLabAssetsWithBodyWithResponse Remove lab assets
 	//
@@ -7398,7 +7306,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-	DeleteLabAssetsWithResponse(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error)
+	DeleteLabAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error)
 
 	// SearchSchedulesWithBodyWithResponse Search schedules
 	//
@@ -7428,7 +7336,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-	SearchSchedulesWithResponse(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error)
+	SearchSchedulesWithResponse(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error)
 
 	// UpdateScheduleWithBodyWithResponse Update a schedule
 	//
@@ -7466,7 +7374,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateScheduleWithResponse(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
+	UpdateScheduleWithResponse(ctx context.Context, id string, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
 
 	// CreateScriptV1WithBodyWithResponse Create a script (v1, end of support)
 	//
@@ -7502,7 +7410,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
 	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
-	CreateScriptV1WithResponse(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
+	CreateScriptV1WithResponse(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
 
 	// ListScriptLanguagesWithResponse List script languages
 	//
@@ -7550,7 +7458,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-	ImportLibraryScriptV1WithResponse(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error)
+	ImportLibraryScriptV1WithResponse(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error)
 
 	// SearchLibraryScriptsWithBodyWithResponse Search the Qualys script library
 	//
@@ -7584,7 +7492,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-	SearchLibraryScriptsWithResponse(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error)
+	SearchLibraryScriptsWithResponse(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error)
 
 	// GetLibraryScriptWithResponse Get one library script
 	//
@@ -7651,7 +7559,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
 	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-	UpdateScriptV1WithResponse(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
+	UpdateScriptV1WithResponse(ctx context.Context, id int64, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
 
 	// SearchScriptsWithBodyWithResponse Search the account's scripts
 	//
@@ -7685,7 +7593,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-	SearchScriptsWithResponse(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error)
+	SearchScriptsWithResponse(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error)
 
 	// ExecuteScriptWithBodyWithResponse Run a script now
 	//
@@ -7733,7 +7641,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScriptWithResponse(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
+	ExecuteScriptWithResponse(ctx context.Context, scriptID int64, body ScriptExecution, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
 
 	// DeleteBlockedCommandsV2WithBodyWithResponse Delete blocked-command records (v2)
 	//
@@ -7761,7 +7669,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-	DeleteBlockedCommandsV2WithResponse(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error)
+	DeleteBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error)
 
 	// UpdateBlockedCommandsV2WithBodyWithResponse Update one blocked-command record (v2)
 	//
@@ -7791,7 +7699,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-	UpdateBlockedCommandsV2WithResponse(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error)
+	UpdateBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error)
 
 	// CreateScriptV2WithBodyWithResponse Create a script from GitHub (v2, deprecated)
 	//
@@ -7827,7 +7735,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV2WithResponse(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error)
+	CreateScriptV2WithResponse(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error)
 
 	// ImportLibraryScriptV2WithBodyWithResponse Import a library script into the account (v2)
 	//
@@ -7861,7 +7769,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-	ImportLibraryScriptV2WithResponse(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error)
+	ImportLibraryScriptV2WithResponse(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error)
 
 	// UpdateScriptV2WithBodyWithResponse Update a script with GitHub URL or parameters (v2)
 	//
@@ -7897,7 +7805,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2WithResponse(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
+	UpdateScriptV2WithResponse(ctx context.Context, id int64, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
 
 	// CreateScriptV3WithBodyWithResponse Create a script or Custom QID (v3, deprecated)
 	//
@@ -7937,7 +7845,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use createScriptV5.
-	CreateScriptV3WithResponse(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error)
+	CreateScriptV3WithResponse(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error)
 
 	// UpdateScriptV4WithBodyWithResponse Update a script (v4)
 	//
@@ -7975,7 +7883,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4WithResponse(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
+	UpdateScriptV4WithResponse(ctx context.Context, id int64, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
 
 	// CreateScriptV5WithBodyWithResponse Create a script (v5)
 	//
@@ -8027,7 +7935,17 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-	CreateScriptV5WithResponse(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error)
+	CreateScriptV5WithResponse(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error)
+}
+
+// ResponseHeaders holds the response headers the API declares (rate limits
+// and throttling). A field is zero when the response did not carry it.
+type ResponseHeaders struct {
+	XRateLimitLimit        *int32
+	XRateLimitRemaining    *int32
+	XConcurrencyLimitLimit *int32
+	XRateLimitToWaitSec    *int32
+	XRateLimitWindowSec    *int32
 }
 
 type CreateCarTokenResponse struct {
@@ -8071,30 +7989,6 @@ func (r CreateCarTokenResponse) ContentType() string {
 	return ""
 }
 
-// SearchAssetJobsResponse200Headers the declared response headers of an HTTP 200 response for SearchAssetJobs
-type SearchAssetJobsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchAssetJobsResponse409Headers the declared response headers of an HTTP 409 response for SearchAssetJobs
-type SearchAssetJobsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchAssetJobsResponse429Headers the declared response headers of an HTTP 429 response for SearchAssetJobs
-type SearchAssetJobsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchAssetJobsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8111,11 +8005,11 @@ type SearchAssetJobsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchAssetJobsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchAssetJobsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchAssetJobsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8177,30 +8071,6 @@ func (r SearchAssetJobsResponse) ContentType() string {
 	return ""
 }
 
-// SearchAssetTagsResponse200Headers the declared response headers of an HTTP 200 response for SearchAssetTags
-type SearchAssetTagsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchAssetTagsResponse409Headers the declared response headers of an HTTP 409 response for SearchAssetTags
-type SearchAssetTagsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchAssetTagsResponse429Headers the declared response headers of an HTTP 429 response for SearchAssetTags
-type SearchAssetTagsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchAssetTagsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8217,11 +8087,11 @@ type SearchAssetTagsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchAssetTagsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchAssetTagsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchAssetTagsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8283,30 +8153,6 @@ func (r SearchAssetTagsResponse) ContentType() string {
 	return ""
 }
 
-// BlockAssetsResponse200Headers the declared response headers of an HTTP 200 response for BlockAssets
-type BlockAssetsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// BlockAssetsResponse409Headers the declared response headers of an HTTP 409 response for BlockAssets
-type BlockAssetsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// BlockAssetsResponse429Headers the declared response headers of an HTTP 429 response for BlockAssets
-type BlockAssetsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type BlockAssetsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8323,11 +8169,11 @@ type BlockAssetsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *BlockAssetsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *BlockAssetsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *BlockAssetsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8389,30 +8235,6 @@ func (r BlockAssetsResponse) ContentType() string {
 	return ""
 }
 
-// UnblockAssetsResponse200Headers the declared response headers of an HTTP 200 response for UnblockAssets
-type UnblockAssetsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UnblockAssetsResponse409Headers the declared response headers of an HTTP 409 response for UnblockAssets
-type UnblockAssetsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UnblockAssetsResponse429Headers the declared response headers of an HTTP 429 response for UnblockAssets
-type UnblockAssetsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UnblockAssetsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8429,11 +8251,11 @@ type UnblockAssetsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UnblockAssetsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UnblockAssetsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UnblockAssetsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8495,30 +8317,6 @@ func (r UnblockAssetsResponse) ContentType() string {
 	return ""
 }
 
-// CreateBlockedCommandsResponse200Headers the declared response headers of an HTTP 200 response for CreateBlockedCommands
-type CreateBlockedCommandsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// CreateBlockedCommandsResponse409Headers the declared response headers of an HTTP 409 response for CreateBlockedCommands
-type CreateBlockedCommandsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// CreateBlockedCommandsResponse429Headers the declared response headers of an HTTP 429 response for CreateBlockedCommands
-type CreateBlockedCommandsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type CreateBlockedCommandsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8535,11 +8333,11 @@ type CreateBlockedCommandsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateBlockedCommandsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreateBlockedCommandsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateBlockedCommandsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8601,30 +8399,6 @@ func (r CreateBlockedCommandsResponse) ContentType() string {
 	return ""
 }
 
-// DeleteBlockedCommandsV1Response200Headers the declared response headers of an HTTP 200 response for DeleteBlockedCommandsV1
-type DeleteBlockedCommandsV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// DeleteBlockedCommandsV1Response409Headers the declared response headers of an HTTP 409 response for DeleteBlockedCommandsV1
-type DeleteBlockedCommandsV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// DeleteBlockedCommandsV1Response429Headers the declared response headers of an HTTP 429 response for DeleteBlockedCommandsV1
-type DeleteBlockedCommandsV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type DeleteBlockedCommandsV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8641,11 +8415,11 @@ type DeleteBlockedCommandsV1Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DeleteBlockedCommandsV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *DeleteBlockedCommandsV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DeleteBlockedCommandsV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8707,30 +8481,6 @@ func (r DeleteBlockedCommandsV1Response) ContentType() string {
 	return ""
 }
 
-// UpdateBlockedCommandsV1Response200Headers the declared response headers of an HTTP 200 response for UpdateBlockedCommandsV1
-type UpdateBlockedCommandsV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateBlockedCommandsV1Response409Headers the declared response headers of an HTTP 409 response for UpdateBlockedCommandsV1
-type UpdateBlockedCommandsV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateBlockedCommandsV1Response429Headers the declared response headers of an HTTP 429 response for UpdateBlockedCommandsV1
-type UpdateBlockedCommandsV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateBlockedCommandsV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8747,11 +8497,11 @@ type UpdateBlockedCommandsV1Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateBlockedCommandsV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateBlockedCommandsV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateBlockedCommandsV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8813,30 +8563,6 @@ func (r UpdateBlockedCommandsV1Response) ContentType() string {
 	return ""
 }
 
-// GetBlockedCommandsResponse200Headers the declared response headers of an HTTP 200 response for GetBlockedCommands
-type GetBlockedCommandsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// GetBlockedCommandsResponse409Headers the declared response headers of an HTTP 409 response for GetBlockedCommands
-type GetBlockedCommandsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// GetBlockedCommandsResponse429Headers the declared response headers of an HTTP 429 response for GetBlockedCommands
-type GetBlockedCommandsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type GetBlockedCommandsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8855,11 +8581,11 @@ type GetBlockedCommandsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetBlockedCommandsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetBlockedCommandsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetBlockedCommandsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8926,30 +8652,6 @@ func (r GetBlockedCommandsResponse) ContentType() string {
 	return ""
 }
 
-// BlockTagsResponse200Headers the declared response headers of an HTTP 200 response for BlockTags
-type BlockTagsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// BlockTagsResponse409Headers the declared response headers of an HTTP 409 response for BlockTags
-type BlockTagsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// BlockTagsResponse429Headers the declared response headers of an HTTP 429 response for BlockTags
-type BlockTagsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type BlockTagsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8966,11 +8668,11 @@ type BlockTagsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *BlockTagsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *BlockTagsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *BlockTagsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9032,30 +8734,6 @@ func (r BlockTagsResponse) ContentType() string {
 	return ""
 }
 
-// UnblockTagsResponse200Headers the declared response headers of an HTTP 200 response for UnblockTags
-type UnblockTagsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UnblockTagsResponse409Headers the declared response headers of an HTTP 409 response for UnblockTags
-type UnblockTagsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UnblockTagsResponse429Headers the declared response headers of an HTTP 429 response for UnblockTags
-type UnblockTagsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UnblockTagsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9072,11 +8750,11 @@ type UnblockTagsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UnblockTagsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UnblockTagsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UnblockTagsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9138,30 +8816,6 @@ func (r UnblockTagsResponse) ContentType() string {
 	return ""
 }
 
-// SearchJobsResponse200Headers the declared response headers of an HTTP 200 response for SearchJobs
-type SearchJobsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchJobsResponse409Headers the declared response headers of an HTTP 409 response for SearchJobs
-type SearchJobsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchJobsResponse429Headers the declared response headers of an HTTP 429 response for SearchJobs
-type SearchJobsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchJobsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9178,11 +8832,11 @@ type SearchJobsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchJobsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchJobsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchJobsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9244,30 +8898,6 @@ func (r SearchJobsResponse) ContentType() string {
 	return ""
 }
 
-// DeleteLabAssetsResponse200Headers the declared response headers of an HTTP 200 response for DeleteLabAssets
-type DeleteLabAssetsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// DeleteLabAssetsResponse409Headers the declared response headers of an HTTP 409 response for DeleteLabAssets
-type DeleteLabAssetsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// DeleteLabAssetsResponse429Headers the declared response headers of an HTTP 429 response for DeleteLabAssets
-type DeleteLabAssetsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type DeleteLabAssetsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9284,11 +8914,11 @@ type DeleteLabAssetsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DeleteLabAssetsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *DeleteLabAssetsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DeleteLabAssetsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9350,30 +8980,6 @@ func (r DeleteLabAssetsResponse) ContentType() string {
 	return ""
 }
 
-// SearchSchedulesResponse200Headers the declared response headers of an HTTP 200 response for SearchSchedules
-type SearchSchedulesResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchSchedulesResponse409Headers the declared response headers of an HTTP 409 response for SearchSchedules
-type SearchSchedulesResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchSchedulesResponse429Headers the declared response headers of an HTTP 429 response for SearchSchedules
-type SearchSchedulesResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchSchedulesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9390,11 +8996,11 @@ type SearchSchedulesResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchSchedulesResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchSchedulesResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchSchedulesResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9456,30 +9062,6 @@ func (r SearchSchedulesResponse) ContentType() string {
 	return ""
 }
 
-// UpdateScheduleResponse200Headers the declared response headers of an HTTP 200 response for UpdateSchedule
-type UpdateScheduleResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateScheduleResponse409Headers the declared response headers of an HTTP 409 response for UpdateSchedule
-type UpdateScheduleResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateScheduleResponse429Headers the declared response headers of an HTTP 429 response for UpdateSchedule
-type UpdateScheduleResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateScheduleResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9498,11 +9080,11 @@ type UpdateScheduleResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateScheduleResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateScheduleResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateScheduleResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9569,30 +9151,6 @@ func (r UpdateScheduleResponse) ContentType() string {
 	return ""
 }
 
-// CreateScriptV1Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV1
-type CreateScriptV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// CreateScriptV1Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV1
-type CreateScriptV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// CreateScriptV1Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV1
-type CreateScriptV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type CreateScriptV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9609,11 +9167,11 @@ type CreateScriptV1Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateScriptV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreateScriptV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateScriptV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9675,30 +9233,6 @@ func (r CreateScriptV1Response) ContentType() string {
 	return ""
 }
 
-// ListScriptLanguagesResponse200Headers the declared response headers of an HTTP 200 response for ListScriptLanguages
-type ListScriptLanguagesResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// ListScriptLanguagesResponse409Headers the declared response headers of an HTTP 409 response for ListScriptLanguages
-type ListScriptLanguagesResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ListScriptLanguagesResponse429Headers the declared response headers of an HTTP 429 response for ListScriptLanguages
-type ListScriptLanguagesResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ListScriptLanguagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9715,11 +9249,11 @@ type ListScriptLanguagesResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListScriptLanguagesResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ListScriptLanguagesResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListScriptLanguagesResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9781,30 +9315,6 @@ func (r ListScriptLanguagesResponse) ContentType() string {
 	return ""
 }
 
-// ImportLibraryScriptV1Response200Headers the declared response headers of an HTTP 200 response for ImportLibraryScriptV1
-type ImportLibraryScriptV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// ImportLibraryScriptV1Response409Headers the declared response headers of an HTTP 409 response for ImportLibraryScriptV1
-type ImportLibraryScriptV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ImportLibraryScriptV1Response429Headers the declared response headers of an HTTP 429 response for ImportLibraryScriptV1
-type ImportLibraryScriptV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ImportLibraryScriptV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9823,11 +9333,11 @@ type ImportLibraryScriptV1Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ImportLibraryScriptV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ImportLibraryScriptV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ImportLibraryScriptV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9894,30 +9404,6 @@ func (r ImportLibraryScriptV1Response) ContentType() string {
 	return ""
 }
 
-// SearchLibraryScriptsResponse200Headers the declared response headers of an HTTP 200 response for SearchLibraryScripts
-type SearchLibraryScriptsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchLibraryScriptsResponse409Headers the declared response headers of an HTTP 409 response for SearchLibraryScripts
-type SearchLibraryScriptsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchLibraryScriptsResponse429Headers the declared response headers of an HTTP 429 response for SearchLibraryScripts
-type SearchLibraryScriptsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchLibraryScriptsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9934,11 +9420,11 @@ type SearchLibraryScriptsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchLibraryScriptsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchLibraryScriptsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchLibraryScriptsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10000,30 +9486,6 @@ func (r SearchLibraryScriptsResponse) ContentType() string {
 	return ""
 }
 
-// GetLibraryScriptResponse200Headers the declared response headers of an HTTP 200 response for GetLibraryScript
-type GetLibraryScriptResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// GetLibraryScriptResponse409Headers the declared response headers of an HTTP 409 response for GetLibraryScript
-type GetLibraryScriptResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// GetLibraryScriptResponse429Headers the declared response headers of an HTTP 429 response for GetLibraryScript
-type GetLibraryScriptResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type GetLibraryScriptResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10042,11 +9504,11 @@ type GetLibraryScriptResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetLibraryScriptResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetLibraryScriptResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetLibraryScriptResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10113,30 +9575,6 @@ func (r GetLibraryScriptResponse) ContentType() string {
 	return ""
 }
 
-// ListScriptTypesResponse200Headers the declared response headers of an HTTP 200 response for ListScriptTypes
-type ListScriptTypesResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// ListScriptTypesResponse409Headers the declared response headers of an HTTP 409 response for ListScriptTypes
-type ListScriptTypesResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ListScriptTypesResponse429Headers the declared response headers of an HTTP 429 response for ListScriptTypes
-type ListScriptTypesResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ListScriptTypesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10153,11 +9591,11 @@ type ListScriptTypesResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListScriptTypesResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ListScriptTypesResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListScriptTypesResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10219,30 +9657,6 @@ func (r ListScriptTypesResponse) ContentType() string {
 	return ""
 }
 
-// UpdateScriptV1Response200Headers the declared response headers of an HTTP 200 response for UpdateScriptV1
-type UpdateScriptV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateScriptV1Response409Headers the declared response headers of an HTTP 409 response for UpdateScriptV1
-type UpdateScriptV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateScriptV1Response429Headers the declared response headers of an HTTP 429 response for UpdateScriptV1
-type UpdateScriptV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateScriptV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10261,11 +9675,11 @@ type UpdateScriptV1Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateScriptV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateScriptV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateScriptV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10332,30 +9746,6 @@ func (r UpdateScriptV1Response) ContentType() string {
 	return ""
 }
 
-// SearchScriptsResponse200Headers the declared response headers of an HTTP 200 response for SearchScripts
-type SearchScriptsResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// SearchScriptsResponse409Headers the declared response headers of an HTTP 409 response for SearchScripts
-type SearchScriptsResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// SearchScriptsResponse429Headers the declared response headers of an HTTP 429 response for SearchScripts
-type SearchScriptsResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type SearchScriptsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10372,11 +9762,11 @@ type SearchScriptsResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchScriptsResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *SearchScriptsResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchScriptsResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10438,30 +9828,6 @@ func (r SearchScriptsResponse) ContentType() string {
 	return ""
 }
 
-// ExecuteScriptResponse200Headers the declared response headers of an HTTP 200 response for ExecuteScript
-type ExecuteScriptResponse200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// ExecuteScriptResponse409Headers the declared response headers of an HTTP 409 response for ExecuteScript
-type ExecuteScriptResponse409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ExecuteScriptResponse429Headers the declared response headers of an HTTP 429 response for ExecuteScript
-type ExecuteScriptResponse429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ExecuteScriptResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10480,11 +9846,11 @@ type ExecuteScriptResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ExecuteScriptResponse200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ExecuteScriptResponse409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ExecuteScriptResponse429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10551,30 +9917,6 @@ func (r ExecuteScriptResponse) ContentType() string {
 	return ""
 }
 
-// DeleteBlockedCommandsV2Response200Headers the declared response headers of an HTTP 200 response for DeleteBlockedCommandsV2
-type DeleteBlockedCommandsV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// DeleteBlockedCommandsV2Response409Headers the declared response headers of an HTTP 409 response for DeleteBlockedCommandsV2
-type DeleteBlockedCommandsV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// DeleteBlockedCommandsV2Response429Headers the declared response headers of an HTTP 429 response for DeleteBlockedCommandsV2
-type DeleteBlockedCommandsV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type DeleteBlockedCommandsV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10591,11 +9933,11 @@ type DeleteBlockedCommandsV2Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DeleteBlockedCommandsV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *DeleteBlockedCommandsV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DeleteBlockedCommandsV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10657,30 +9999,6 @@ func (r DeleteBlockedCommandsV2Response) ContentType() string {
 	return ""
 }
 
-// UpdateBlockedCommandsV2Response200Headers the declared response headers of an HTTP 200 response for UpdateBlockedCommandsV2
-type UpdateBlockedCommandsV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateBlockedCommandsV2Response409Headers the declared response headers of an HTTP 409 response for UpdateBlockedCommandsV2
-type UpdateBlockedCommandsV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateBlockedCommandsV2Response429Headers the declared response headers of an HTTP 429 response for UpdateBlockedCommandsV2
-type UpdateBlockedCommandsV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateBlockedCommandsV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10697,11 +10015,11 @@ type UpdateBlockedCommandsV2Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateBlockedCommandsV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateBlockedCommandsV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateBlockedCommandsV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10763,30 +10081,6 @@ func (r UpdateBlockedCommandsV2Response) ContentType() string {
 	return ""
 }
 
-// CreateScriptV2Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV2
-type CreateScriptV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// CreateScriptV2Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV2
-type CreateScriptV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// CreateScriptV2Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV2
-type CreateScriptV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type CreateScriptV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10803,11 +10097,11 @@ type CreateScriptV2Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateScriptV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreateScriptV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateScriptV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10869,30 +10163,6 @@ func (r CreateScriptV2Response) ContentType() string {
 	return ""
 }
 
-// ImportLibraryScriptV2Response200Headers the declared response headers of an HTTP 200 response for ImportLibraryScriptV2
-type ImportLibraryScriptV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// ImportLibraryScriptV2Response409Headers the declared response headers of an HTTP 409 response for ImportLibraryScriptV2
-type ImportLibraryScriptV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ImportLibraryScriptV2Response429Headers the declared response headers of an HTTP 429 response for ImportLibraryScriptV2
-type ImportLibraryScriptV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ImportLibraryScriptV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10911,11 +10181,11 @@ type ImportLibraryScriptV2Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ImportLibraryScriptV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ImportLibraryScriptV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ImportLibraryScriptV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10982,30 +10252,6 @@ func (r ImportLibraryScriptV2Response) ContentType() string {
 	return ""
 }
 
-// UpdateScriptV2Response200Headers the declared response headers of an HTTP 200 response for UpdateScriptV2
-type UpdateScriptV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateScriptV2Response409Headers the declared response headers of an HTTP 409 response for UpdateScriptV2
-type UpdateScriptV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateScriptV2Response429Headers the declared response headers of an HTTP 429 response for UpdateScriptV2
-type UpdateScriptV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateScriptV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11024,11 +10270,11 @@ type UpdateScriptV2Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateScriptV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateScriptV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateScriptV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11095,30 +10341,6 @@ func (r UpdateScriptV2Response) ContentType() string {
 	return ""
 }
 
-// CreateScriptV3Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV3
-type CreateScriptV3Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// CreateScriptV3Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV3
-type CreateScriptV3Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// CreateScriptV3Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV3
-type CreateScriptV3Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type CreateScriptV3Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11135,11 +10357,11 @@ type CreateScriptV3Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateScriptV3Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreateScriptV3Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateScriptV3Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11201,30 +10423,6 @@ func (r CreateScriptV3Response) ContentType() string {
 	return ""
 }
 
-// UpdateScriptV4Response200Headers the declared response headers of an HTTP 200 response for UpdateScriptV4
-type UpdateScriptV4Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// UpdateScriptV4Response409Headers the declared response headers of an HTTP 409 response for UpdateScriptV4
-type UpdateScriptV4Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// UpdateScriptV4Response429Headers the declared response headers of an HTTP 429 response for UpdateScriptV4
-type UpdateScriptV4Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type UpdateScriptV4Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11243,11 +10441,11 @@ type UpdateScriptV4Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateScriptV4Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdateScriptV4Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateScriptV4Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11314,30 +10512,6 @@ func (r UpdateScriptV4Response) ContentType() string {
 	return ""
 }
 
-// CreateScriptV5Response200Headers the declared response headers of an HTTP 200 response for CreateScriptV5
-type CreateScriptV5Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-}
-
-// CreateScriptV5Response409Headers the declared response headers of an HTTP 409 response for CreateScriptV5
-type CreateScriptV5Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// CreateScriptV5Response429Headers the declared response headers of an HTTP 429 response for CreateScriptV5
-type CreateScriptV5Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type CreateScriptV5Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11354,11 +10528,11 @@ type CreateScriptV5Response struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateScriptV5Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreateScriptV5Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateScriptV5Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11454,7 +10628,7 @@ func (c *ClientWithResponses) CreateCarTokenWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth (the `CreateCarToken` operationId).
-func (c *ClientWithResponses) CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateCarTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error) {
+func (c *ClientWithResponses) CreateCarTokenWithFormdataBodyWithResponse(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*CreateCarTokenResponse, error) {
 	rsp, err := c.CreateCarTokenWithFormdataBody(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11500,7 +10674,7 @@ func (c *ClientWithResponses) SearchAssetJobsWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/assetjobs/search (the `SearchAssetJobs` operationId).
-func (c *ClientWithResponses) SearchAssetJobsWithResponse(ctx context.Context, body SearchAssetJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error) {
+func (c *ClientWithResponses) SearchAssetJobsWithResponse(ctx context.Context, body AssetJobSearch, reqEditors ...RequestEditorFn) (*SearchAssetJobsResponse, error) {
 	rsp, err := c.SearchAssetJobs(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11548,7 +10722,7 @@ func (c *ClientWithResponses) SearchAssetTagsWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/assettags/search (the `SearchAssetTags` operationId).
-func (c *ClientWithResponses) SearchAssetTagsWithResponse(ctx context.Context, body SearchAssetTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error) {
+func (c *ClientWithResponses) SearchAssetTagsWithResponse(ctx context.Context, body AssetTagSearch, reqEditors ...RequestEditorFn) (*SearchAssetTagsResponse, error) {
 	rsp, err := c.SearchAssetTags(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11592,7 +10766,7 @@ func (c *ClientWithResponses) BlockAssetsWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-assets (the `BlockAssets` operationId).
-func (c *ClientWithResponses) BlockAssetsWithResponse(ctx context.Context, body BlockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error) {
+func (c *ClientWithResponses) BlockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockAssetsResponse, error) {
 	rsp, err := c.BlockAssets(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11636,7 +10810,7 @@ func (c *ClientWithResponses) UnblockAssetsWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-assets/delete (the `UnblockAssets` operationId).
-func (c *ClientWithResponses) UnblockAssetsWithResponse(ctx context.Context, body UnblockAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error) {
+func (c *ClientWithResponses) UnblockAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockAssetsResponse, error) {
 	rsp, err := c.UnblockAssets(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11684,7 +10858,7 @@ func (c *ClientWithResponses) CreateBlockedCommandsWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-commands (the `CreateBlockedCommands` operationId).
-func (c *ClientWithResponses) CreateBlockedCommandsWithResponse(ctx context.Context, body CreateBlockedCommandsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error) {
+func (c *ClientWithResponses) CreateBlockedCommandsWithResponse(ctx context.Context, body BlockedCommandsCreate, reqEditors ...RequestEditorFn) (*CreateBlockedCommandsResponse, error) {
 	rsp, err := c.CreateBlockedCommands(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11726,7 +10900,7 @@ func (c *ClientWithResponses) DeleteBlockedCommandsV1WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-commands/delete (the `DeleteBlockedCommandsV1` operationId).
-func (c *ClientWithResponses) DeleteBlockedCommandsV1WithResponse(ctx context.Context, body DeleteBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error) {
+func (c *ClientWithResponses) DeleteBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsDeleteV1, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV1Response, error) {
 	rsp, err := c.DeleteBlockedCommandsV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11768,7 +10942,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV1WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
-func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Context, body UpdateBlockedCommandsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error) {
+func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error) {
 	rsp, err := c.UpdateBlockedCommandsV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11844,7 +11018,7 @@ func (c *ClientWithResponses) BlockTagsWithBodyWithResponse(ctx context.Context,
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-tags (the `BlockTags` operationId).
-func (c *ClientWithResponses) BlockTagsWithResponse(ctx context.Context, body BlockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error) {
+func (c *ClientWithResponses) BlockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*BlockTagsResponse, error) {
 	rsp, err := c.BlockTags(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11888,7 +11062,7 @@ func (c *ClientWithResponses) UnblockTagsWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/block-tags/delete (the `UnblockTags` operationId).
-func (c *ClientWithResponses) UnblockTagsWithResponse(ctx context.Context, body UnblockTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error) {
+func (c *ClientWithResponses) UnblockTagsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*UnblockTagsResponse, error) {
 	rsp, err := c.UnblockTags(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11934,7 +11108,7 @@ func (c *ClientWithResponses) SearchJobsWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/jobs/search (the `SearchJobs` operationId).
-func (c *ClientWithResponses) SearchJobsWithResponse(ctx context.Context, body SearchJobsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error) {
+func (c *ClientWithResponses) SearchJobsWithResponse(ctx context.Context, body JobSearch, reqEditors ...RequestEditorFn) (*SearchJobsResponse, error) {
 	rsp, err := c.SearchJobs(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11980,7 +11154,7 @@ func (c *ClientWithResponses) DeleteLabAssetsWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/lab-assets/delete (the `DeleteLabAssets` operationId).
-func (c *ClientWithResponses) DeleteLabAssetsWithResponse(ctx context.Context, body DeleteLabAssetsJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error) {
+func (c *ClientWithResponses) DeleteLabAssetsWithResponse(ctx context.Context, body BatchRequest, reqEditors ...RequestEditorFn) (*DeleteLabAssetsResponse, error) {
 	rsp, err := c.DeleteLabAssets(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12022,7 +11196,7 @@ func (c *ClientWithResponses) SearchSchedulesWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scheduler/search (the `SearchSchedules` operationId).
-func (c *ClientWithResponses) SearchSchedulesWithResponse(ctx context.Context, body SearchSchedulesJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error) {
+func (c *ClientWithResponses) SearchSchedulesWithResponse(ctx context.Context, body ScheduleSearch, reqEditors ...RequestEditorFn) (*SearchSchedulesResponse, error) {
 	rsp, err := c.SearchSchedules(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12072,7 +11246,7 @@ func (c *ClientWithResponses) UpdateScheduleWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id string, body UpdateScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
+func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id string, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
 	rsp, err := c.UpdateSchedule(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12119,7 +11293,7 @@ func (c *ClientWithResponses) CreateScriptV1WithBodyWithResponse(ctx context.Con
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 // Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
-func (c *ClientWithResponses) CreateScriptV1WithResponse(ctx context.Context, body CreateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
+func (c *ClientWithResponses) CreateScriptV1WithResponse(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
 	rsp, err := c.CreateScriptV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12185,7 +11359,7 @@ func (c *ClientWithResponses) ImportLibraryScriptV1WithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/script-library/import (the `ImportLibraryScriptV1` operationId).
-func (c *ClientWithResponses) ImportLibraryScriptV1WithResponse(ctx context.Context, body ImportLibraryScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error) {
+func (c *ClientWithResponses) ImportLibraryScriptV1WithResponse(ctx context.Context, body LibraryScriptImport, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV1Response, error) {
 	rsp, err := c.ImportLibraryScriptV1(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12231,7 +11405,7 @@ func (c *ClientWithResponses) SearchLibraryScriptsWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/script-library/search (the `SearchLibraryScripts` operationId).
-func (c *ClientWithResponses) SearchLibraryScriptsWithResponse(ctx context.Context, body SearchLibraryScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error) {
+func (c *ClientWithResponses) SearchLibraryScriptsWithResponse(ctx context.Context, body LibraryScriptSearch, reqEditors ...RequestEditorFn) (*SearchLibraryScriptsResponse, error) {
 	rsp, err := c.SearchLibraryScripts(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12321,7 +11495,7 @@ func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Con
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 // Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-func (c *ClientWithResponses) UpdateScriptV1WithResponse(ctx context.Context, id int64, body UpdateScriptV1JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
+func (c *ClientWithResponses) UpdateScriptV1WithResponse(ctx context.Context, id int64, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
 	rsp, err := c.UpdateScriptV1(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12367,7 +11541,7 @@ func (c *ClientWithResponses) SearchScriptsWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scripts/search (the `SearchScripts` operationId).
-func (c *ClientWithResponses) SearchScriptsWithResponse(ctx context.Context, body SearchScriptsJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error) {
+func (c *ClientWithResponses) SearchScriptsWithResponse(ctx context.Context, body ScriptSearch, reqEditors ...RequestEditorFn) (*SearchScriptsResponse, error) {
 	rsp, err := c.SearchScripts(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12427,7 +11601,7 @@ func (c *ClientWithResponses) ExecuteScriptWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *ClientWithResponses) ExecuteScriptWithResponse(ctx context.Context, scriptID int64, body ExecuteScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
+func (c *ClientWithResponses) ExecuteScriptWithResponse(ctx context.Context, scriptID int64, body ScriptExecution, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
 	rsp, err := c.ExecuteScript(ctx, scriptID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12467,7 +11641,7 @@ func (c *ClientWithResponses) DeleteBlockedCommandsV2WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v2/block-commands/delete (the `DeleteBlockedCommandsV2` operationId).
-func (c *ClientWithResponses) DeleteBlockedCommandsV2WithResponse(ctx context.Context, body DeleteBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error) {
+func (c *ClientWithResponses) DeleteBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsDeleteV2, reqEditors ...RequestEditorFn) (*DeleteBlockedCommandsV2Response, error) {
 	rsp, err := c.DeleteBlockedCommandsV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12509,7 +11683,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV2WithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v2/block-commands/update (the `UpdateBlockedCommandsV2` operationId).
-func (c *ClientWithResponses) UpdateBlockedCommandsV2WithResponse(ctx context.Context, body UpdateBlockedCommandsV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error) {
+func (c *ClientWithResponses) UpdateBlockedCommandsV2WithResponse(ctx context.Context, body BlockedCommandsUpdateV2, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV2Response, error) {
 	rsp, err := c.UpdateBlockedCommandsV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12556,7 +11730,7 @@ func (c *ClientWithResponses) CreateScriptV2WithBodyWithResponse(ctx context.Con
 //
 // Corresponds with POST /sm/v2/script (the `CreateScriptV2` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *ClientWithResponses) CreateScriptV2WithResponse(ctx context.Context, body CreateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error) {
+func (c *ClientWithResponses) CreateScriptV2WithResponse(ctx context.Context, body ScriptCreateV2, reqEditors ...RequestEditorFn) (*CreateScriptV2Response, error) {
 	rsp, err := c.CreateScriptV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12602,7 +11776,7 @@ func (c *ClientWithResponses) ImportLibraryScriptV2WithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v2/script-library/import (the `ImportLibraryScriptV2` operationId).
-func (c *ClientWithResponses) ImportLibraryScriptV2WithResponse(ctx context.Context, body ImportLibraryScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error) {
+func (c *ClientWithResponses) ImportLibraryScriptV2WithResponse(ctx context.Context, body LibraryScriptImportV2, reqEditors ...RequestEditorFn) (*ImportLibraryScriptV2Response, error) {
 	rsp, err := c.ImportLibraryScriptV2(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12650,7 +11824,7 @@ func (c *ClientWithResponses) UpdateScriptV2WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *ClientWithResponses) UpdateScriptV2WithResponse(ctx context.Context, id int64, body UpdateScriptV2JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
+func (c *ClientWithResponses) UpdateScriptV2WithResponse(ctx context.Context, id int64, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
 	rsp, err := c.UpdateScriptV2(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12701,7 +11875,7 @@ func (c *ClientWithResponses) CreateScriptV3WithBodyWithResponse(ctx context.Con
 //
 // Corresponds with POST /sm/v3/script (the `CreateScriptV3` operationId).
 // Deprecated: Deprecated by Qualys; use createScriptV5.
-func (c *ClientWithResponses) CreateScriptV3WithResponse(ctx context.Context, body CreateScriptV3JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error) {
+func (c *ClientWithResponses) CreateScriptV3WithResponse(ctx context.Context, body ScriptCreateV3, reqEditors ...RequestEditorFn) (*CreateScriptV3Response, error) {
 	rsp, err := c.CreateScriptV3(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12751,7 +11925,7 @@ func (c *ClientWithResponses) UpdateScriptV4WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *ClientWithResponses) UpdateScriptV4WithResponse(ctx context.Context, id int64, body UpdateScriptV4JSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
+func (c *ClientWithResponses) UpdateScriptV4WithResponse(ctx context.Context, id int64, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
 	rsp, err := c.UpdateScriptV4(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12815,7 +11989,7 @@ func (c *ClientWithResponses) CreateScriptV5WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v5/script (the `CreateScriptV5` operationId).
-func (c *ClientWithResponses) CreateScriptV5WithResponse(ctx context.Context, body CreateScriptV5JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error) {
+func (c *ClientWithResponses) CreateScriptV5WithResponse(ctx context.Context, body ScriptCreateV5, reqEditors ...RequestEditorFn) (*CreateScriptV5Response, error) {
 	rsp, err := c.CreateScriptV5(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12912,7 +12086,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchAssetJobsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12929,7 +12103,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchAssetJobsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -12967,7 +12141,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchAssetJobsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13072,7 +12246,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchAssetTagsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13089,7 +12263,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchAssetTagsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13127,7 +12301,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchAssetTagsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13232,7 +12406,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers BlockAssetsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13249,7 +12423,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers BlockAssetsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13287,7 +12461,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers BlockAssetsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13392,7 +12566,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UnblockAssetsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13409,7 +12583,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UnblockAssetsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13447,7 +12621,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UnblockAssetsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13552,7 +12726,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateBlockedCommandsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13569,7 +12743,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers CreateBlockedCommandsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13607,7 +12781,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers CreateBlockedCommandsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13712,7 +12886,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers DeleteBlockedCommandsV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13729,7 +12903,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers DeleteBlockedCommandsV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13767,7 +12941,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers DeleteBlockedCommandsV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13872,7 +13046,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateBlockedCommandsV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13889,7 +13063,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateBlockedCommandsV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -13927,7 +13101,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateBlockedCommandsV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14039,7 +13213,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetBlockedCommandsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14056,7 +13230,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetBlockedCommandsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14094,7 +13268,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetBlockedCommandsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14199,7 +13373,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers BlockTagsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14216,7 +13390,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers BlockTagsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14254,7 +13428,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers BlockTagsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14359,7 +13533,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UnblockTagsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14376,7 +13550,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UnblockTagsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14414,7 +13588,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UnblockTagsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14519,7 +13693,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchJobsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14536,7 +13710,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchJobsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14574,7 +13748,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchJobsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14679,7 +13853,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers DeleteLabAssetsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14696,7 +13870,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers DeleteLabAssetsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14734,7 +13908,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers DeleteLabAssetsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14839,7 +14013,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchSchedulesResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14856,7 +14030,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchSchedulesResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -14894,7 +14068,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchSchedulesResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15006,7 +14180,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateScheduleResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15023,7 +14197,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateScheduleResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15061,7 +14235,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateScheduleResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15166,7 +14340,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateScriptV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15183,7 +14357,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers CreateScriptV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15221,7 +14395,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers CreateScriptV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15326,7 +14500,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ListScriptLanguagesResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15343,7 +14517,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ListScriptLanguagesResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15381,7 +14555,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ListScriptLanguagesResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15493,7 +14667,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ImportLibraryScriptV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15510,7 +14684,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ImportLibraryScriptV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15548,7 +14722,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ImportLibraryScriptV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15653,7 +14827,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchLibraryScriptsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15670,7 +14844,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchLibraryScriptsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15708,7 +14882,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchLibraryScriptsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15820,7 +14994,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetLibraryScriptResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15837,7 +15011,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetLibraryScriptResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15875,7 +15049,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetLibraryScriptResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15980,7 +15154,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ListScriptTypesResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -15997,7 +15171,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ListScriptTypesResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16035,7 +15209,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ListScriptTypesResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16147,7 +15321,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateScriptV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16164,7 +15338,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateScriptV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16202,7 +15376,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateScriptV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16307,7 +15481,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers SearchScriptsResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16324,7 +15498,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers SearchScriptsResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16362,7 +15536,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers SearchScriptsResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16474,7 +15648,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ExecuteScriptResponse200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16491,7 +15665,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ExecuteScriptResponse409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16529,7 +15703,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ExecuteScriptResponse429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16634,7 +15808,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers DeleteBlockedCommandsV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16651,7 +15825,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers DeleteBlockedCommandsV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16689,7 +15863,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers DeleteBlockedCommandsV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16794,7 +15968,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateBlockedCommandsV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16811,7 +15985,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateBlockedCommandsV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16849,7 +16023,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateBlockedCommandsV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16954,7 +16128,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateScriptV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -16971,7 +16145,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers CreateScriptV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17009,7 +16183,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers CreateScriptV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17121,7 +16295,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ImportLibraryScriptV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17138,7 +16312,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ImportLibraryScriptV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17176,7 +16350,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ImportLibraryScriptV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17288,7 +16462,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateScriptV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17305,7 +16479,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateScriptV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17343,7 +16517,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateScriptV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17448,7 +16622,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateScriptV3Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17465,7 +16639,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers CreateScriptV3Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17503,7 +16677,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers CreateScriptV3Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17615,7 +16789,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers UpdateScriptV4Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17632,7 +16806,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers UpdateScriptV4Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17670,7 +16844,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers UpdateScriptV4Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17775,7 +16949,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateScriptV5Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17792,7 +16966,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers CreateScriptV5Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
@@ -17830,7 +17004,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers CreateScriptV5Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {

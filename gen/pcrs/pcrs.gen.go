@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/oapi-codegen/runtime"
 	"github.com/qualyskit/qualys-go/wire"
@@ -141,7 +140,7 @@ func (e Toggle) Valid() bool {
 	}
 }
 
-// AuthenticationExceptions Body of a 401 from `/auth` (wrong credentials).
+// AuthenticationExceptions Body of a 401 from `/auth` (wrong credentials). Qualys documents the shape but prints no message; the example text is illustrative.
 //
 // Example: {"authentication_exceptions":[["Bad credentials"]]}
 type AuthenticationExceptions struct {
@@ -156,17 +155,17 @@ type AuthenticationExceptions struct {
 // Example: {"missing":null,"unexpected":null}
 type CauseOfFailure struct {
 	// Missing Expected values that were missing (type not documented).
-	Missing json.RawMessage `json:"missing,omitempty"`
+	Missing json.RawMessage `json:"missing,omitempty,omitzero"`
 
 	// Unexpected Values found that were not expected (type not documented).
-	Unexpected json.RawMessage `json:"unexpected,omitempty"`
+	Unexpected json.RawMessage `json:"unexpected,omitempty,omitzero"`
 }
 
 // ClassicError One element of `ClassicErrorList`.
 //
 // Example: {"response":{"code":1905,"datetime":"2024-11-12T06:20:49Z","text":"Parameter policy_ids has an invalid value."}}
 type ClassicError struct {
-	// Response A classic Qualys API error. Code 1905 is a parameter error; its text names the classic parameter (`policy_ids`), not the PCRS one.
+	// Response A classic Qualys API error. Code 1905 is a parameter error; its text names the classic parameter (`policy_ids`), not the PCRS one. Qualys prints no full sample; the example `datetime` and `text` are illustrative.
 	//
 	// Example: {"code":1905,"datetime":"2024-11-12T06:20:49Z","text":"Parameter policy_ids has an invalid value."}
 	Response ClassicErrorResponse `json:"response"`
@@ -177,7 +176,7 @@ type ClassicError struct {
 // Example: [{"response":{"code":1905,"datetime":"2024-11-12T06:20:49Z","text":"Parameter policy_ids has an invalid value."}}]
 type ClassicErrorList = []ClassicError
 
-// ClassicErrorResponse A classic Qualys API error. Code 1905 is a parameter error; its text names the classic parameter (`policy_ids`), not the PCRS one.
+// ClassicErrorResponse A classic Qualys API error. Code 1905 is a parameter error; its text names the classic parameter (`policy_ids`), not the PCRS one. Qualys prints no full sample; the example `datetime` and `text` are illustrative.
 //
 // Example: {"code":1905,"datetime":"2024-11-12T06:20:49Z","text":"Parameter policy_ids has an invalid value."}
 type ClassicErrorResponse struct {
@@ -191,7 +190,7 @@ type ClassicErrorResponse struct {
 	// Example: 2024-11-12T06:20:49Z
 	Datetime string `json:"datetime"`
 
-	// Text Error message.
+	// Text Error message (the example is illustrative).
 	//
 	// Example: Parameter policy_ids has an invalid value.
 	Text string `json:"text"`
@@ -204,37 +203,37 @@ type CloudMetaData struct {
 	// CloudAccountID Cloud account (or project) id.
 	//
 	// Example: 175127636344
-	CloudAccountID *string `json:"cloudAccountId,omitempty"`
+	CloudAccountID string `json:"cloudAccountId,omitempty,omitzero"`
 
 	// CloudImageID Image id.
 	//
 	// Example: ami-0abcdef1234567890
-	CloudImageID *string `json:"cloudImageId,omitempty"`
+	CloudImageID string `json:"cloudImageId,omitempty,omitzero"`
 
 	// CloudProvider Cloud provider.
 	//
 	// Example: GCP
-	CloudProvider *string `json:"cloudProvider,omitempty"`
+	CloudProvider string `json:"cloudProvider,omitempty,omitzero"`
 
 	// CloudResourceID Resource id in the cloud.
 	//
 	// Example: 2182777093928348127
-	CloudResourceID *string `json:"cloudResourceId,omitempty"`
+	CloudResourceID string `json:"cloudResourceId,omitempty,omitzero"`
 
 	// CloudResourceMetadata Free-text metadata of the resource (not JSON).
 	//
 	// Example: {'Machine Type':'e2-medium', 'State':'RUNNING'}
-	CloudResourceMetadata *string `json:"cloudResourceMetadata,omitempty"`
+	CloudResourceMetadata string `json:"cloudResourceMetadata,omitempty,omitzero"`
 
 	// CloudResourceType Resource type.
 	//
 	// Example: Instance
-	CloudResourceType *string `json:"cloudResourceType,omitempty"`
+	CloudResourceType string `json:"cloudResourceType,omitempty,omitzero"`
 
 	// CloudService Cloud service.
 	//
 	// Example: Compute Engine
-	CloudService *string `json:"cloudService,omitempty"`
+	CloudService string `json:"cloudService,omitempty,omitzero"`
 }
 
 // Criticality Criticality of the control.
@@ -265,15 +264,15 @@ type CriticalityLabel string
 // Example: {"actualValues":null,"currentValues":["File not found"],"directoryFimUdc":null,"expectedValues":"\nDisabled (0)\n------------ OR ------------\nEnabled (1)","extendedEvidence":"Row 1:\n","lastUpdated":"2024-10-04T09:39:21Z"}
 type Evidence struct {
 	// ActualValues Type not documented; every published sample sends null.
-	ActualValues json.RawMessage `json:"actualValues,omitempty"`
+	ActualValues json.RawMessage `json:"actualValues,omitempty,omitzero"`
 
 	// CurrentValues Values found on the host.
 	//
 	// Example: ["File not found"]
-	CurrentValues []string `json:"currentValues,omitempty"`
+	CurrentValues []string `json:"currentValues,omitempty,omitzero"`
 
 	// DirectoryFimUdc Type not documented; every published sample sends null.
-	DirectoryFimUdc json.RawMessage `json:"directoryFimUdc,omitempty"`
+	DirectoryFimUdc json.RawMessage `json:"directoryFimUdc,omitempty,omitzero"`
 
 	// ExpectedValues Expected values, as text.
 	//
@@ -281,27 +280,42 @@ type Evidence struct {
 	// Disabled (0)
 	// ------------ OR ------------
 	// Enabled (1)
-	ExpectedValues *string `json:"expectedValues,omitempty"`
+	ExpectedValues string `json:"expectedValues,omitempty,omitzero"`
 
 	// ExtendedEvidence Extended evidence as text rows. Up to 4.0 always present with
 	// evidence; in 5.0 only with `extendedEvidenceRequired=1`.
 	//
 	//
 	// Example: Row 1:
-	ExtendedEvidence *string `json:"extendedEvidence,omitempty"`
+	ExtendedEvidence string `json:"extendedEvidence,omitempty,omitzero"`
 
-	// LastUpdated When the evidence was collected (UTC), or "".
+	// LastUpdated A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
 	//
-	// Example: 2024-10-04T09:39:21Z
-	LastUpdated *string `json:"lastUpdated,omitempty"`
+	//
+	// Example: 2024-10-04T09:47:33Z
+	LastUpdated OptionalDateTime `json:"lastUpdated,omitempty,omitzero"`
 }
+
+// FlexibleCount A count that Qualys sends as a JSON number (1) or, as its JSON type is not confirmed, as JSON text ("1").
+//
+// Example: 1
+type FlexibleCount = wire.Count
 
 // FlexibleDecimal A number that Qualys sends as JSON text ("2.98") or as a JSON number (2.98).
 //
 // Example: 2.98
 type FlexibleDecimal = wire.Decimal
 
-// FlexibleID An id that Qualys sends as a JSON string ("1337821") or as a JSON number (1337821).
+// FlexibleID A Qualys id (policy, host, subscription, control, posture record,
+// technology, asset, customer, network, tag). Qualys sends the same id
+// as a JSON string of digits ("1337821") in hostids answers and
+// postureInfo requests and as a JSON number (1337821) in policy lists
+// and posture records, and its 10.31 hostids sample prints them
+// unquoted; both forms are accepted everywhere. Requests send the form
+// the field's samples show.
 //
 // Example: 1337821
 type FlexibleID = wire.ID
@@ -315,6 +329,14 @@ type MessageError struct {
 	// Example: Invalid input Parameter.
 	Message string `json:"message"`
 }
+
+// OptionalDateTime A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+// says "unset" with "" (a control that never failed has no fail date)
+// or, in some records, with null; both decode as the zero (unset)
+// time.
+//
+// Example: 2024-10-04T09:47:33Z
+type OptionalDateTime = wire.Time
 
 // PcrsError Body of a 401 from a `/pcrs` call.
 //
@@ -344,66 +366,85 @@ type PcrsError struct {
 //
 // Example: {"id":1438626,"includeTags":[{"id":12345,"name":"Linux Servers"}],"includeTagsScope":"ANY","locked":0,"status":"active","title":"CIS Benchmark for Debian Linux 11"}
 type Policy struct {
-	// CreatedBy User name of the creator.
+	// CreatedBy User name of the creator (the example is illustrative).
 	//
 	// Example: abcd_ab12
-	CreatedBy *string `json:"createdBy,omitempty"`
+	CreatedBy string `json:"createdBy,omitempty,omitzero"`
 
-	// CreatedDate Creation time (UTC).
+	// CreatedDate A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
 	//
-	// Example: 2021-09-30T07:25:58Z
-	CreatedDate *time.Time `json:"createdDate,omitempty"`
+	//
+	// Example: 2024-10-04T09:47:33Z
+	CreatedDate OptionalDateTime `json:"createdDate,omitempty,omitzero"`
 
 	// ExcludeTags Asset tags whose assets the policy excludes (2.0 with `requireTagInfo=1`; placement unconfirmed).
-	ExcludeTags []PolicyTag `json:"excludeTags,omitempty"`
+	ExcludeTags []PolicyTag `json:"excludeTags,omitempty,omitzero"`
 
 	// ExcludeTagsScope How the listed tags combine (2.0 with `requireTagInfo=1`; placement unconfirmed). ALL = assets with all tags, ANY = assets with any of them.
 	//
 	// Example: ANY
-	ExcludeTagsScope *TagScope `json:"excludeTagsScope,omitempty"`
+	ExcludeTagsScope TagScope `json:"excludeTagsScope,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("1337821") or as a JSON number (1337821).
+	// ID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
+	//
 	//
 	// Example: 1337821
 	ID FlexibleID `json:"id"`
 
 	// IncludeTags Asset tags whose assets the policy covers (2.0 with `requireTagInfo=1`; placement unconfirmed).
-	IncludeTags []PolicyTag `json:"includeTags,omitempty"`
+	IncludeTags []PolicyTag `json:"includeTags,omitempty,omitzero"`
 
 	// IncludeTagsScope How the listed tags combine (2.0 with `requireTagInfo=1`; placement unconfirmed). ALL = assets with all tags, ANY = assets with any of them.
 	//
 	// Example: ANY
-	IncludeTagsScope *TagScope `json:"includeTagsScope,omitempty"`
+	IncludeTagsScope TagScope `json:"includeTagsScope,omitempty,omitzero"`
 
-	// LastEvaluatedDate Last posture evaluation time (UTC).
+	// LastEvaluatedDate A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
+	//
 	//
 	// Example: 2024-10-04T09:47:33Z
-	LastEvaluatedDate *time.Time `json:"lastEvaluatedDate,omitempty"`
+	LastEvaluatedDate OptionalDateTime `json:"lastEvaluatedDate,omitempty,omitzero"`
 
 	// Locked 1 when the policy is locked, else 0.
 	//
 	// Example: 0
-	Locked *PolicyLocked `json:"locked,omitempty"`
+	Locked PolicyLocked `json:"locked,omitempty,omitzero"`
 
-	// ModifiedBy User name of the last editor.
+	// ModifiedBy User name of the last editor (the example is illustrative).
 	//
 	// Example: abcd_ab12
-	ModifiedBy *string `json:"modifiedBy,omitempty"`
+	ModifiedBy string `json:"modifiedBy,omitempty,omitzero"`
 
-	// ModifiedDate Last modification time (UTC).
+	// ModifiedDate A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
 	//
-	// Example: 2024-10-04T09:40:00Z
-	ModifiedDate *time.Time `json:"modifiedDate,omitempty"`
+	//
+	// Example: 2024-10-04T09:47:33Z
+	ModifiedDate OptionalDateTime `json:"modifiedDate,omitempty,omitzero"`
 
 	// Status Whether the policy is active.
 	//
 	// Example: active
-	Status *PolicyStatus `json:"status,omitempty"`
+	Status PolicyStatus `json:"status,omitempty,omitzero"`
 
-	// Title Policy title.
+	// Title Policy title (the example is illustrative).
 	//
 	// Example: CIS Benchmark for Debian Linux 11
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 }
 
 // PolicyLocked 1 when the policy is locked, else 0.
@@ -418,20 +459,34 @@ type PolicyHostIDs struct {
 	// Error Present when the policy does not exist ("Error: Compliance Policy does not exist."), with an empty `hostIds` and status 200.
 	//
 	// Example: Error: Compliance Policy does not exist.
-	Error *string `json:"error,omitempty"`
+	Error string `json:"error,omitempty,omitzero"`
 
 	// HostIDs Host ids of the policy; empty when there are none or the policy does not exist.
-	HostIDs []string `json:"hostIds"`
+	HostIDs []FlexibleID `json:"hostIds"`
 
-	// PolicyID Policy id (a string here, a number in posture records).
+	// PolicyID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
 	//
-	// Example: 4677689
-	PolicyID string `json:"policyId"`
+	//
+	// Example: 1337821
+	PolicyID FlexibleID `json:"policyId"`
 
-	// SubscriptionID Subscription id.
+	// SubscriptionID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
 	//
-	// Example: 1981983
-	SubscriptionID string `json:"subscriptionId"`
+	//
+	// Example: 1337821
+	SubscriptionID FlexibleID `json:"subscriptionId"`
 }
 
 // PolicyHostIDsList The hostids 200 body: one element per requested policy (every policy
@@ -442,14 +497,21 @@ type PolicyHostIDs struct {
 // Example: [{"hostIds":["4980343","4980344"],"policyId":"4677689","subscriptionId":"1981983"},{"error":"Error: Compliance Policy does not exist.","hostIds":[],"policyId":"4677690","subscriptionId":"1981983"}]
 type PolicyHostIDsList = []PolicyHostIDs
 
-// PolicyList Policies of one subscription.
+// PolicyList Policies of one subscription. The ids follow the PA 1.11 sample; titles, user names and dates in the examples are illustrative.
 //
 // Example: {"policyList":[{"createdBy":"abcd_ab12","createdDate":"2021-09-30T07:25:58Z","id":1438626,"lastEvaluatedDate":"2024-10-04T09:47:33Z","locked":0,"modifiedBy":"abcd_ab12","modifiedDate":"2024-10-04T09:40:00Z","status":"active","title":"CIS Benchmark for Debian Linux 11"}],"subscriptionId":4427355}
 type PolicyList struct {
 	// PolicyList One entry per policy.
 	PolicyList []Policy `json:"policyList"`
 
-	// SubscriptionID An id that Qualys sends as a JSON string ("1337821") or as a JSON number (1337821).
+	// SubscriptionID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
+	//
 	//
 	// Example: 1337821
 	SubscriptionID FlexibleID `json:"subscriptionId"`
@@ -464,15 +526,22 @@ type PolicyStatus string
 //
 // Example: {"id":12345,"name":"Linux Servers"}
 type PolicyTag struct {
-	// ID An id that Qualys sends as a JSON string ("1337821") or as a JSON number (1337821).
+	// ID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
+	//
 	//
 	// Example: 1337821
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
-	// Name Tag name.
+	// Name Tag name (the example is illustrative).
 	//
 	// Example: Linux Servers
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 }
 
 // PostureInfoRequest The postureInfo request body; one element per policy.
@@ -485,17 +554,31 @@ type PostureInfoRequest = []PostureInfoRequestItem
 // Example: {"hostIds":["4980343","4980344"],"policyId":"1438626","subscriptionId":"1337821"}
 type PostureInfoRequestItem struct {
 	// HostIDs Host ids of that policy to report on. No maximum is documented.
-	HostIDs []string `json:"hostIds"`
+	HostIDs []FlexibleID `json:"hostIds"`
 
-	// PolicyID Policy id, as returned by hostids.
+	// PolicyID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
 	//
-	// Example: 1438626
-	PolicyID string `json:"policyId"`
-
-	// SubscriptionID Subscription id, as returned by hostids. Qualys samples always send it; whether it may be omitted is not stated.
 	//
 	// Example: 1337821
-	SubscriptionID string `json:"subscriptionId"`
+	PolicyID FlexibleID `json:"policyId"`
+
+	// SubscriptionID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
+	//
+	//
+	// Example: 1337821
+	SubscriptionID FlexibleID `json:"subscriptionId"`
 }
 
 // PostureRecord The posture of one control of one policy on one host. Only `id`,
@@ -509,17 +592,24 @@ type PostureRecord struct {
 	// CloudResourceID Cloud resource id (upper-case key, as sent); null for assets outside a cloud.
 	//
 	// Example: 2182777093928348127
-	CloudResourceID *string `json:"CLOUD_RESOURCE_ID,omitempty"`
+	CloudResourceID string `json:"CLOUD_RESOURCE_ID,omitempty,omitzero"`
 
-	// AssetID Asset id.
+	// AssetID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
 	//
-	// Example: 42078290
-	AssetID *int64 `json:"assetId,omitempty"`
+	//
+	// Example: 1337821
+	AssetID FlexibleID `json:"assetId,omitempty,omitzero"`
 
 	// Category Control category.
 	//
 	// Example: Services
-	Category *string `json:"category,omitempty"`
+	Category string `json:"category,omitempty,omitzero"`
 
 	// CauseOfFailure Why a posture failed; null in passed postures (and, by inference,
 	// without evidence). The JSON types of `missing` and `unexpected` are
@@ -527,70 +617,92 @@ type PostureRecord struct {
 	//
 	//
 	// Example: {"missing":null,"unexpected":null}
-	CauseOfFailure *CauseOfFailure `json:"causeOfFailure,omitempty"`
+	CauseOfFailure CauseOfFailure `json:"causeOfFailure,omitempty,omitzero"`
 
 	// CloudMetaData Cloud context of the asset (3.0 and later with `cloudMetaDataRequired=1`); null for postures without cloud metadata.
 	//
 	// Example: {"cloudAccountId":"175127636344","cloudImageId":null,"cloudProvider":"GCP","cloudResourceId":"2182777093928348127","cloudResourceMetadata":"{'Machine Type':'e2-medium', 'State':'RUNNING'}","cloudResourceType":"Instance","cloudService":"Compute Engine"}
-	CloudMetaData *CloudMetaData `json:"cloudMetaData,omitempty"`
+	CloudMetaData CloudMetaData `json:"cloudMetaData,omitempty,omitzero"`
 
-	// ComplianceLastScanDate Last compliance scan of the host (UTC).
+	// ComplianceLastScanDate A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
 	//
-	// Example: 2024-10-04T09:39:21Z
-	ComplianceLastScanDate *time.Time `json:"complianceLastScanDate,omitempty"`
+	//
+	// Example: 2024-10-04T09:47:33Z
+	ComplianceLastScanDate OptionalDateTime `json:"complianceLastScanDate,omitempty,omitzero"`
 
-	// ControlID Control id.
+	// ControlID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
 	//
-	// Example: 1131
-	ControlID int64 `json:"controlId"`
+	//
+	// Example: 1337821
+	ControlID FlexibleID `json:"controlId"`
 
 	// ControlReference Control reference. Type not documented (string or object); every published sample sends null.
-	ControlReference json.RawMessage `json:"controlReference,omitempty"`
+	ControlReference json.RawMessage `json:"controlReference,omitempty,omitzero"`
 
 	// ControlStatement Control statement.
 	//
 	// Example: Status of the 'Trivial File Transfer Protocol (TFTP)' service
-	ControlStatement *string `json:"controlStatement,omitempty"`
+	ControlStatement string `json:"controlStatement,omitempty,omitzero"`
 
-	// Created When the record was created (UTC).
+	// Created A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
 	//
-	// Example: 2024-11-12T06:20:49Z
-	Created *time.Time `json:"created,omitempty"`
+	//
+	// Example: 2024-10-04T09:47:33Z
+	Created OptionalDateTime `json:"created,omitempty,omitzero"`
 
 	// Criticality Criticality of the control.
 	//
 	// Example: {"label":"SERIOUS","value":3}
-	Criticality *Criticality `json:"criticality,omitempty"`
+	Criticality Criticality `json:"criticality,omitempty,omitzero"`
 
-	// CurrentBatch Server-side batch this record belongs to (not a paging control; meaning not documented).
+	// CurrentBatch A count that Qualys sends as a JSON number (1) or, as its JSON type is not confirmed, as JSON text ("1").
 	//
 	// Example: 1
-	CurrentBatch *int64 `json:"currentBatch,omitempty"`
+	CurrentBatch FlexibleCount `json:"currentBatch,omitempty,omitzero"`
 
 	// CurrentDataSizeKB A number that Qualys sends as JSON text ("2.98") or as a JSON number (2.98).
 	//
 	// Example: 2.98
-	CurrentDataSizeKB *FlexibleDecimal `json:"currentDataSizeKB,omitempty"`
+	CurrentDataSizeKB FlexibleDecimal `json:"currentDataSizeKB,omitempty,omitzero"`
 
-	// CustomerID An id that Qualys sends as a JSON string ("1337821") or as a JSON number (1337821).
+	// CustomerID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
+	//
 	//
 	// Example: 1337821
-	CustomerID *FlexibleID `json:"customerId,omitempty"`
+	CustomerID FlexibleID `json:"customerId,omitempty,omitzero"`
 
 	// CustomerUUID Customer (subscription) UUID.
 	//
 	// Example: 93f7ad53-1590-e3ac-83cd-322b91180e13
-	CustomerUUID *string `json:"customerUuid,omitempty"`
+	CustomerUUID string `json:"customerUuid,omitempty,omitzero"`
 
 	// DNS DNS name of the host (Appendix E mislabels it "Host ID").
 	//
 	// Example: 179.87.224.35.bc.googleusercontent.com
-	DNS *string `json:"dns,omitempty"`
+	DNS string `json:"dns,omitempty,omitzero"`
 
 	// DomainName Domain name of the host.
 	//
 	// Example: 179.87.224.35.bc.googleusercontent.com
-	DomainName *string `json:"domainName,omitempty"`
+	DomainName string `json:"domainName,omitempty,omitzero"`
 
 	// Evidence What was expected and found; present with `evidenceRequired=1`. Qualys
 	// does not document the JSON types of these fields; strings and arrays
@@ -599,110 +711,162 @@ type PostureRecord struct {
 	//
 	//
 	// Example: {"actualValues":null,"currentValues":["File not found"],"directoryFimUdc":null,"expectedValues":"\nDisabled (0)\n------------ OR ------------\nEnabled (1)","extendedEvidence":"Row 1:\n","lastUpdated":"2024-10-04T09:39:21Z"}
-	Evidence *Evidence `json:"evidence,omitempty"`
+	Evidence Evidence `json:"evidence,omitempty,omitzero"`
 
-	// FirstFailDate First failure (UTC), or "" when the control never failed.
+	// FirstFailDate A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
 	//
-	// Example:
-	FirstFailDate *string `json:"firstFailDate,omitempty"`
-
-	// FirstPassDate First pass (UTC), or "" when the control never passed.
 	//
 	// Example: 2024-10-04T09:47:33Z
-	FirstPassDate *string `json:"firstPassDate,omitempty"`
+	FirstFailDate OptionalDateTime `json:"firstFailDate,omitempty,omitzero"`
 
-	// HostID Host id.
+	// FirstPassDate A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
 	//
-	// Example: 4980343
-	HostID int64 `json:"hostId"`
+	//
+	// Example: 2024-10-04T09:47:33Z
+	FirstPassDate OptionalDateTime `json:"firstPassDate,omitempty,omitzero"`
 
-	// ID Posture record id.
+	// HostID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
 	//
-	// Example: 19029070
-	ID int64 `json:"id"`
+	//
+	// Example: 1337821
+	HostID FlexibleID `json:"hostId"`
+
+	// ID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
+	//
+	//
+	// Example: 1337821
+	ID FlexibleID `json:"id"`
 
 	// Instance Evaluated instance, e.g. `os`.
 	//
 	// Example: os
-	Instance *string `json:"instance,omitempty"`
+	Instance string `json:"instance,omitempty,omitzero"`
 
 	// IP IP address of the host.
 	//
 	// Example: 34.133.253.84
-	IP *string `json:"ip,omitempty"`
+	IP string `json:"ip,omitempty,omitzero"`
 
-	// LastEvaluatedDate Last evaluation (UTC).
+	// LastEvaluatedDate A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
+	//
 	//
 	// Example: 2024-10-04T09:47:33Z
-	LastEvaluatedDate *time.Time `json:"lastEvaluatedDate,omitempty"`
+	LastEvaluatedDate OptionalDateTime `json:"lastEvaluatedDate,omitempty,omitzero"`
 
-	// LastFailDate Last failure (UTC), or "" when the control never failed.
+	// LastFailDate A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
 	//
-	// Example:
-	LastFailDate *string `json:"lastFailDate,omitempty"`
-
-	// LastPassDate Last pass (UTC), or "" when the control never passed.
 	//
 	// Example: 2024-10-04T09:47:33Z
-	LastPassDate *string `json:"lastPassDate,omitempty"`
+	LastFailDate OptionalDateTime `json:"lastFailDate,omitempty,omitzero"`
+
+	// LastPassDate A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
+	//
+	//
+	// Example: 2024-10-04T09:47:33Z
+	LastPassDate OptionalDateTime `json:"lastPassDate,omitempty,omitzero"`
 
 	// NetBios NetBIOS name of the host.
 	//
 	// Example: INSTANCE-20240223-173020
-	NetBios *string `json:"netBios,omitempty"`
+	NetBios string `json:"netBios,omitempty,omitzero"`
 
-	// NetworkID Network id (0 = Global Default Network).
+	// NetworkID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
 	//
-	// Example: 0
-	NetworkID *int64 `json:"networkId,omitempty"`
+	//
+	// Example: 1337821
+	NetworkID FlexibleID `json:"networkId,omitempty,omitzero"`
 
 	// NetworkName Network name.
 	//
 	// Example: Global Default Network
-	NetworkName *string `json:"networkName,omitempty"`
+	NetworkName string `json:"networkName,omitempty,omitzero"`
 
 	// OS Operating system.
 	//
 	// Example: Debian Linux 11.1
-	OS *string `json:"os,omitempty"`
+	OS string `json:"os,omitempty,omitzero"`
 
 	// OSCPE CPE of the operating system.
 	//
 	// Example: cpe:/o:microsoft:windows_server_2008:r2::enterprise_x64:
-	OSCPE *string `json:"osCpe,omitempty"`
+	OSCPE string `json:"osCpe,omitempty,omitzero"`
 
-	// PolicyID Policy id (a number here, a string in hostids and the request).
+	// PolicyID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
 	//
-	// Example: 1438626
-	PolicyID int64 `json:"policyId"`
+	//
+	// Example: 1337821
+	PolicyID FlexibleID `json:"policyId"`
 
 	// PolicyTitle Policy title.
 	//
 	// Example: CPS -Test
-	PolicyTitle *string `json:"policyTitle,omitempty"`
+	PolicyTitle string `json:"policyTitle,omitempty,omitzero"`
 
-	// PostureModifiedDate When the posture last changed (UTC); the natural event time.
+	// PostureModifiedDate A UTC date-time as RFC 3339 text ("2024-10-04T09:47:33Z"). Qualys
+	// says "unset" with "" (a control that never failed has no fail date)
+	// or, in some records, with null; both decode as the zero (unset)
+	// time.
+	//
 	//
 	// Example: 2024-10-04T09:47:33Z
-	PostureModifiedDate *time.Time `json:"postureModifiedDate,omitempty"`
+	PostureModifiedDate OptionalDateTime `json:"postureModifiedDate,omitempty,omitzero"`
 
 	// PreviousStatus Previous posture status; null when there is none (inferred).
-	PreviousStatus *PostureStatus `json:"previousStatus,omitempty"`
+	PreviousStatus PostureStatus `json:"previousStatus,omitempty,omitzero"`
 
 	// QGHostID Qualys host GUID (agent hosts).
 	//
 	// Example: 4bd9e81e-12f8-4d8f-a51d-c475131a55b8
-	QGHostID *string `json:"qgHostid,omitempty"`
+	QGHostID string `json:"qgHostid,omitempty,omitzero"`
 
 	// Rationale Why the control matters.
 	//
 	// Example: The 'TFTP' service is normally used only for booting diskless workstations.
-	Rationale *string `json:"rationale,omitempty"`
+	Rationale string `json:"rationale,omitempty,omitzero"`
 
 	// Remediation How to fix a failure.
 	//
 	// Example: Remove or comment out any tftp lines in /etc/inetd.conf.
-	Remediation *string `json:"remediation,omitempty"`
+	Remediation string `json:"remediation,omitempty,omitzero"`
 
 	// Status Posture status of a control on a host. `Error` occurs only for custom controls.
 	//
@@ -712,35 +876,42 @@ type PostureRecord struct {
 	// SubCategory Control sub-category.
 	//
 	// Example: Guidelines/Procedures (Services)
-	SubCategory *string `json:"subCategory,omitempty"`
+	SubCategory string `json:"subCategory,omitempty,omitzero"`
 
 	// Technology The technology (OS or application) the control was evaluated for.
 	//
 	// Example: {"id":346,"name":"Debian GNU/Linux 11.x"}
-	Technology *Technology `json:"technology,omitempty"`
+	Technology Technology `json:"technology,omitempty,omitzero"`
 
-	// TechnologyID Technology id.
+	// TechnologyID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
 	//
-	// Example: 346
-	TechnologyID *int64 `json:"technologyId,omitempty"`
+	//
+	// Example: 1337821
+	TechnologyID FlexibleID `json:"technologyId,omitempty,omitzero"`
 
-	// TotalBatches Number of server-side batches (meaning not documented).
+	// TotalBatches A count that Qualys sends as a JSON number (1) or, as its JSON type is not confirmed, as JSON text ("1").
 	//
 	// Example: 1
-	TotalBatches *int64 `json:"totalBatches,omitempty"`
+	TotalBatches FlexibleCount `json:"totalBatches,omitempty,omitzero"`
 
 	// TotalDataSizeKB A number that Qualys sends as JSON text ("2.98") or as a JSON number (2.98).
 	//
 	// Example: 2.98
-	TotalDataSizeKB *FlexibleDecimal `json:"totalDataSizeKB,omitempty"`
+	TotalDataSizeKB FlexibleDecimal `json:"totalDataSizeKB,omitempty,omitzero"`
 
 	// TrackingMethod How the host is tracked, e.g. `AGENT`, `IP`.
 	//
 	// Example: AGENT
-	TrackingMethod *string `json:"trackingMethod,omitempty"`
+	TrackingMethod string `json:"trackingMethod,omitempty,omitzero"`
 
 	// UserDefinedAttributesList User-defined attributes; the element type is not documented (every published sample sends null).
-	UserDefinedAttributesList []interface{} `json:"userDefinedAttributesList,omitempty"`
+	UserDefinedAttributesList []interface{} `json:"userDefinedAttributesList,omitempty,omitzero"`
 }
 
 // PostureRecordList The postureInfo 200 body: one JSON array of posture records, streamed
@@ -768,10 +939,17 @@ type TagScope string
 //
 // Example: {"id":346,"name":"Debian GNU/Linux 11.x"}
 type Technology struct {
-	// ID Technology id (as `technologyId`).
+	// ID A Qualys id (policy, host, subscription, control, posture record,
+	// technology, asset, customer, network, tag). Qualys sends the same id
+	// as a JSON string of digits ("1337821") in hostids answers and
+	// postureInfo requests and as a JSON number (1337821) in policy lists
+	// and posture records, and its 10.31 hostids sample prints them
+	// unquoted; both forms are accepted everywhere. Requests send the form
+	// the field's samples show.
 	//
-	// Example: 346
-	ID int64 `json:"id"`
+	//
+	// Example: 1337821
+	ID FlexibleID `json:"id"`
 
 	// Name Technology name.
 	//
@@ -788,7 +966,7 @@ type Toggle int32
 //
 // Example: {"password":"secret","token":"true","username":"abcd_ab12"}
 type TokenRequest struct {
-	// Password The user's password.
+	// Password The user's password (the example is illustrative).
 	//
 	// Example: secret
 	Password string `json:"password"`
@@ -798,7 +976,7 @@ type TokenRequest struct {
 	// Example: true
 	Token string `json:"token"`
 
-	// Username Qualys user name.
+	// Username Qualys user name (the example is illustrative).
 	//
 	// Example: abcd_ab12
 	Username string `json:"username"`
@@ -1006,7 +1184,7 @@ type GetPostureInfoV2Params struct {
 type ResolveHostIDsV3Params struct {
 	// PolicyID Comma-separated ids of the policies to resolve, any number. When
 	// omitted, hosts are resolved for all policies of the subscription.
-	PolicyID PolicyIDsOptional `form:"policyId,omitempty" json:"policyId,omitempty"`
+	PolicyID PolicyIDsOptional `form:"policyId,omitempty" json:"policyId,omitempty,omitzero"`
 
 	// StatusChangedSince Only hosts whose posture changed (to failed or passed) on or after this date or UTC date-time.
 	StatusChangedSince *HostStatusChangedSince `form:"statusChangedSince,omitempty" json:"statusChangedSince,omitempty"`
@@ -1051,7 +1229,7 @@ type GetPostureInfoV3Params struct {
 	StatusChangedSince *StatusChangedSince `form:"statusChangedSince,omitempty" json:"statusChangedSince,omitempty"`
 
 	// Status Only records whose current status is one of these (comma-separated). Default all.
-	Status StatusFilter `form:"status,omitempty" json:"status,omitempty"`
+	Status StatusFilter `form:"status,omitempty" json:"status,omitempty,omitzero"`
 
 	// PreviousStatus Only records whose previous status is this value; a single value only.
 	PreviousStatus *PreviousStatusFilter `form:"previousStatus,omitempty" json:"previousStatus,omitempty"`
@@ -1060,12 +1238,12 @@ type GetPostureInfoV3Params struct {
 	// (comma-separated, 0 UNDEFINED to 5 URGENT). Mutually exclusive with
 	// `criticalityLabels`: send one or the other, never both (OpenAPI
 	// cannot express this, so clients check it).
-	CriticalityValues CriticalityValues `form:"criticalityValues,omitempty" json:"criticalityValues,omitempty"`
+	CriticalityValues CriticalityValues `form:"criticalityValues,omitempty" json:"criticalityValues,omitempty,omitzero"`
 
 	// CriticalityLabels Only records of controls with one of these criticality labels
 	// (comma-separated). Mutually exclusive with `criticalityValues`:
 	// send one or the other, never both.
-	CriticalityLabels CriticalityLabels `form:"criticalityLabels,omitempty" json:"criticalityLabels,omitempty"`
+	CriticalityLabels CriticalityLabels `form:"criticalityLabels,omitempty" json:"criticalityLabels,omitempty,omitzero"`
 
 	// CloudMetaDataRequired 1 adds `cloudMetaData` to each record; it is null for postures
 	// without cloud metadata. 0 leaves it out (the default is not stated;
@@ -1112,7 +1290,7 @@ type GetPostureInfoV4Params struct {
 	StatusChangedSince *StatusChangedSince `form:"statusChangedSince,omitempty" json:"statusChangedSince,omitempty"`
 
 	// Status Only records whose current status is one of these (comma-separated). Default all.
-	Status StatusFilter `form:"status,omitempty" json:"status,omitempty"`
+	Status StatusFilter `form:"status,omitempty" json:"status,omitempty,omitzero"`
 
 	// PreviousStatus Only records whose previous status is this value; a single value only.
 	PreviousStatus *PreviousStatusFilter `form:"previousStatus,omitempty" json:"previousStatus,omitempty"`
@@ -1121,12 +1299,12 @@ type GetPostureInfoV4Params struct {
 	// (comma-separated, 0 UNDEFINED to 5 URGENT). Mutually exclusive with
 	// `criticalityLabels`: send one or the other, never both (OpenAPI
 	// cannot express this, so clients check it).
-	CriticalityValues CriticalityValues `form:"criticalityValues,omitempty" json:"criticalityValues,omitempty"`
+	CriticalityValues CriticalityValues `form:"criticalityValues,omitempty" json:"criticalityValues,omitempty,omitzero"`
 
 	// CriticalityLabels Only records of controls with one of these criticality labels
 	// (comma-separated). Mutually exclusive with `criticalityValues`:
 	// send one or the other, never both.
-	CriticalityLabels CriticalityLabels `form:"criticalityLabels,omitempty" json:"criticalityLabels,omitempty"`
+	CriticalityLabels CriticalityLabels `form:"criticalityLabels,omitempty" json:"criticalityLabels,omitempty,omitzero"`
 
 	// CloudMetaDataRequired 1 adds `cloudMetaData` to each record; it is null for postures
 	// without cloud metadata. 0 leaves it out (the default is not stated;
@@ -1173,7 +1351,7 @@ type GetPostureInfoV5Params struct {
 	StatusChangedSince *StatusChangedSince `form:"statusChangedSince,omitempty" json:"statusChangedSince,omitempty"`
 
 	// Status Only records whose current status is one of these (comma-separated). Default all.
-	Status StatusFilter `form:"status,omitempty" json:"status,omitempty"`
+	Status StatusFilter `form:"status,omitempty" json:"status,omitempty,omitzero"`
 
 	// PreviousStatus Only records whose previous status is this value; a single value only.
 	PreviousStatus *PreviousStatusFilter `form:"previousStatus,omitempty" json:"previousStatus,omitempty"`
@@ -1182,12 +1360,12 @@ type GetPostureInfoV5Params struct {
 	// (comma-separated, 0 UNDEFINED to 5 URGENT). Mutually exclusive with
 	// `criticalityLabels`: send one or the other, never both (OpenAPI
 	// cannot express this, so clients check it).
-	CriticalityValues CriticalityValues `form:"criticalityValues,omitempty" json:"criticalityValues,omitempty"`
+	CriticalityValues CriticalityValues `form:"criticalityValues,omitempty" json:"criticalityValues,omitempty,omitzero"`
 
 	// CriticalityLabels Only records of controls with one of these criticality labels
 	// (comma-separated). Mutually exclusive with `criticalityValues`:
 	// send one or the other, never both.
-	CriticalityLabels CriticalityLabels `form:"criticalityLabels,omitempty" json:"criticalityLabels,omitempty"`
+	CriticalityLabels CriticalityLabels `form:"criticalityLabels,omitempty" json:"criticalityLabels,omitempty,omitzero"`
 
 	// CloudMetaDataRequired 1 adds `cloudMetaData` to each record; it is null for postures
 	// without cloud metadata. 0 leaves it out (the default is not stated;
@@ -1205,28 +1383,6 @@ type GetPostureInfoV5Params struct {
 	// `PostureRecord` does not declare them; read them from the raw record.
 	QdScoreRequired *QdScoreRequired `form:"qdScoreRequired,omitempty" json:"qdScoreRequired,omitempty"`
 }
-
-// CreatePcrsTokenFormdataRequestBody defines body for CreatePcrsToken for application/x-www-form-urlencoded ContentType.
-type CreatePcrsTokenFormdataRequestBody = TokenRequest
-
-// GetPostureInfoV1JSONRequestBody defines body for GetPostureInfoV1 for application/json ContentType.
-type GetPostureInfoV1JSONRequestBody = PostureInfoRequest
-
-// GetPostureInfoV2JSONRequestBody defines body for GetPostureInfoV2 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
-type GetPostureInfoV2JSONRequestBody = PostureInfoRequest
-
-// GetPostureInfoV3JSONRequestBody defines body for GetPostureInfoV3 for application/json ContentType.
-type GetPostureInfoV3JSONRequestBody = PostureInfoRequest
-
-// GetPostureInfoV4JSONRequestBody defines body for GetPostureInfoV4 for application/json ContentType.
-//
-// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
-type GetPostureInfoV4JSONRequestBody = PostureInfoRequest
-
-// GetPostureInfoV5JSONRequestBody defines body for GetPostureInfoV5 for application/json ContentType.
-type GetPostureInfoV5JSONRequestBody = PostureInfoRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1330,7 +1486,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /auth (the `CreatePcrsToken` operationId).
-	CreatePcrsTokenWithFormdataBody(ctx context.Context, body CreatePcrsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreatePcrsTokenWithFormdataBody(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV1 Resolve host ids of up to 10 policies (1.0)
 	//
@@ -1352,9 +1508,10 @@ type ClientInterface interface {
 	// posture was evaluated on or after `lastEvaluationDate`. Tag
 	// information is not available in this version.
 	//
-	// Lifecycle: deprecated. Qualys set end of support for November 2026
-	// and end of life for May 2027 (PA 1.11 API release notes, May 11
-	// 2026); use `listPoliciesV2`.
+	// Lifecycle: end of support. Qualys set end of support for November
+	// 2026 and end of life for May 2027 (PA 1.11 API release notes, May 11
+	// 2026); November 2026 has arrived, so this version is no longer
+	// supported and stops answering in May 2027. Use `listPoliciesV2`.
 	//
 	// Corresponds with GET /pcrs/1.0/posture/policy/list (the `ListPoliciesV1` operationId).
 	//
@@ -1391,7 +1548,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /pcrs/1.0/posture/postureInfo (the `GetPostureInfoV1` operationId).
-	GetPostureInfoV1(ctx context.Context, params *GetPostureInfoV1Params, body GetPostureInfoV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPostureInfoV1(ctx context.Context, params *GetPostureInfoV1Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV2 Resolve host ids of up to 10 policies (2.0)
 	//
@@ -1458,7 +1615,7 @@ type ClientInterface interface {
 	// Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
-	GetPostureInfoV2(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPostureInfoV2(ctx context.Context, params *GetPostureInfoV2Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV3 Resolve host ids of any number of policies (3.0)
 	//
@@ -1516,7 +1673,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /pcrs/3.0/posture/postureInfo (the `GetPostureInfoV3` operationId).
-	GetPostureInfoV3(ctx context.Context, params *GetPostureInfoV3Params, body GetPostureInfoV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPostureInfoV3(ctx context.Context, params *GetPostureInfoV3Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV4 Resolve host ids (4.0)
 	//
@@ -1538,9 +1695,10 @@ type ClientInterface interface {
 	// parameters of 3.0 are declared. When evidence is requested, extended
 	// evidence always travels inside `evidence`.
 	//
-	// Lifecycle: deprecated. Qualys set end of support for May 2026 and
+	// Lifecycle: end of life. Qualys set end of support for May 2026 and
 	// end of life for November 2026 (PA 1.6 API release notes, Dec 4
-	// 2025); use `getPostureInfoV5`.
+	// 2025); both months have arrived, so calls may fail at any time. Use
+	// `getPostureInfoV5`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1555,16 +1713,17 @@ type ClientInterface interface {
 	// parameters of 3.0 are declared. When evidence is requested, extended
 	// evidence always travels inside `evidence`.
 	//
-	// Lifecycle: deprecated. Qualys set end of support for May 2026 and
+	// Lifecycle: end of life. Qualys set end of support for May 2026 and
 	// end of life for November 2026 (PA 1.6 API release notes, Dec 4
-	// 2025); use `getPostureInfoV5`.
+	// 2025); both months have arrived, so calls may fail at any time. Use
+	// `getPostureInfoV5`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 	//
 	// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
-	GetPostureInfoV4(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPostureInfoV4(ctx context.Context, params *GetPostureInfoV4Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveHostIDsV5 Resolve host ids (5.0)
 	//
@@ -1609,7 +1768,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /pcrs/5.0/posture/postureInfo (the `GetPostureInfoV5` operationId).
-	GetPostureInfoV5(ctx context.Context, params *GetPostureInfoV5Params, body GetPostureInfoV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPostureInfoV5(ctx context.Context, params *GetPostureInfoV5Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreatePcrsTokenWithBody Obtain a JWT
@@ -1650,7 +1809,7 @@ func (c *Client) CreatePcrsTokenWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /auth (the `CreatePcrsToken` operationId).
-func (c *Client) CreatePcrsTokenWithFormdataBody(ctx context.Context, body CreatePcrsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreatePcrsTokenWithFormdataBody(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreatePcrsTokenRequestWithFormdataBody(c.Server, body)
 	if err != nil {
 		return nil, err
@@ -1692,9 +1851,10 @@ func (c *Client) ResolveHostIDsV1(ctx context.Context, params *ResolveHostIDsV1P
 // posture was evaluated on or after `lastEvaluationDate`. Tag
 // information is not available in this version.
 //
-// Lifecycle: deprecated. Qualys set end of support for November 2026
-// and end of life for May 2027 (PA 1.11 API release notes, May 11
-// 2026); use `listPoliciesV2`.
+// Lifecycle: end of support. Qualys set end of support for November
+// 2026 and end of life for May 2027 (PA 1.11 API release notes, May 11
+// 2026); November 2026 has arrived, so this version is no longer
+// supported and stops answering in May 2027. Use `listPoliciesV2`.
 //
 // Corresponds with GET /pcrs/1.0/posture/policy/list (the `ListPoliciesV1` operationId).
 // Deprecated: Deprecated by Qualys, end of support 2026-11, end of life 2027-05; use listPoliciesV2.
@@ -1750,7 +1910,7 @@ func (c *Client) GetPostureInfoV1WithBody(ctx context.Context, params *GetPostur
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /pcrs/1.0/posture/postureInfo (the `GetPostureInfoV1` operationId).
-func (c *Client) GetPostureInfoV1(ctx context.Context, params *GetPostureInfoV1Params, body GetPostureInfoV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPostureInfoV1(ctx context.Context, params *GetPostureInfoV1Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV1Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -1854,7 +2014,7 @@ func (c *Client) GetPostureInfoV2WithBody(ctx context.Context, params *GetPostur
 //
 // Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 // Deprecated: Deprecated by Qualys; use getPostureInfoV3.
-func (c *Client) GetPostureInfoV2(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPostureInfoV2(ctx context.Context, params *GetPostureInfoV2Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV2Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -1942,7 +2102,7 @@ func (c *Client) GetPostureInfoV3WithBody(ctx context.Context, params *GetPostur
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /pcrs/3.0/posture/postureInfo (the `GetPostureInfoV3` operationId).
-func (c *Client) GetPostureInfoV3(ctx context.Context, params *GetPostureInfoV3Params, body GetPostureInfoV3JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPostureInfoV3(ctx context.Context, params *GetPostureInfoV3Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV3Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -1984,9 +2144,10 @@ func (c *Client) ResolveHostIDsV4(ctx context.Context, reqEditors ...RequestEdit
 // parameters of 3.0 are declared. When evidence is requested, extended
 // evidence always travels inside `evidence`.
 //
-// Lifecycle: deprecated. Qualys set end of support for May 2026 and
+// Lifecycle: end of life. Qualys set end of support for May 2026 and
 // end of life for November 2026 (PA 1.6 API release notes, Dec 4
-// 2025); use `getPostureInfoV5`.
+// 2025); both months have arrived, so calls may fail at any time. Use
+// `getPostureInfoV5`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2010,15 +2171,16 @@ func (c *Client) GetPostureInfoV4WithBody(ctx context.Context, params *GetPostur
 // parameters of 3.0 are declared. When evidence is requested, extended
 // evidence always travels inside `evidence`.
 //
-// Lifecycle: deprecated. Qualys set end of support for May 2026 and
+// Lifecycle: end of life. Qualys set end of support for May 2026 and
 // end of life for November 2026 (PA 1.6 API release notes, Dec 4
-// 2025); use `getPostureInfoV5`.
+// 2025); both months have arrived, so calls may fail at any time. Use
+// `getPostureInfoV5`.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 // Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
-func (c *Client) GetPostureInfoV4(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPostureInfoV4(ctx context.Context, params *GetPostureInfoV4Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV4Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -2093,7 +2255,7 @@ func (c *Client) GetPostureInfoV5WithBody(ctx context.Context, params *GetPostur
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /pcrs/5.0/posture/postureInfo (the `GetPostureInfoV5` operationId).
-func (c *Client) GetPostureInfoV5(ctx context.Context, params *GetPostureInfoV5Params, body GetPostureInfoV5JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPostureInfoV5(ctx context.Context, params *GetPostureInfoV5Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPostureInfoV5Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -2106,7 +2268,7 @@ func (c *Client) GetPostureInfoV5(ctx context.Context, params *GetPostureInfoV5P
 }
 
 // NewCreatePcrsTokenRequestWithFormdataBody calls the generic CreatePcrsToken builder with application/x-www-form-urlencoded body
-func NewCreatePcrsTokenRequestWithFormdataBody(server string, body CreatePcrsTokenFormdataRequestBody) (*http.Request, error) {
+func NewCreatePcrsTokenRequestWithFormdataBody(server string, body TokenRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -2266,7 +2428,7 @@ func NewListPoliciesV1Request(server string, params *ListPoliciesV1Params) (*htt
 }
 
 // NewGetPostureInfoV1Request calls the generic GetPostureInfoV1 builder with application/json body
-func NewGetPostureInfoV1Request(server string, params *GetPostureInfoV1Params, body GetPostureInfoV1JSONRequestBody) (*http.Request, error) {
+func NewGetPostureInfoV1Request(server string, params *GetPostureInfoV1Params, body PostureInfoRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -2512,7 +2674,7 @@ func NewListPoliciesV2Request(server string, params *ListPoliciesV2Params) (*htt
 
 		if params.RequireTagInfo != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "requireTagInfo", *params.RequireTagInfo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "requireTagInfo", *params.RequireTagInfo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2537,7 +2699,7 @@ func NewListPoliciesV2Request(server string, params *ListPoliciesV2Params) (*htt
 }
 
 // NewGetPostureInfoV2Request calls the generic GetPostureInfoV2 builder with application/json body
-func NewGetPostureInfoV2Request(server string, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody) (*http.Request, error) {
+func NewGetPostureInfoV2Request(server string, params *GetPostureInfoV2Params, body PostureInfoRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -2742,7 +2904,7 @@ func NewResolveHostIDsV3Request(server string, params *ResolveHostIDsV3Params) (
 }
 
 // NewGetPostureInfoV3Request calls the generic GetPostureInfoV3 builder with application/json body
-func NewGetPostureInfoV3Request(server string, params *GetPostureInfoV3Params, body GetPostureInfoV3JSONRequestBody) (*http.Request, error) {
+func NewGetPostureInfoV3Request(server string, params *GetPostureInfoV3Params, body PostureInfoRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -2878,7 +3040,7 @@ func NewGetPostureInfoV3RequestWithBody(server string, params *GetPostureInfoV3P
 
 		if params.PreviousStatus != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "previousStatus", *params.PreviousStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "previousStatus", *params.PreviousStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2914,7 +3076,7 @@ func NewGetPostureInfoV3RequestWithBody(server string, params *GetPostureInfoV3P
 
 		if params.CloudMetaDataRequired != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cloudMetaDataRequired", *params.CloudMetaDataRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cloudMetaDataRequired", *params.CloudMetaDataRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2968,7 +3130,7 @@ func NewResolveHostIDsV4Request(server string) (*http.Request, error) {
 }
 
 // NewGetPostureInfoV4Request calls the generic GetPostureInfoV4 builder with application/json body
-func NewGetPostureInfoV4Request(server string, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody) (*http.Request, error) {
+func NewGetPostureInfoV4Request(server string, params *GetPostureInfoV4Params, body PostureInfoRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -3104,7 +3266,7 @@ func NewGetPostureInfoV4RequestWithBody(server string, params *GetPostureInfoV4P
 
 		if params.PreviousStatus != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "previousStatus", *params.PreviousStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "previousStatus", *params.PreviousStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3140,7 +3302,7 @@ func NewGetPostureInfoV4RequestWithBody(server string, params *GetPostureInfoV4P
 
 		if params.CloudMetaDataRequired != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cloudMetaDataRequired", *params.CloudMetaDataRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cloudMetaDataRequired", *params.CloudMetaDataRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3194,7 +3356,7 @@ func NewResolveHostIDsV5Request(server string) (*http.Request, error) {
 }
 
 // NewGetPostureInfoV5Request calls the generic GetPostureInfoV5 builder with application/json body
-func NewGetPostureInfoV5Request(server string, params *GetPostureInfoV5Params, body GetPostureInfoV5JSONRequestBody) (*http.Request, error) {
+func NewGetPostureInfoV5Request(server string, params *GetPostureInfoV5Params, body PostureInfoRequest) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -3330,7 +3492,7 @@ func NewGetPostureInfoV5RequestWithBody(server string, params *GetPostureInfoV5P
 
 		if params.PreviousStatus != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "previousStatus", *params.PreviousStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "previousStatus", *params.PreviousStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3366,7 +3528,7 @@ func NewGetPostureInfoV5RequestWithBody(server string, params *GetPostureInfoV5P
 
 		if params.CloudMetaDataRequired != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cloudMetaDataRequired", *params.CloudMetaDataRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cloudMetaDataRequired", *params.CloudMetaDataRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3378,7 +3540,7 @@ func NewGetPostureInfoV5RequestWithBody(server string, params *GetPostureInfoV5P
 
 		if params.ExtendedEvidenceRequired != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "extendedEvidenceRequired", *params.ExtendedEvidenceRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "extendedEvidenceRequired", *params.ExtendedEvidenceRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3488,7 +3650,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth (the `CreatePcrsToken` operationId).
-	CreatePcrsTokenWithFormdataBodyWithResponse(ctx context.Context, body CreatePcrsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreatePcrsTokenResponse, error)
+	CreatePcrsTokenWithFormdataBodyWithResponse(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*CreatePcrsTokenResponse, error)
 
 	// ResolveHostIDsV1WithResponse Resolve host ids of up to 10 policies (1.0)
 	//
@@ -3512,9 +3674,10 @@ type ClientWithResponsesInterface interface {
 	// posture was evaluated on or after `lastEvaluationDate`. Tag
 	// information is not available in this version.
 	//
-	// Lifecycle: deprecated. Qualys set end of support for November 2026
-	// and end of life for May 2027 (PA 1.11 API release notes, May 11
-	// 2026); use `listPoliciesV2`.
+	// Lifecycle: end of support. Qualys set end of support for November
+	// 2026 and end of life for May 2027 (PA 1.11 API release notes, May 11
+	// 2026); November 2026 has arrived, so this version is no longer
+	// supported and stops answering in May 2027. Use `listPoliciesV2`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3553,7 +3716,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /pcrs/1.0/posture/postureInfo (the `GetPostureInfoV1` operationId).
-	GetPostureInfoV1WithResponse(ctx context.Context, params *GetPostureInfoV1Params, body GetPostureInfoV1JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV1Response, error)
+	GetPostureInfoV1WithResponse(ctx context.Context, params *GetPostureInfoV1Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV1Response, error)
 
 	// ResolveHostIDsV2WithResponse Resolve host ids of up to 10 policies (2.0)
 	//
@@ -3624,7 +3787,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 	//
 	// Deprecated: Deprecated by Qualys; use getPostureInfoV3.
-	GetPostureInfoV2WithResponse(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error)
+	GetPostureInfoV2WithResponse(ctx context.Context, params *GetPostureInfoV2Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error)
 
 	// ResolveHostIDsV3WithResponse Resolve host ids of any number of policies (3.0)
 	//
@@ -3684,7 +3847,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /pcrs/3.0/posture/postureInfo (the `GetPostureInfoV3` operationId).
-	GetPostureInfoV3WithResponse(ctx context.Context, params *GetPostureInfoV3Params, body GetPostureInfoV3JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV3Response, error)
+	GetPostureInfoV3WithResponse(ctx context.Context, params *GetPostureInfoV3Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV3Response, error)
 
 	// ResolveHostIDsV4WithResponse Resolve host ids (4.0)
 	//
@@ -3708,9 +3871,10 @@ type ClientWithResponsesInterface interface {
 	// parameters of 3.0 are declared. When evidence is requested, extended
 	// evidence always travels inside `evidence`.
 	//
-	// Lifecycle: deprecated. Qualys set end of support for May 2026 and
+	// Lifecycle: end of life. Qualys set end of support for May 2026 and
 	// end of life for November 2026 (PA 1.6 API release notes, Dec 4
-	// 2025); use `getPostureInfoV5`.
+	// 2025); both months have arrived, so calls may fail at any time. Use
+	// `getPostureInfoV5`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3725,16 +3889,17 @@ type ClientWithResponsesInterface interface {
 	// parameters of 3.0 are declared. When evidence is requested, extended
 	// evidence always travels inside `evidence`.
 	//
-	// Lifecycle: deprecated. Qualys set end of support for May 2026 and
+	// Lifecycle: end of life. Qualys set end of support for May 2026 and
 	// end of life for November 2026 (PA 1.6 API release notes, Dec 4
-	// 2025); use `getPostureInfoV5`.
+	// 2025); both months have arrived, so calls may fail at any time. Use
+	// `getPostureInfoV5`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 	//
 	// Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
-	GetPostureInfoV4WithResponse(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error)
+	GetPostureInfoV4WithResponse(ctx context.Context, params *GetPostureInfoV4Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error)
 
 	// ResolveHostIDsV5WithResponse Resolve host ids (5.0)
 	//
@@ -3781,7 +3946,17 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /pcrs/5.0/posture/postureInfo (the `GetPostureInfoV5` operationId).
-	GetPostureInfoV5WithResponse(ctx context.Context, params *GetPostureInfoV5Params, body GetPostureInfoV5JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV5Response, error)
+	GetPostureInfoV5WithResponse(ctx context.Context, params *GetPostureInfoV5Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV5Response, error)
+}
+
+// ResponseHeaders holds the response headers the API declares (rate limits
+// and throttling). A field is zero when the response did not carry it.
+type ResponseHeaders struct {
+	XRateLimitLimit        int32
+	XRateLimitRemaining    int32
+	XRateLimitToWaitSec    int32
+	XRateLimitWindowSec    int32
+	XConcurrencyLimitLimit int32
 }
 
 type CreatePcrsTokenResponse struct {
@@ -3825,32 +4000,6 @@ func (r CreatePcrsTokenResponse) ContentType() string {
 	return ""
 }
 
-// ResolveHostIDsV1Response200Headers the declared response headers of an HTTP 200 response for ResolveHostIDsV1
-type ResolveHostIDsV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// ResolveHostIDsV1Response409Headers the declared response headers of an HTTP 409 response for ResolveHostIDsV1
-type ResolveHostIDsV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ResolveHostIDsV1Response429Headers the declared response headers of an HTTP 429 response for ResolveHostIDsV1
-type ResolveHostIDsV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ResolveHostIDsV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3861,11 +4010,11 @@ type ResolveHostIDsV1Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ResolveHostIDsV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ResolveHostIDsV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ResolveHostIDsV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3912,32 +4061,6 @@ func (r ResolveHostIDsV1Response) ContentType() string {
 	return ""
 }
 
-// ListPoliciesV1Response200Headers the declared response headers of an HTTP 200 response for ListPoliciesV1
-type ListPoliciesV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// ListPoliciesV1Response409Headers the declared response headers of an HTTP 409 response for ListPoliciesV1
-type ListPoliciesV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ListPoliciesV1Response429Headers the declared response headers of an HTTP 429 response for ListPoliciesV1
-type ListPoliciesV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ListPoliciesV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3946,11 +4069,11 @@ type ListPoliciesV1Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListPoliciesV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ListPoliciesV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListPoliciesV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3992,32 +4115,6 @@ func (r ListPoliciesV1Response) ContentType() string {
 	return ""
 }
 
-// GetPostureInfoV1Response200Headers the declared response headers of an HTTP 200 response for GetPostureInfoV1
-type GetPostureInfoV1Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// GetPostureInfoV1Response409Headers the declared response headers of an HTTP 409 response for GetPostureInfoV1
-type GetPostureInfoV1Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// GetPostureInfoV1Response429Headers the declared response headers of an HTTP 429 response for GetPostureInfoV1
-type GetPostureInfoV1Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type GetPostureInfoV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4028,11 +4125,11 @@ type GetPostureInfoV1Response struct {
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *MessageError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPostureInfoV1Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetPostureInfoV1Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPostureInfoV1Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4079,32 +4176,6 @@ func (r GetPostureInfoV1Response) ContentType() string {
 	return ""
 }
 
-// ResolveHostIDsV2Response200Headers the declared response headers of an HTTP 200 response for ResolveHostIDsV2
-type ResolveHostIDsV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// ResolveHostIDsV2Response409Headers the declared response headers of an HTTP 409 response for ResolveHostIDsV2
-type ResolveHostIDsV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ResolveHostIDsV2Response429Headers the declared response headers of an HTTP 429 response for ResolveHostIDsV2
-type ResolveHostIDsV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ResolveHostIDsV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4115,11 +4186,11 @@ type ResolveHostIDsV2Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ResolveHostIDsV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ResolveHostIDsV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ResolveHostIDsV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4166,32 +4237,6 @@ func (r ResolveHostIDsV2Response) ContentType() string {
 	return ""
 }
 
-// ListPoliciesV2Response200Headers the declared response headers of an HTTP 200 response for ListPoliciesV2
-type ListPoliciesV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// ListPoliciesV2Response409Headers the declared response headers of an HTTP 409 response for ListPoliciesV2
-type ListPoliciesV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ListPoliciesV2Response429Headers the declared response headers of an HTTP 429 response for ListPoliciesV2
-type ListPoliciesV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ListPoliciesV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4200,11 +4245,11 @@ type ListPoliciesV2Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListPoliciesV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ListPoliciesV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListPoliciesV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4246,32 +4291,6 @@ func (r ListPoliciesV2Response) ContentType() string {
 	return ""
 }
 
-// GetPostureInfoV2Response200Headers the declared response headers of an HTTP 200 response for GetPostureInfoV2
-type GetPostureInfoV2Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// GetPostureInfoV2Response409Headers the declared response headers of an HTTP 409 response for GetPostureInfoV2
-type GetPostureInfoV2Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// GetPostureInfoV2Response429Headers the declared response headers of an HTTP 429 response for GetPostureInfoV2
-type GetPostureInfoV2Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type GetPostureInfoV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4282,11 +4301,11 @@ type GetPostureInfoV2Response struct {
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *MessageError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPostureInfoV2Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetPostureInfoV2Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPostureInfoV2Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4333,32 +4352,6 @@ func (r GetPostureInfoV2Response) ContentType() string {
 	return ""
 }
 
-// ResolveHostIDsV3Response200Headers the declared response headers of an HTTP 200 response for ResolveHostIDsV3
-type ResolveHostIDsV3Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// ResolveHostIDsV3Response409Headers the declared response headers of an HTTP 409 response for ResolveHostIDsV3
-type ResolveHostIDsV3Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ResolveHostIDsV3Response429Headers the declared response headers of an HTTP 429 response for ResolveHostIDsV3
-type ResolveHostIDsV3Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ResolveHostIDsV3Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4369,11 +4362,11 @@ type ResolveHostIDsV3Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ResolveHostIDsV3Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ResolveHostIDsV3Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ResolveHostIDsV3Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4420,32 +4413,6 @@ func (r ResolveHostIDsV3Response) ContentType() string {
 	return ""
 }
 
-// GetPostureInfoV3Response200Headers the declared response headers of an HTTP 200 response for GetPostureInfoV3
-type GetPostureInfoV3Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// GetPostureInfoV3Response409Headers the declared response headers of an HTTP 409 response for GetPostureInfoV3
-type GetPostureInfoV3Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// GetPostureInfoV3Response429Headers the declared response headers of an HTTP 429 response for GetPostureInfoV3
-type GetPostureInfoV3Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type GetPostureInfoV3Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4456,11 +4423,11 @@ type GetPostureInfoV3Response struct {
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *MessageError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPostureInfoV3Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetPostureInfoV3Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPostureInfoV3Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4507,32 +4474,6 @@ func (r GetPostureInfoV3Response) ContentType() string {
 	return ""
 }
 
-// ResolveHostIDsV4Response200Headers the declared response headers of an HTTP 200 response for ResolveHostIDsV4
-type ResolveHostIDsV4Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// ResolveHostIDsV4Response409Headers the declared response headers of an HTTP 409 response for ResolveHostIDsV4
-type ResolveHostIDsV4Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ResolveHostIDsV4Response429Headers the declared response headers of an HTTP 429 response for ResolveHostIDsV4
-type ResolveHostIDsV4Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ResolveHostIDsV4Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4543,11 +4484,11 @@ type ResolveHostIDsV4Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ResolveHostIDsV4Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ResolveHostIDsV4Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ResolveHostIDsV4Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4594,32 +4535,6 @@ func (r ResolveHostIDsV4Response) ContentType() string {
 	return ""
 }
 
-// GetPostureInfoV4Response200Headers the declared response headers of an HTTP 200 response for GetPostureInfoV4
-type GetPostureInfoV4Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// GetPostureInfoV4Response409Headers the declared response headers of an HTTP 409 response for GetPostureInfoV4
-type GetPostureInfoV4Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// GetPostureInfoV4Response429Headers the declared response headers of an HTTP 429 response for GetPostureInfoV4
-type GetPostureInfoV4Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type GetPostureInfoV4Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4630,11 +4545,11 @@ type GetPostureInfoV4Response struct {
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *MessageError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPostureInfoV4Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetPostureInfoV4Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPostureInfoV4Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4681,32 +4596,6 @@ func (r GetPostureInfoV4Response) ContentType() string {
 	return ""
 }
 
-// ResolveHostIDsV5Response200Headers the declared response headers of an HTTP 200 response for ResolveHostIDsV5
-type ResolveHostIDsV5Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// ResolveHostIDsV5Response409Headers the declared response headers of an HTTP 409 response for ResolveHostIDsV5
-type ResolveHostIDsV5Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// ResolveHostIDsV5Response429Headers the declared response headers of an HTTP 429 response for ResolveHostIDsV5
-type ResolveHostIDsV5Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type ResolveHostIDsV5Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4717,11 +4606,11 @@ type ResolveHostIDsV5Response struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *PcrsError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ResolveHostIDsV5Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ResolveHostIDsV5Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ResolveHostIDsV5Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4768,32 +4657,6 @@ func (r ResolveHostIDsV5Response) ContentType() string {
 	return ""
 }
 
-// GetPostureInfoV5Response200Headers the declared response headers of an HTTP 200 response for GetPostureInfoV5
-type GetPostureInfoV5Response200Headers struct {
-	XRateLimitLimit     *int32
-	XRateLimitRemaining *int32
-	XRateLimitToWaitSec *int32
-	XRateLimitWindowSec *int32
-}
-
-// GetPostureInfoV5Response409Headers the declared response headers of an HTTP 409 response for GetPostureInfoV5
-type GetPostureInfoV5Response409Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
-// GetPostureInfoV5Response429Headers the declared response headers of an HTTP 429 response for GetPostureInfoV5
-type GetPostureInfoV5Response429Headers struct {
-	XConcurrencyLimitLimit *int32
-	XRateLimitLimit        *int32
-	XRateLimitRemaining    *int32
-	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
-}
-
 type GetPostureInfoV5Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4804,11 +4667,11 @@ type GetPostureInfoV5Response struct {
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *MessageError
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPostureInfoV5Response200Headers
+	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetPostureInfoV5Response409Headers
+	Headers409 *ResponseHeaders
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPostureInfoV5Response429Headers
+	Headers429 *ResponseHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4889,7 +4752,7 @@ func (c *ClientWithResponses) CreatePcrsTokenWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth (the `CreatePcrsToken` operationId).
-func (c *ClientWithResponses) CreatePcrsTokenWithFormdataBodyWithResponse(ctx context.Context, body CreatePcrsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreatePcrsTokenResponse, error) {
+func (c *ClientWithResponses) CreatePcrsTokenWithFormdataBodyWithResponse(ctx context.Context, body TokenRequest, reqEditors ...RequestEditorFn) (*CreatePcrsTokenResponse, error) {
 	rsp, err := c.CreatePcrsTokenWithFormdataBody(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -4925,9 +4788,10 @@ func (c *ClientWithResponses) ResolveHostIDsV1WithResponse(ctx context.Context, 
 // posture was evaluated on or after `lastEvaluationDate`. Tag
 // information is not available in this version.
 //
-// Lifecycle: deprecated. Qualys set end of support for November 2026
-// and end of life for May 2027 (PA 1.11 API release notes, May 11
-// 2026); use `listPoliciesV2`.
+// Lifecycle: end of support. Qualys set end of support for November
+// 2026 and end of life for May 2027 (PA 1.11 API release notes, May 11
+// 2026); November 2026 has arrived, so this version is no longer
+// supported and stops answering in May 2027. Use `listPoliciesV2`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4978,7 +4842,7 @@ func (c *ClientWithResponses) GetPostureInfoV1WithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pcrs/1.0/posture/postureInfo (the `GetPostureInfoV1` operationId).
-func (c *ClientWithResponses) GetPostureInfoV1WithResponse(ctx context.Context, params *GetPostureInfoV1Params, body GetPostureInfoV1JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV1Response, error) {
+func (c *ClientWithResponses) GetPostureInfoV1WithResponse(ctx context.Context, params *GetPostureInfoV1Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV1Response, error) {
 	rsp, err := c.GetPostureInfoV1(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5072,7 +4936,7 @@ func (c *ClientWithResponses) GetPostureInfoV2WithBodyWithResponse(ctx context.C
 //
 // Corresponds with POST /pcrs/2.0/posture/postureInfo (the `GetPostureInfoV2` operationId).
 // Deprecated: Deprecated by Qualys; use getPostureInfoV3.
-func (c *ClientWithResponses) GetPostureInfoV2WithResponse(ctx context.Context, params *GetPostureInfoV2Params, body GetPostureInfoV2JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error) {
+func (c *ClientWithResponses) GetPostureInfoV2WithResponse(ctx context.Context, params *GetPostureInfoV2Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV2Response, error) {
 	rsp, err := c.GetPostureInfoV2(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5150,7 +5014,7 @@ func (c *ClientWithResponses) GetPostureInfoV3WithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pcrs/3.0/posture/postureInfo (the `GetPostureInfoV3` operationId).
-func (c *ClientWithResponses) GetPostureInfoV3WithResponse(ctx context.Context, params *GetPostureInfoV3Params, body GetPostureInfoV3JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV3Response, error) {
+func (c *ClientWithResponses) GetPostureInfoV3WithResponse(ctx context.Context, params *GetPostureInfoV3Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV3Response, error) {
 	rsp, err := c.GetPostureInfoV3(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5186,9 +5050,10 @@ func (c *ClientWithResponses) ResolveHostIDsV4WithResponse(ctx context.Context, 
 // parameters of 3.0 are declared. When evidence is requested, extended
 // evidence always travels inside `evidence`.
 //
-// Lifecycle: deprecated. Qualys set end of support for May 2026 and
+// Lifecycle: end of life. Qualys set end of support for May 2026 and
 // end of life for November 2026 (PA 1.6 API release notes, Dec 4
-// 2025); use `getPostureInfoV5`.
+// 2025); both months have arrived, so calls may fail at any time. Use
+// `getPostureInfoV5`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5209,15 +5074,16 @@ func (c *ClientWithResponses) GetPostureInfoV4WithBodyWithResponse(ctx context.C
 // parameters of 3.0 are declared. When evidence is requested, extended
 // evidence always travels inside `evidence`.
 //
-// Lifecycle: deprecated. Qualys set end of support for May 2026 and
+// Lifecycle: end of life. Qualys set end of support for May 2026 and
 // end of life for November 2026 (PA 1.6 API release notes, Dec 4
-// 2025); use `getPostureInfoV5`.
+// 2025); both months have arrived, so calls may fail at any time. Use
+// `getPostureInfoV5`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pcrs/4.0/posture/postureInfo (the `GetPostureInfoV4` operationId).
 // Deprecated: Deprecated by Qualys, end of support 2026-05, end of life 2026-11; use getPostureInfoV5.
-func (c *ClientWithResponses) GetPostureInfoV4WithResponse(ctx context.Context, params *GetPostureInfoV4Params, body GetPostureInfoV4JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error) {
+func (c *ClientWithResponses) GetPostureInfoV4WithResponse(ctx context.Context, params *GetPostureInfoV4Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV4Response, error) {
 	rsp, err := c.GetPostureInfoV4(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5282,7 +5148,7 @@ func (c *ClientWithResponses) GetPostureInfoV5WithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pcrs/5.0/posture/postureInfo (the `GetPostureInfoV5` operationId).
-func (c *ClientWithResponses) GetPostureInfoV5WithResponse(ctx context.Context, params *GetPostureInfoV5Params, body GetPostureInfoV5JSONRequestBody, reqEditors ...RequestEditorFn) (*GetPostureInfoV5Response, error) {
+func (c *ClientWithResponses) GetPostureInfoV5WithResponse(ctx context.Context, params *GetPostureInfoV5Params, body PostureInfoRequest, reqEditors ...RequestEditorFn) (*GetPostureInfoV5Response, error) {
 	rsp, err := c.GetPostureInfoV5(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -5364,110 +5230,110 @@ func ParseResolveHostIDsV1Response(rsp *http.Response) (*ResolveHostIDsV1Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ResolveHostIDsV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ResolveHostIDsV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ResolveHostIDsV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -5513,110 +5379,110 @@ func ParseListPoliciesV1Response(rsp *http.Response) (*ListPoliciesV1Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ListPoliciesV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ListPoliciesV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ListPoliciesV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -5669,110 +5535,110 @@ func ParseGetPostureInfoV1Response(rsp *http.Response) (*GetPostureInfoV1Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetPostureInfoV1Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetPostureInfoV1Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetPostureInfoV1Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -5825,110 +5691,110 @@ func ParseResolveHostIDsV2Response(rsp *http.Response) (*ResolveHostIDsV2Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ResolveHostIDsV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ResolveHostIDsV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ResolveHostIDsV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -5974,110 +5840,110 @@ func ParseListPoliciesV2Response(rsp *http.Response) (*ListPoliciesV2Response, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ListPoliciesV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ListPoliciesV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ListPoliciesV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -6130,110 +5996,110 @@ func ParseGetPostureInfoV2Response(rsp *http.Response) (*GetPostureInfoV2Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetPostureInfoV2Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetPostureInfoV2Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetPostureInfoV2Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -6286,110 +6152,110 @@ func ParseResolveHostIDsV3Response(rsp *http.Response) (*ResolveHostIDsV3Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ResolveHostIDsV3Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ResolveHostIDsV3Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ResolveHostIDsV3Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -6442,110 +6308,110 @@ func ParseGetPostureInfoV3Response(rsp *http.Response) (*GetPostureInfoV3Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetPostureInfoV3Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetPostureInfoV3Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetPostureInfoV3Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -6598,110 +6464,110 @@ func ParseResolveHostIDsV4Response(rsp *http.Response) (*ResolveHostIDsV4Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ResolveHostIDsV4Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ResolveHostIDsV4Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ResolveHostIDsV4Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -6754,110 +6620,110 @@ func ParseGetPostureInfoV4Response(rsp *http.Response) (*GetPostureInfoV4Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetPostureInfoV4Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetPostureInfoV4Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetPostureInfoV4Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -6910,110 +6776,110 @@ func ParseResolveHostIDsV5Response(rsp *http.Response) (*ResolveHostIDsV5Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ResolveHostIDsV5Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers ResolveHostIDsV5Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers ResolveHostIDsV5Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -7066,110 +6932,110 @@ func ParseGetPostureInfoV5Response(rsp *http.Response) (*GetPostureInfoV5Respons
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetPostureInfoV5Response200Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 409:
-		var headers GetPostureInfoV5Response409Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
-		var headers GetPostureInfoV5Response429Headers
+		var headers ResponseHeaders
 		if values := rsp.Header.Values("X-ConcurrencyLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitRemaining = &value
+			headers.XRateLimitRemaining = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-ToWait-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-ToWait-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitToWaitSec = &value
+			headers.XRateLimitToWaitSec = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Window-Sec"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
