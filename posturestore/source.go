@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"strconv"
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -38,35 +38,26 @@ type clientSource struct {
 }
 
 func (s clientSource) policies(ctx context.Context) ([]policyInfo, error) {
-	list, err := s.c.Policies(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]policyInfo, 0, len(list.PolicyList))
-	for _, p := range list.PolicyList {
+	var out []policyInfo
+	for p, err := range s.c.Policies(ctx, time.Time{}) {
+		if err != nil {
+			return nil, err
+		}
 		id, err := p.ID.Int64()
 		if err != nil {
 			return nil, fmt.Errorf("%w: policy list: %w", qualys.ErrUnexpectedBody, err)
 		}
-		var title string
-		if p.Title != nil {
-			title = *p.Title
-		}
-		out = append(out, policyInfo{id: id, title: title})
+		out = append(out, policyInfo{id: id, title: p.Title})
 	}
 	return out, nil
 }
 
 func (s clientSource) hostIDs(ctx context.Context, ids []int64, since time.Time) (string, map[int64][]int64, error) {
-	var args []string
+	var args []wire.ID
 	for _, id := range ids {
-		args = append(args, strconv.FormatInt(id, 10))
+		args = append(args, wire.NewID(id))
 	}
-	var sinceText string
-	if !since.IsZero() {
-		sinceText = formatTime(since)
-	}
-	list, err := s.c.HostIDs(ctx, args, sinceText)
+	list, err := s.c.HostIDs(ctx, args, since)
 	if err != nil && !errors.Is(err, qualys.ErrNotFound) {
 		return "", nil, err
 	}
@@ -75,21 +66,21 @@ func (s clientSource) hostIDs(ctx context.Context, ids []int64, since time.Time)
 	hosts := make(map[int64][]int64, len(list))
 	var sub string
 	for _, p := range list {
-		if p.Error != nil {
+		if p.Error != "" {
 			continue
 		}
-		pid, err := strconv.ParseInt(p.PolicyID, 10, 64)
+		pid, err := p.PolicyID.Int64()
 		if err != nil {
-			return "", nil, fmt.Errorf("%w: hostids: policy id %q is not a number", qualys.ErrUnexpectedBody, p.PolicyID)
+			return "", nil, fmt.Errorf("%w: hostids: policy id: %w", qualys.ErrUnexpectedBody, err)
 		}
-		if p.SubscriptionID != "" {
-			sub = p.SubscriptionID
+		if !p.SubscriptionID.IsZero() {
+			sub = p.SubscriptionID.String()
 		}
 		hs := make([]int64, 0, len(p.HostIDs))
 		for _, h := range p.HostIDs {
-			hid, err := strconv.ParseInt(h, 10, 64)
+			hid, err := h.Int64()
 			if err != nil {
-				return "", nil, fmt.Errorf("%w: hostids: host id %q of policy %d is not a number", qualys.ErrUnexpectedBody, h, pid)
+				return "", nil, fmt.Errorf("%w: hostids: a host id of policy %d: %w", qualys.ErrUnexpectedBody, pid, err)
 			}
 			hs = append(hs, hid)
 		}
@@ -99,66 +90,60 @@ func (s clientSource) hostIDs(ctx context.Context, ids []int64, since time.Time)
 }
 
 func (s clientSource) posture(ctx context.Context, policyID int64, subscription string, hostIDs []int64, since time.Time) iter.Seq2[Record, error] {
-	item := pcrs.PostureInfoRequestItem{PolicyID: strconv.FormatInt(policyID, 10), SubscriptionID: subscription}
+	// hostids sends ids as text and Qualys' clients echo them unchanged.
+	item := pcrs.PostureInfoRequestItem{PolicyID: wire.NewID(policyID).AsString(), SubscriptionID: wire.IDFromString(subscription)}
 	for _, h := range hostIDs {
-		item.HostIDs = append(item.HostIDs, strconv.FormatInt(h, 10))
+		item.HostIDs = append(item.HostIDs, wire.NewID(h).AsString())
 	}
-	var params pcrs.GetPostureInfoV5Params
-	if !since.IsZero() {
-		t := formatTime(since)
-		params.StatusChangedSince = &t
-	}
-	req := qualys.PostureRequest{Version: s.version, Policies: pcrs.PostureInfoRequest{item}, Params: params}
+	req := qualys.PostureRequest{Version: s.version, Policies: pcrs.PostureInfoRequest{item}, Filter: qualys.PostureFilter{ChangedSince: since}}
 	return func(yield func(Record, error) bool) {
 		for rec, err := range s.c.PostureStream(ctx, req) {
-			if err != nil {
-				yield(Record{}, err)
-				return
+			if err == nil {
+				var r Record
+				if r, err = recordOf(&rec); err == nil {
+					if !yield(r, nil) {
+						return
+					}
+					continue
+				}
 			}
-			if !yield(recordOf(&rec), nil) {
-				return
-			}
+			yield(Record{}, err)
+			return
 		}
 	}
 }
 
-// recordOf keeps what the store holds of a posture record.
-func recordOf(p *pcrs.PostureRecord) Record {
+// recordOf keeps what the store holds of a posture record; the ids of the
+// key must be numbers.
+func recordOf(p *pcrs.PostureRecord) (Record, error) {
 	r := Record{
-		PolicyID:  p.PolicyID,
-		HostID:    p.HostID,
-		ControlID: p.ControlID,
-		RecordID:  p.ID,
-		Status:    string(p.Status),
-		Instance:  deref(p.Instance),
-		OS:        deref(p.OS),
-		IP:        deref(p.IP),
-		DNS:       deref(p.DNS),
-
-		ControlStatement: deref(p.ControlStatement),
+		Instance:         p.Instance,
+		Status:           string(p.Status),
+		PreviousStatus:   string(p.PreviousStatus),
+		ControlStatement: p.ControlStatement,
+		OS:               p.OS,
+		IP:               p.IP,
+		DNS:              p.DNS,
+		PostureModified:  p.PostureModifiedDate.Time(),
+		LastEvaluated:    p.LastEvaluatedDate.Time(),
 	}
-	if p.PreviousStatus != nil {
-		r.PreviousStatus = string(*p.PreviousStatus)
+	for _, f := range []struct {
+		name string
+		id   wire.ID
+		dst  *int64
+	}{{"policyId", p.PolicyID, &r.PolicyID}, {"hostId", p.HostID, &r.HostID}, {"controlId", p.ControlID, &r.ControlID}} {
+		n, err := f.id.Int64()
+		if err != nil {
+			return Record{}, fmt.Errorf("%w: a posture record's %s: %w", qualys.ErrUnexpectedBody, f.name, err)
+		}
+		*f.dst = n
 	}
-	if p.Criticality != nil {
+	// Not part of the key: kept when they are numbers.
+	r.RecordID, _ = p.ID.Int64()
+	r.TechnologyID, _ = p.TechnologyID.Int64()
+	if p.Criticality.Label != "" {
 		r.CriticalityLabel = string(p.Criticality.Label)
 		r.CriticalityValue = int(p.Criticality.Value)
 	}
-	if p.TechnologyID != nil {
-		r.TechnologyID = *p.TechnologyID
-	}
-	if p.PostureModifiedDate != nil {
-		r.PostureModified = *p.PostureModifiedDate
-	}
-	if p.LastEvaluatedDate != nil {
-		r.LastEvaluated = *p.LastEvaluatedDate
-	}
-	return r
-}
-
-func deref[T ~string](p *T) string {
-	if p == nil {
-		return ""
-	}
-	return string(*p)
+	return r, nil
 }

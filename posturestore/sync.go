@@ -87,7 +87,7 @@ func WithClock(now func() time.Time) SyncOption { return func(c *syncConfig) { c
 func WithSyncProgress(f func(SyncProgress)) SyncOption { return func(c *syncConfig) { c.progress = f } }
 
 // WithPostureVersion sets the postureInfo version (default
-// qualys.DefaultPostureVersion).
+// qualys.PostureV5).
 func WithPostureVersion(v qualys.PostureVersion) SyncOption {
 	return func(c *syncConfig) { c.version = v }
 }

@@ -3,12 +3,12 @@ package qualystest_test
 import (
 	"context"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 )
 
 func TestEvolveRefusesBadRounds(t *testing.T) {
@@ -74,9 +74,9 @@ func TestEvolveChangesWhatHostIDsAndPostureReport(t *testing.T) {
 	}
 	var got []qualystest.PolicyHost
 	for _, p := range *resp.JSON200 {
-		pid, _ := strconv.ParseInt(p.PolicyID, 10, 64)
+		pid, _ := p.PolicyID.Int64()
 		for _, h := range p.HostIDs {
-			hid, _ := strconv.ParseInt(h, 10, 64)
+			hid, _ := h.Int64()
 			got = append(got, qualystest.PolicyHost{PolicyID: pid, HostID: hid})
 		}
 	}
@@ -96,8 +96,8 @@ func TestEvolveChangesWhatHostIDsAndPostureReport(t *testing.T) {
 	// postureInfo requests are counted per (policy, host).
 	s.ResetPostureHostsRequested()
 	ph := round.Added[0]
-	body := pcrs.PostureInfoRequest{{PolicyID: strconv.FormatInt(ph.PolicyID, 10), SubscriptionID: "1",
-		HostIDs: []string{strconv.FormatInt(ph.HostID, 10)}}}
+	body := pcrs.PostureInfoRequest{{PolicyID: wire.NewID(ph.PolicyID).AsString(), SubscriptionID: wire.IDFromString("1"),
+		HostIDs: []wire.ID{wire.NewID(ph.HostID).AsString()}}}
 	hr, err := rawPCRS(t, s).GetPostureInfoV5(context.Background(), nil, body)
 	readAll(t, hr, err)
 	if got := s.PostureHostsRequested(); len(got) != 1 || got[ph] != 1 {

@@ -8,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/qualyskit/qualys-go/posturestore"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -35,7 +35,7 @@ func pcrsSyncCommand() *command {
 			fs.DurationVar(&f.overlap, "overlap", posturestore.DefaultOverlap, "how far before the last sync to ask for changes")
 			fs.IntVar(&f.batchHosts, "batch-hosts", posturestore.DefaultBatchHosts, "hosts per request and per transaction")
 			fs.DurationVar(&f.wait, "wait", 0, "when another sync is writing the store, wait this long for it (0: refuse)")
-			fs.StringVar(&f.version, "api-version", string(qualys.DefaultPostureVersion), "postureInfo version: 1.0 to 5.0")
+			fs.StringVar(&f.version, "api-version", string(qualys.PostureV5), "postureInfo version: 1.0 to 5.0")
 		},
 		run: func(ctx context.Context, c *cli, _ []string) error { return runSync(ctx, c, f) },
 	}
@@ -108,12 +108,12 @@ func runSync(ctx context.Context, c *cli, f syncFlags) error {
 
 // policyIDs parses --policy-id values: PCRS policy ids are positive
 // integers.
-func policyIDs(values []string) ([]int64, error) {
+func policyIDs(values []wire.ID) ([]int64, error) {
 	var ids []int64
 	for _, v := range values {
-		id, err := strconv.ParseInt(v, 10, 64)
+		id, err := v.Int64()
 		if err != nil || id <= 0 {
-			return nil, usagef("--policy-id %q: a policy id is a positive number", v)
+			return nil, usagef("--policy-id %q: a policy id is a positive number", v.String())
 		}
 		ids = append(ids, id)
 	}
