@@ -18,12 +18,12 @@ import (
 )
 
 // reportStore is a store after a full sync and one round of change.
-func reportStore(t *testing.T) (*Store, *qualystest.Server, qualystest.Round) {
+func reportStore(t *testing.T, location string) (*Store, *qualystest.Server, qualystest.Round) {
 	t.Helper()
 	ctx := context.Background()
 	sim := qualystest.NewServer(t, qualystest.WithHosts(40), qualystest.WithPolicies(3), qualystest.WithControlsPerPolicy(6))
 	client := newClient(t, sim)
-	st := openStore(t, sqliteLocation(t))
+	st := openStore(t, location)
 	start := sim.Data().Now.Add(time.Hour)
 	if _, err := st.Sync(ctx, client, WithClock(fixedClock(start))); err != nil {
 		t.Fatal(err)
@@ -39,7 +39,13 @@ func reportStore(t *testing.T) (*Store, *qualystest.Server, qualystest.Round) {
 }
 
 func TestReportMatchesTheSimulator(t *testing.T) {
-	st, sim, round := reportStore(t)
+	for dialect, location := range backends(t) {
+		t.Run(string(dialect), func(t *testing.T) { testReport(t, location) })
+	}
+}
+
+func testReport(t *testing.T, location string) {
+	st, sim, round := reportStore(t, location)
 	r, err := st.Report(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +129,7 @@ func TestReportOfAnEmptyStore(t *testing.T) {
 
 // TestHTMLReportIsSelfContained: one page, no script, nothing fetched.
 func TestHTMLReportIsSelfContained(t *testing.T) {
-	st, _, _ := reportStore(t)
+	st, _, _ := reportStore(t, sqliteLocation(t))
 	r, err := st.Report(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +176,7 @@ func TestHTMLReportRendersInChromium(t *testing.T) {
 		}
 		t.Skip("chromium is not installed; the HTML report is not rendered")
 	}
-	st, _, _ := reportStore(t)
+	st, _, _ := reportStore(t, sqliteLocation(t))
 	r, err := st.Report(context.Background())
 	if err != nil {
 		t.Fatal(err)

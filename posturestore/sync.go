@@ -133,20 +133,17 @@ func (s *Store) Sync(ctx context.Context, c *qualys.Client, opts ...SyncOption) 
 	if c == nil {
 		return SyncResult{}, errors.New("posturestore: Sync needs a client")
 	}
-	return s.sync(ctx, clientSource{c: c}, opts...)
-}
-
-func (s *Store) sync(ctx context.Context, src source, opts ...SyncOption) (SyncResult, error) {
 	cfg := syncConfig{overlap: DefaultOverlap, batch: DefaultBatchHosts, now: time.Now}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
 		}
 	}
-	if cs, ok := src.(clientSource); ok && cfg.version != "" {
-		cs.version = cfg.version
-		src = cs
-	}
+	return s.sync(ctx, clientSource{c: c, version: cfg.version}, cfg)
+}
+
+func (s *Store) sync(ctx context.Context, src source, cfg syncConfig) (SyncResult, error) {
+	cfg.policyIDs = slices.Clone(cfg.policyIDs)
 	slices.Sort(cfg.policyIDs)
 	cfg.policyIDs = slices.Compact(cfg.policyIDs)
 	for _, id := range cfg.policyIDs {
