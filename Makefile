@@ -1,7 +1,7 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all generate verify test test-short test-slow lint demo bench bench-store fuzz
+.PHONY: all generate verify test test-short test-slow lint demo bench bench-store fuzz surface
 
 all: verify test
 
@@ -44,3 +44,7 @@ bench-store:
 ## fuzz: each fuzz target for a short, fixed time
 fuzz:
 	scripts/fuzz.sh
+
+## surface: pointer share of the generated models, exported types of gen/, exported identifiers of the wrapper
+surface:
+	$(GO) test -count=1 -run TestSurface -v ./internal/apisurface/ | grep -E 'pointer fields|exported|^(ok|FAIL|---)'

@@ -34,7 +34,7 @@ type policyInfo struct {
 // clientSource reads through the SDK client.
 type clientSource struct {
 	c       *qualys.Client
-	version qualys.PostureVersion
+	version string // postureInfo version; empty: the client's default
 }
 
 func (s clientSource) policies(ctx context.Context) ([]policyInfo, error) {

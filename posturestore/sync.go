@@ -45,7 +45,7 @@ type syncConfig struct {
 	lockWait  time.Duration
 	now       func() time.Time
 	progress  func(SyncProgress)
-	version   qualys.PostureVersion
+	version   string
 }
 
 // WithPolicyIDs limits the sync to some policies; by default it covers
@@ -86,9 +86,9 @@ func WithClock(now func() time.Time) SyncOption { return func(c *syncConfig) { c
 // committed batch, on the syncing goroutine.
 func WithSyncProgress(f func(SyncProgress)) SyncOption { return func(c *syncConfig) { c.progress = f } }
 
-// WithPostureVersion sets the postureInfo version (default
-// qualys.PostureV5).
-func WithPostureVersion(v qualys.PostureVersion) SyncOption {
+// WithPostureVersion sets the postureInfo version, "1.0" to "5.0" (default:
+// the client's, 5.0).
+func WithPostureVersion(v string) SyncOption {
 	return func(c *syncConfig) { c.version = v }
 }
 

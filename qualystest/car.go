@@ -30,12 +30,12 @@ func decodeBody(r *http.Request, v any) error {
 // carSearch is what every CAR search shares: filter, sort, paging and the
 // time window of jobs and asset jobs.
 type carSearch struct {
-	filter     *string
-	sort       *string
-	pageNumber *int32
-	pageSize   *int32
-	startAt    *string
-	endAt      *string
+	filter     string
+	sort       string
+	pageNumber int32
+	pageSize   int32 // 0: Qualys' default of 10
+	startAt    string
+	endAt      string
 }
 
 // carSorter compares two records on one sort field.
@@ -44,7 +44,7 @@ type carSorter[T any] func(a, b T) int
 // run filters, sorts and pages records. It returns the page and the total
 // over all pages, or a message for a 400.
 func runSearch[T any](q carSearch, recs []T, fields map[string]filterField[T], sorters map[string]carSorter[T], when func(T) time.Time) ([]T, int64, error) {
-	expr, err := parseFilter(deref(q.filter), fields)
+	expr, err := parseFilter(q.filter, fields)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -66,9 +66,9 @@ func runSearch[T any](q carSearch, recs []T, fields map[string]filterField[T], s
 		}
 		out = append(out, r)
 	}
-	if q.sort != nil && strings.TrimSpace(*q.sort) != "" {
+	if strings.TrimSpace(q.sort) != "" {
 		var keys []map[string]string
-		if err := json.Unmarshal([]byte(*q.sort), &keys); err != nil {
+		if err := json.Unmarshal([]byte(q.sort), &keys); err != nil {
 			return nil, 0, fmt.Errorf("sort must be a JSON array of {\"field\":\"asc|desc\"} objects: %v", err)
 		}
 		for i := len(keys) - 1; i >= 0; i-- { // stable sorts, last key first
@@ -90,12 +90,9 @@ func runSearch[T any](q carSearch, recs []T, fields map[string]filterField[T], s
 		}
 	}
 	total := int64(len(out))
-	page, size := int64(0), int64(10)
-	if q.pageNumber != nil {
-		page = int64(*q.pageNumber)
-	}
-	if q.pageSize != nil {
-		size = int64(*q.pageSize)
+	page, size := int64(q.pageNumber), int64(q.pageSize)
+	if size == 0 {
+		size = 10
 	}
 	from := min(page*size, total)
 	to := min(from+size, total)
@@ -104,36 +101,27 @@ func runSearch[T any](q carSearch, recs []T, fields map[string]filterField[T], s
 
 // carWindowTime accepts the ISO-8601 form of Qualys' samples, a date, or
 // epoch milliseconds (the jobs pages give no format).
-func carWindowTime(v *string, name string) (time.Time, error) {
-	if v == nil || *v == "" {
+func carWindowTime(v string, name string) (time.Time, error) {
+	if v == "" {
 		return time.Time{}, nil
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
-		if t, err := time.Parse(layout, *v); err == nil {
+		if t, err := time.Parse(layout, v); err == nil {
 			return t, nil
 		}
 	}
-	if ms, err := strconv.ParseInt(*v, 10, 64); err == nil {
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return time.UnixMilli(ms), nil
 	}
-	return time.Time{}, fmt.Errorf("%s %q is not an ISO-8601 time or epoch milliseconds", name, *v)
+	return time.Time{}, fmt.Errorf("%s %q is not an ISO-8601 time or epoch milliseconds", name, v)
 }
 
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func ms(t time.Time) *int64 {
+// ms is a time as epoch milliseconds; 0 (absent on the wire) for the zero time.
+func ms(t time.Time) int64 {
 	if t.IsZero() {
-		return ptr(int64(0))
+		return 0
 	}
-	return ptr(t.UnixMilli())
+	return t.UnixMilli()
 }
 
 func one(s string) []string { return []string{s} }
@@ -155,24 +143,24 @@ func (n carNames) language(id int64) Language {
 func (n carNames) named(list []IDName, id int64) car.NamedID {
 	for _, x := range list {
 		if x.ID == id {
-			return car.NamedID{ID: ptr(x.ID), Name: ptr(x.Name)}
+			return car.NamedID{ID: x.ID, Name: x.Name}
 		}
 	}
-	return car.NamedID{ID: ptr(id), Name: ptr("Unknown")}
+	return car.NamedID{ID: id, Name: "Unknown"}
 }
 
 func (n carNames) languageRef(id int64) car.NamedID {
 	l := n.language(id)
-	return car.NamedID{ID: ptr(l.ID), Name: ptr(l.Name)}
+	return car.NamedID{ID: l.ID, Name: l.Name}
 }
 
-func (n carNames) typeName(id int64) string { return deref(n.named(n.d.ScriptTypes, id).Name) }
+func (n carNames) typeName(id int64) string { return n.named(n.d.ScriptTypes, id).Name }
 
-func user(name string) *car.UserRef {
+func user(name string) car.UserRef {
 	if name == "" {
-		return nil
+		return car.UserRef{}
 	}
-	return &car.UserRef{Name: ptr(name), ID: ptr(uuidFromName(name))}
+	return car.UserRef{Name: name, ID: uuidFromName(name)}
 }
 
 // uuidFromName gives a user a stable UUID-shaped id.
@@ -200,22 +188,22 @@ func (s *Server) badCARRequest(w http.ResponseWriter, r *http.Request, c *call, 
 
 func (n carNames) libraryRecord(l LibraryScript, content bool) car.LibraryScript {
 	rec := car.LibraryScript{
-		ID:                  ptr(wire.IDFromString(strconv.FormatInt(l.ID, 10))),
-		Title:               ptr(l.Title),
-		Description:         ptr(l.Description),
-		Severity:            ptr(int32(l.Severity)),
-		Threshold:           ptr(int32(l.Threshold)),
-		Platform:            ptr(car.Platform(l.Platform)),
-		ModuleCode:          ptr(l.ModuleCode),
-		ScriptLanguage:      ptr(n.languageRef(l.LanguageID)),
-		Type:                ptr(n.named(n.d.ScriptTypes, l.TypeID)),
-		Category:            ptr(n.named(n.d.Categories, l.CategoryID)),
-		Created:             &car.AuditStamp{DateTime: ms(l.Created)},
+		ID:                  wire.IDFromString(strconv.FormatInt(l.ID, 10)),
+		Title:               l.Title,
+		Description:         l.Description,
+		Severity:            int32(l.Severity),
+		Threshold:           int32(l.Threshold),
+		Platform:            car.Platform(l.Platform),
+		ModuleCode:          l.ModuleCode,
+		ScriptLanguage:      n.languageRef(l.LanguageID),
+		Type:                n.named(n.d.ScriptTypes, l.TypeID),
+		Category:            n.named(n.d.Categories, l.CategoryID),
+		Created:             car.AuditStamp{DateTime: ms(l.Created)},
 		LastUpdatedDateTime: ms(l.Updated),
-		Versions:            []car.ScriptVersion{{Path: ptr(l.Path), Version: ptr("v1"), Sha: ptr(fmt.Sprintf("%040x", l.ID*2654435761))}},
-		AutorScriptsMetadata: &car.AutorScriptsMetadata{
-			Tech: l.Tech, Policies: l.Policies, BenchmarkType: ptr(l.BenchmarkType), Cid: ptr(l.ControlID),
-			Name: ptr(l.Title),
+		Versions:            []car.ScriptVersion{{Path: l.Path, Version: "v1", Sha: fmt.Sprintf("%040x", l.ID*2654435761)}},
+		AutorScriptsMetadata: car.AutorScriptsMetadata{
+			Tech: l.Tech, Policies: l.Policies, BenchmarkType: l.BenchmarkType, Cid: l.ControlID,
+			Name: l.Title,
 		},
 		VmdrScriptMetadata:   json.RawMessage("null"),
 		CustomScriptMetadata: json.RawMessage("null"),
@@ -255,12 +243,12 @@ func searchLibraryScripts(s *Server, w http.ResponseWriter, r *http.Request, c *
 		return
 	}
 	names := carNames{&d.CAR}
-	content := req.IncludeScriptContent != nil && req.IncludeScriptContent.Bool()
+	content := req.IncludeScriptContent.Bool()
 	list := make([]car.LibraryScript, 0, len(page))
 	for _, l := range page {
 		list = append(list, names.libraryRecord(l, content))
 	}
-	s.replyJSON(w, r, c, http.StatusOK, car.LibraryScriptListResult{Body: &car.LibraryScriptList{TotalCount: total, List: list}})
+	s.replyJSON(w, r, c, http.StatusOK, car.LibraryScriptListResult{Body: car.LibraryScriptList{TotalCount: wire.CountOf(total), List: list}})
 }
 
 func getLibraryScript(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
@@ -272,31 +260,31 @@ func getLibraryScript(s *Server, w http.ResponseWriter, r *http.Request, c *call
 		}
 		names := carNames{&d.CAR}
 		rec := car.LibraryScriptDetail{
-			ID:                        ptr(wire.IDFromInt(l.ID)),
-			Title:                     ptr(l.Title),
-			Category:                  ptr(names.named(d.CAR.Categories, l.CategoryID)),
-			Type:                      ptr(names.named(d.CAR.ScriptTypes, l.TypeID)),
-			Language:                  ptr(names.languageRef(l.LanguageID)),
-			ImportedFromID:            ptr(wire.IDFromInt(0)),
-			Platform:                  ptr(car.Platform(l.Platform)),
-			Severity:                  ptr(int32(l.Severity)),
-			Threshold:                 ptr(int32(l.Threshold)),
+			ID:                        wire.IDFromInt(l.ID),
+			Title:                     l.Title,
+			Category:                  names.named(d.CAR.Categories, l.CategoryID),
+			Type:                      names.named(d.CAR.ScriptTypes, l.TypeID),
+			Language:                  names.languageRef(l.LanguageID),
+			ImportedFromID:            wire.IDFromInt(0),
+			Platform:                  car.Platform(l.Platform),
+			Severity:                  int32(l.Severity),
+			Threshold:                 int32(l.Threshold),
 			Content:                   wire.EncodeBase64(l.Content),
-			RecurringDay:              ptr(int32(0)),
-			Created:                   &car.AuditStamp{DateTime: ms(l.Created)},
-			LastExecutedDateTime:      ptr(int64(0)),
-			ImportedScriptFromGitHub:  ptr(false),
-			ImportedFromGitHubPubRepo: ptr(false),
-			ImportedUsingGitHubURL:    ptr(false),
-			GithubSyncEnabled:         ptr(false),
-			GitHubAutoSync:            ptr(false),
-			GitHubLastSyncDateTime:    ptr(int64(0)),
+			RecurringDay:              int32(0),
+			Created:                   car.AuditStamp{DateTime: ms(l.Created)},
+			LastExecutedDateTime:      int64(0),
+			ImportedScriptFromGitHub:  false,
+			ImportedFromGitHubPubRepo: false,
+			ImportedUsingGitHubURL:    false,
+			GithubSyncEnabled:         false,
+			GitHubAutoSync:            false,
+			GitHubLastSyncDateTime:    int64(0),
 			Versions:                  names.libraryRecord(l, false).Versions,
-			ImportedFromScriptLibrary: ptr(true),
-			ModuleCode:                ptr(l.ModuleCode),
+			ImportedFromScriptLibrary: true,
+			ModuleCode:                l.ModuleCode,
 			AutorScriptsMetadata:      names.libraryRecord(l, false).AutorScriptsMetadata,
 		}
-		s.replyJSON(w, r, c, http.StatusOK, car.LibraryScriptResult{Body: &rec})
+		s.replyJSON(w, r, c, http.StatusOK, car.LibraryScriptResult{Body: rec})
 		return
 	}
 	s.fail(w, r, c, http.StatusNotFound, "Script not found in the library: "+c.params["id"])
@@ -363,12 +351,12 @@ func importLibraryScript(s *Server, w http.ResponseWriter, r *http.Request, c *c
 	})
 	if failure != "" {
 		// A failed import is a 200 whose errorCode is not "0" (shape E).
-		s.replyJSON(w, r, c, http.StatusOK, car.CreatedResult{ErrorCode: ptr(failCode), Message: ptr(failure)})
+		s.replyJSON(w, r, c, http.StatusOK, car.CreatedResult{ErrorCode: failCode, Message: failure})
 		return
 	}
-	s.replyJSON(w, r, c, http.StatusOK, car.CreatedResult{
-		ErrorCode: ptr("0"), Message: ptr("Script created from library successfully"), Body: &car.CreatedID{ID: ptr(newID)},
-	})
+	res := car.CreatedResult{ErrorCode: "0", Message: "Script created from library successfully"}
+	res.Body.ID = wire.NewID(newID)
+	s.replyJSON(w, r, c, http.StatusOK, res)
 }
 
 // ---- account scripts ----
@@ -376,34 +364,34 @@ func importLibraryScript(s *Server, w http.ResponseWriter, r *http.Request, c *c
 func (n carNames) scriptRecord(sc Script, customer string) car.Script {
 	blocked := n.blockedIn(sc)
 	rec := car.Script{
-		ID:                           ptr(wire.IDFromString(strconv.FormatInt(sc.ID, 10))),
-		Title:                        ptr(sc.Title),
-		Description:                  ptr(sc.Description),
-		Type:                         ptr(n.named(n.d.ScriptTypes, sc.TypeID)),
-		Language:                     ptr(n.languageRef(sc.LanguageID)),
-		Category:                     ptr(n.named(n.d.Categories, sc.CategoryID)),
-		Platform:                     ptr(car.Platform(sc.Platform)),
-		Severity:                     ptr(int32(sc.Severity)),
-		Threshold:                    ptr(int32(sc.Threshold)),
-		Status:                       ptr(sc.Status),
-		CustomerUUID:                 ptr(customer),
-		Created:                      &car.AuditStamp{DateTime: ms(sc.Created), User: user(sc.CreatedBy)},
-		Updated:                      &car.AuditStamp{DateTime: ms(sc.Updated), User: user(sc.UpdatedBy)},
+		ID:                           wire.IDFromString(strconv.FormatInt(sc.ID, 10)),
+		Title:                        sc.Title,
+		Description:                  sc.Description,
+		Type:                         n.named(n.d.ScriptTypes, sc.TypeID),
+		Language:                     n.languageRef(sc.LanguageID),
+		Category:                     n.named(n.d.Categories, sc.CategoryID),
+		Platform:                     car.Platform(sc.Platform),
+		Severity:                     int32(sc.Severity),
+		Threshold:                    int32(sc.Threshold),
+		Status:                       sc.Status,
+		CustomerUUID:                 customer,
+		Created:                      car.AuditStamp{DateTime: ms(sc.Created), User: user(sc.CreatedBy)},
+		Updated:                      car.AuditStamp{DateTime: ms(sc.Updated), User: user(sc.UpdatedBy)},
 		LastExecutedDateTime:         ms(sc.LastExecuted),
-		Schedule:                     &car.ScriptSchedule{RecurringDay: ptr(int32(0)), RecurringTime: json.RawMessage("null"), Frequency: json.RawMessage("null")},
-		HasBlacklistedCommands:       ptr(len(blocked) > 0),
-		ScriptLibraryID:              ptr(wire.IDFromInt(sc.LibraryID)),
-		ImportedFromID:               ptr(wire.IDFromInt(sc.LibraryID)),
-		ImportedFromScriptLibrary:    ptr(sc.LibraryID != 0),
-		ImportedScriptFromGitHub:     ptr(sc.GitHubURL != ""),
-		ImportedFromGitHubPublicRepo: ptr(false),
-		ImportedUsingGitHubURL:       ptr(sc.GitHubURL != ""),
-		GithubSyncEnabled:            ptr(false),
-		GitHubAutoSync:               ptr(false),
-		GitHubLastSyncDateTime:       ptr(int64(0)),
+		Schedule:                     car.ScriptSchedule{RecurringDay: int32(0), RecurringTime: json.RawMessage("null"), Frequency: json.RawMessage("null")},
+		HasBlacklistedCommands:       len(blocked) > 0,
+		ScriptLibraryID:              wire.IDFromInt(sc.LibraryID),
+		ImportedFromID:               wire.IDFromInt(sc.LibraryID),
+		ImportedFromScriptLibrary:    sc.LibraryID != 0,
+		ImportedScriptFromGitHub:     sc.GitHubURL != "",
+		ImportedFromGitHubPublicRepo: false,
+		ImportedUsingGitHubURL:       sc.GitHubURL != "",
+		GithubSyncEnabled:            false,
+		GitHubAutoSync:               false,
+		GitHubLastSyncDateTime:       int64(0),
 	}
 	if len(blocked) > 0 {
-		rec.BlacklistedCommands = ptr(strings.Join(blocked, ","))
+		rec.BlacklistedCommands = strings.Join(blocked, ",")
 	}
 	return rec
 }
@@ -471,7 +459,7 @@ func searchScripts(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 	for _, v := range page {
 		list = append(list, names.scriptRecord(v.Script, d.CustomerUUID))
 	}
-	s.replyJSON(w, r, c, http.StatusOK, car.ScriptListResult{Body: &car.ScriptList{TotalCount: total, List: list}})
+	s.replyJSON(w, r, c, http.StatusOK, car.ScriptListResult{Body: car.ScriptList{TotalCount: wire.CountOf(total), List: list}})
 }
 
 // ---- jobs and asset jobs ----
@@ -498,27 +486,27 @@ var jobSorters = map[string]carSorter[jobView]{
 }
 
 func (n carNames) jobView(j Job) jobView {
-	return jobView{j, n.language(j.LanguageID).Name, n.typeName(j.TypeID), deref(n.named(n.d.Categories, j.CategoryID).Name)}
+	return jobView{j, n.language(j.LanguageID).Name, n.typeName(j.TypeID), n.named(n.d.Categories, j.CategoryID).Name}
 }
 
 func (v jobView) record(customer string) car.Job {
 	return car.Job{
-		ID:              ptr(wire.IDFromString(strconv.FormatInt(v.ID, 10))),
-		Title:           ptr(fmt.Sprintf("%s-%d", v.ScriptTitle, v.Created.Unix())),
-		ScriptID:        ptr(wire.IDFromInt(v.ScriptID)),
-		ScriptLanguage:  ptr(car.ScriptLanguageName(v.language)),
-		ScriptType:      ptr(car.ScriptTypeName(v.typeName)),
-		Severity:        ptr(int32(v.Severity)),
-		Threshold:       ptr(int32(v.Threshold)),
-		Platform:        ptr(car.Platform(v.Platform)),
-		Category:        &car.NamedID{ID: ptr(v.CategoryID), Name: ptr(v.category)},
-		Test:            ptr(v.Test),
-		IsTest:          ptr(v.Test),
-		ExecutionType:   ptr(v.ExecutionType),
-		CorrelationUUID: ptr(v.CorrelationUUID),
-		Created:         &car.AuditStamp{DateTime: ms(v.Created)},
+		ID:              wire.IDFromString(strconv.FormatInt(v.ID, 10)),
+		Title:           fmt.Sprintf("%s-%d", v.ScriptTitle, v.Created.Unix()),
+		ScriptID:        wire.IDFromInt(v.ScriptID),
+		ScriptLanguage:  car.ScriptLanguageName(v.language),
+		ScriptType:      car.ScriptTypeName(v.typeName),
+		Severity:        int32(v.Severity),
+		Threshold:       int32(v.Threshold),
+		Platform:        car.Platform(v.Platform),
+		Category:        car.NamedID{ID: v.CategoryID, Name: v.category},
+		Test:            v.Test,
+		IsTest:          v.Test,
+		ExecutionType:   v.ExecutionType,
+		CorrelationUUID: v.CorrelationUUID,
+		Created:         car.AuditStamp{DateTime: ms(v.Created)},
 		UpdatedDateTime: ms(v.Updated),
-		CustomerUUID:    ptr(customer),
+		CustomerUUID:    customer,
 	}
 }
 
@@ -544,7 +532,7 @@ func searchJobs(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 	for _, v := range page {
 		list = append(list, v.record(d.CustomerUUID))
 	}
-	s.replyJSON(w, r, c, http.StatusOK, searchEnvelope[car.JobList]{Body: car.JobList{TotalCount: total, List: list}})
+	s.replyJSON(w, r, c, http.StatusOK, searchEnvelope[car.JobList]{Body: car.JobList{TotalCount: wire.CountOf(total), List: list}})
 }
 
 // assetJobView is an asset job with its job and host, for filtering.
@@ -594,12 +582,12 @@ func searchAssetJobs(s *Server, w http.ResponseWriter, r *http.Request, c *call)
 		s.badCARRequest(w, r, c, err)
 		return
 	}
-	results := req.IncludeScriptResult != nil && req.IncludeScriptResult.Bool()
+	results := req.IncludeScriptResult.Bool()
 	list := make([]car.AssetJob, 0, len(page))
 	for _, v := range page {
 		list = append(list, assetJobRecord(d, idx, v, results))
 	}
-	s.replyJSON(w, r, c, http.StatusOK, searchEnvelope[car.AssetJobList]{Body: car.AssetJobList{TotalCount: total, List: list}})
+	s.replyJSON(w, r, c, http.StatusOK, searchEnvelope[car.AssetJobList]{Body: car.AssetJobList{TotalCount: wire.CountOf(total), List: list}})
 }
 
 func assetJobRecord(d *Data, idx *index, v assetJobView, results bool) car.AssetJob {
@@ -608,7 +596,7 @@ func assetJobRecord(d *Data, idx *index, v assetJobView, results bool) car.Asset
 	for _, id := range h.TagIDs {
 		if i, ok := idx.tag[id]; ok {
 			t := d.Tags[i]
-			tags = append(tags, car.AssetTagRef{ID: ptr(wire.IDFromInt(t.ID)), Name: ptr(t.Name), TagUUID: ptr(t.UUID)})
+			tags = append(tags, car.AssetTagRef{ID: wire.IDFromInt(t.ID), Name: t.Name, TagUUID: t.UUID})
 		}
 	}
 	os := "Unknown"
@@ -616,32 +604,32 @@ func assetJobRecord(d *Data, idx *index, v assetJobView, results bool) car.Asset
 		os = d.Technologies[i].OS
 	}
 	rec := car.AssetJob{
-		ID:                 ptr(wire.IDFromString(strconv.FormatInt(v.ID, 10))),
-		Status:             ptr(v.Status),
-		Output:             &car.ExecutionOutput{Code: ptr(int32(v.OutputCode)), Text: ptr(v.OutputText)},
-		Test:               ptr(v.job.Test),
-		IsTest:             ptr(v.job.Test),
-		DurationInMillis:   ptr(v.Ended.Sub(v.Started).Milliseconds()),
-		Created:            &car.AuditStamp{DateTime: ms(v.Created)},
+		ID:                 wire.IDFromString(strconv.FormatInt(v.ID, 10)),
+		Status:             v.Status,
+		Output:             car.ExecutionOutput{Code: int32(v.OutputCode), Text: v.OutputText},
+		Test:               v.job.Test,
+		IsTest:             v.job.Test,
+		DurationInMillis:   v.Ended.Sub(v.Started).Milliseconds(),
+		Created:            car.AuditStamp{DateTime: ms(v.Created)},
 		ExecutionStartTime: ms(v.Started),
 		ExecutionEndTime:   ms(v.Ended),
-		Enddate:            ptr(v.Ended.UTC().Format("2006-01-02T15:04:05.000-07:00")),
-		CustomerUUID:       ptr(d.CustomerUUID),
-		ManifestID:         ptr(v.ManifestID),
-		Job: &car.JobSummary{
-			ID:              ptr(wire.IDFromInt(v.JobID)),
-			ScriptID:        ptr(wire.IDFromInt(v.job.ScriptID)),
-			ScriptName:      ptr(v.job.ScriptTitle),
-			ScriptLanguage:  ptr(car.ScriptLanguageName(v.job.language)),
-			ScriptType:      ptr(car.ScriptTypeName(v.job.typeName)),
-			ScriptSeverity:  ptr(int32(v.job.Severity)),
-			ScriptCategory:  ptr(v.job.category),
-			CorrelationUUID: ptr(v.job.CorrelationUUID),
-			Platform:        ptr(car.Platform(v.job.Platform)),
+		Enddate:            v.Ended.UTC().Format("2006-01-02T15:04:05.000-07:00"),
+		CustomerUUID:       d.CustomerUUID,
+		ManifestID:         v.ManifestID,
+		Job: car.JobSummary{
+			ID:              wire.IDFromInt(v.JobID),
+			ScriptID:        wire.IDFromInt(v.job.ScriptID),
+			ScriptName:      v.job.ScriptTitle,
+			ScriptLanguage:  car.ScriptLanguageName(v.job.language),
+			ScriptType:      car.ScriptTypeName(v.job.typeName),
+			ScriptSeverity:  int32(v.job.Severity),
+			ScriptCategory:  v.job.category,
+			CorrelationUUID: v.job.CorrelationUUID,
+			Platform:        car.Platform(v.job.Platform),
 		},
-		Asset: &car.Asset{
-			ID: ptr(wire.IDFromInt(h.ID)), Name: ptr(h.DNS), Address: ptr(h.IP), AgentUUID: ptr(h.AgentUUID),
-			OperatingSystem: ptr(os), Tags: tags,
+		Asset: car.Asset{
+			ID: wire.IDFromInt(h.ID), Name: h.DNS, Address: h.IP, AgentUUID: h.AgentUUID,
+			OperatingSystem: os, Tags: tags,
 		},
 	}
 	if results {

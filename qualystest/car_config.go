@@ -61,7 +61,9 @@ func createBlockedCommands(s *Server, w http.ResponseWriter, r *http.Request, c 
 		s.badCARRequest(w, r, c, fmt.Errorf("languageId %d is not a platform and language of blocked commands", req.LanguageID))
 		return
 	}
-	s.replyJSON(w, r, c, http.StatusOK, car.CreatedResult{ErrorCode: ptr("0"), Message: ptr("Commands Blocked successfully"), Body: &car.CreatedID{ID: ptr(id)}})
+	res := car.CreatedResult{ErrorCode: "0", Message: "Commands Blocked successfully"}
+	res.Body.ID = wire.NewID(id)
+	s.replyJSON(w, r, c, http.StatusOK, res)
 }
 
 func getBlockedCommands(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
@@ -76,15 +78,15 @@ func getBlockedCommands(s *Server, w http.ResponseWriter, r *http.Request, c *ca
 		if b.LanguageID != langID {
 			continue
 		}
-		rec := car.BlockedCommands{CommandID: ptr(b.CommandID), LanguageID: ptr(b.LanguageID), Commands: b.Commands}
+		rec := car.BlockedCommands{CommandID: b.CommandID, LanguageID: b.LanguageID, Commands: b.Commands}
 		for _, l := range d.CAR.CommandLanguages {
 			if l.ID == b.LanguageID {
-				rec.Language, rec.Platform = ptr(l.Language), ptr(l.Platform)
+				rec.Language, rec.Platform = l.Language, l.Platform
 			}
 		}
 		list = append(list, rec)
 	}
-	s.replyJSON(w, r, c, http.StatusOK, car.BlockedCommandsListResult{Body: &car.BlockedCommandsList{TotalCount: int64(len(list)), List: list}})
+	s.replyJSON(w, r, c, http.StatusOK, car.BlockedCommandsListResult{Body: car.BlockedCommandsList{TotalCount: wire.CountOf(int64(len(list))), List: list}})
 }
 
 // updateBlockedCommandsV1 replaces the commands of a language.
@@ -172,19 +174,19 @@ func batch(apply func(d *Data, id int64) bool) handlerFunc {
 			s.badCARRequest(w, r, c, err)
 			return
 		}
-		done, invalid := []int64{}, []int64{}
+		done, invalid := []wire.ID{}, []wire.ID{}
 		s.Update(func(d *Data) {
 			for _, id := range req.IDs {
-				if apply(d, id) {
+				if n, err := id.Int64(); err == nil && apply(d, n) {
 					done = append(done, id)
 				} else {
 					invalid = append(invalid, id)
 				}
 			}
 		})
-		s.replyJSON(w, r, c, http.StatusOK, car.BatchResult{Body: &car.BatchOutcomes{
-			Success: &car.BatchOutcome{IDs: done, Message: ptr("Ids are processed")},
-			Failure: &car.BatchOutcome{IDs: invalid, Message: ptr("Ids are Invalid")},
+		s.replyJSON(w, r, c, http.StatusOK, car.BatchResult{Body: car.BatchOutcomes{
+			Success: car.BatchOutcome{IDs: done, Message: "Ids are processed"},
+			Failure: car.BatchOutcome{IDs: invalid, Message: "Ids are Invalid"},
 		}})
 	}
 }
@@ -254,14 +256,14 @@ func searchAssetTags(s *Server, w http.ResponseWriter, r *http.Request, c *call)
 	list := make([]car.AssetTag, 0, len(page))
 	for _, t := range page {
 		// The CAR record id of a tag: stable, whatever the page.
-		rec := car.AssetTag{ID: ptr(wire.IDFromString(strconv.Itoa(1204 + idx.tag[t.ID]))), TagID: ptr(wire.IDFromInt(t.ID)), TagUUID: ptr(t.UUID),
-			Name: ptr(t.Name), CustomerUUID: ptr(d.CustomerUUID), CustomerID: ptr(wire.IDFromInt(d.SubscriptionID))}
+		rec := car.AssetTag{ID: wire.IDFromString(strconv.Itoa(1204 + idx.tag[t.ID])), TagID: wire.IDFromInt(t.ID), TagUUID: t.UUID,
+			Name: t.Name, CustomerUUID: d.CustomerUUID, CustomerID: wire.IDFromInt(d.SubscriptionID)}
 		if t.BackgroundColor != "" {
-			rec.BackgroundColor = ptr(t.BackgroundColor)
+			rec.BackgroundColor = t.BackgroundColor
 		}
 		list = append(list, rec)
 	}
-	s.replyJSON(w, r, c, http.StatusOK, searchEnvelope[car.AssetTagList]{Body: car.AssetTagList{TotalCount: total, List: list}})
+	s.replyJSON(w, r, c, http.StatusOK, searchEnvelope[car.AssetTagList]{Body: car.AssetTagList{TotalCount: wire.CountOf(total), List: list}})
 }
 
 var scheduleFields = map[string]filterField[Schedule]{
@@ -296,13 +298,13 @@ func searchSchedules(s *Server, w http.ResponseWriter, r *http.Request, c *call)
 		for _, id := range sc.ScriptIDs {
 			scripts = append(scripts, map[string]any{"id": id})
 		}
-		list = append(list, car.Schedule{ID: sc.ID, AdditionalProperties: map[string]any{
+		list = append(list, car.Schedule{ID: wire.IDFromString(sc.ID), AdditionalProperties: map[string]any{
 			"customerUuid": d.CustomerUUID, "title": sc.Title, "description": sc.Description, "activate": sc.Active,
 			"scheduleType": sc.ScheduleType, "startDate": sc.Start.UnixMilli(), "endDate": sc.End.UnixMilli(),
 			"scripts": scripts, "created": map[string]any{"dateTime": sc.Created.UnixMilli()},
 		}})
 	}
-	s.replyJSON(w, r, c, http.StatusOK, car.ScheduleListResult{Body: &car.ScheduleList{TotalCount: total, List: list}})
+	s.replyJSON(w, r, c, http.StatusOK, car.ScheduleListResult{Body: car.ScheduleList{TotalCount: wire.CountOf(total), List: list}})
 }
 
 func updateSchedule(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
@@ -339,11 +341,14 @@ func updateSchedule(s *Server, w http.ResponseWriter, r *http.Request, c *call) 
 			clash = true
 			return
 		}
+		scriptIDs := make([]int64, 0, len(req.Scripts))
 		for k, x := range req.Scripts {
-			if !slices.ContainsFunc(d.CAR.Scripts, func(sc Script) bool { return sc.ID == x.ID }) {
-				bad = fmt.Errorf("scripts[%d].id: script %d not found", k, x.ID)
+			n, err := x.ID.Int64()
+			if err != nil || !slices.ContainsFunc(d.CAR.Scripts, func(sc Script) bool { return sc.ID == n }) {
+				bad = fmt.Errorf("scripts[%d].id: script %s not found", k, x.ID)
 				return
 			}
+			scriptIDs = append(scriptIDs, n)
 		}
 		for _, a := range slices.Concat(assets, excluded) {
 			if !hostExists(d, a) {
@@ -361,10 +366,7 @@ func updateSchedule(s *Server, w http.ResponseWriter, r *http.Request, c *call) 
 		sc.Title, sc.ScheduleType = req.Title, string(req.ScheduleType)
 		set(&sc.Description, req.Description)
 		set(&sc.Active, req.Activate)
-		sc.ScriptIDs = sc.ScriptIDs[:0]
-		for _, x := range req.Scripts {
-			sc.ScriptIDs = append(sc.ScriptIDs, x.ID)
-		}
+		sc.ScriptIDs = scriptIDs
 		if req.Assets != nil {
 			sc.AssetIDs = assets
 		}
@@ -388,7 +390,7 @@ func updateSchedule(s *Server, w http.ResponseWriter, r *http.Request, c *call) 
 	default:
 		// Qualys publishes no response; the simulator answers like the
 		// other updates: errorCode "0", a message and the id.
-		s.replyJSON(w, r, c, http.StatusOK, car.UnpublishedResult{ErrorCode: ptr("0"), Message: ptr("Schedule updated successfully"),
+		s.replyJSON(w, r, c, http.StatusOK, car.UnpublishedResult{ErrorCode: "0", Message: "Schedule updated successfully",
 			Body: json.RawMessage(fmt.Sprintf(`{"id":%q}`, id))})
 	}
 }

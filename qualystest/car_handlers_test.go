@@ -136,15 +136,15 @@ func TestCARSearchFilterSortPaging(t *testing.T) {
 			wantShell++
 		}
 	}
-	shell, err := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Filter: ptr("language:Shell AND (type:Custom Script)"), PageSize: ptr(int32(1000))})
+	shell, err := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Filter: "language:Shell AND (type:Custom Script)", PageSize: int32(1000)})
 	if err != nil || shell.JSON200 == nil {
 		t.Fatalf("%v %s", err, shell.Body)
 	}
-	if got := shell.JSON200.Body; got.TotalCount != int64(wantShell) || len(got.List) != wantShell {
-		t.Errorf("language:Shell AND type:Custom Script: %d (%d records), want %d", got.TotalCount, len(got.List), wantShell)
+	if got := shell.JSON200.Body; got.TotalCount.Int64() != int64(wantShell) || len(got.List) != wantShell {
+		t.Errorf("language:Shell AND type:Custom Script: %d (%d records), want %d", got.TotalCount.Int64(), len(got.List), wantShell)
 	}
 	for _, sc := range shell.JSON200.Body.List {
-		if *sc.Language.Name != "Shell" || *sc.Type.Name != "Custom Script" {
+		if sc.Language.Name != "Shell" || sc.Type.Name != "Custom Script" {
 			t.Errorf("record %v does not match the filter", sc.ID)
 		}
 	}
@@ -152,8 +152,8 @@ func TestCARSearchFilterSortPaging(t *testing.T) {
 	// Paging: default size 10, 0-based, totalCount over all pages, and
 	// pages that do not overlap; sort by id descending.
 	sortDesc := `[{"id":"desc"}]`
-	p0, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Sort: &sortDesc})
-	p1, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Sort: &sortDesc, PageNumber: ptr(int32(1))})
+	p0, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Sort: sortDesc})
+	p1, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Sort: sortDesc, PageNumber: int32(1)})
 	if p0.JSON200 == nil || p1.JSON200 == nil {
 		t.Fatalf("pages: %s %s", p0.Body, p1.Body)
 	}
@@ -166,14 +166,14 @@ func TestCARSearchFilterSortPaging(t *testing.T) {
 		return out
 	}
 	all := append(ids(p0.JSON200.Body.List), ids(p1.JSON200.Body.List)...)
-	if len(all) != 20 || p0.JSON200.Body.TotalCount != int64(len(d.CAR.Scripts)) || p1.JSON200.Body.TotalCount != int64(len(d.CAR.Scripts)) {
-		t.Errorf("pages of %d and totals %d/%d, want 10+10 of %d", len(all), p0.JSON200.Body.TotalCount, p1.JSON200.Body.TotalCount, len(d.CAR.Scripts))
+	if len(all) != 20 || p0.JSON200.Body.TotalCount.Int64() != int64(len(d.CAR.Scripts)) || p1.JSON200.Body.TotalCount.Int64() != int64(len(d.CAR.Scripts)) {
+		t.Errorf("pages of %d and totals %d/%d, want 10+10 of %d", len(all), p0.JSON200.Body.TotalCount.Int64(), p1.JSON200.Body.TotalCount.Int64(), len(d.CAR.Scripts))
 	}
 	if !slices.IsSortedFunc(all, func(a, b int64) int { return int(b - a) }) {
 		t.Errorf("ids not in descending order across pages: %v", all)
 	}
-	beyond, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{PageNumber: ptr(int32(1000))})
-	if beyond.JSON200 == nil || len(beyond.JSON200.Body.List) != 0 || beyond.JSON200.Body.TotalCount != int64(len(d.CAR.Scripts)) {
+	beyond, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{PageNumber: int32(1000)})
+	if beyond.JSON200 == nil || len(beyond.JSON200.Body.List) != 0 || beyond.JSON200.Body.TotalCount.Int64() != int64(len(d.CAR.Scripts)) {
 		t.Errorf("page past the end: %s", beyond.Body)
 	}
 
@@ -181,25 +181,25 @@ func TestCARSearchFilterSortPaging(t *testing.T) {
 	// with a capital C sorts too.
 	job := d.CAR.Jobs[0]
 	jobs, _ := c.SearchJobsWithResponse(ctx, car.JobSearch{
-		Filter:   ptr(fmt.Sprintf("scriptId:%d AND (scriptLanguage:%s) AND script.name:%s", job.ScriptID, langName[job.LanguageID], job.ScriptTitle)),
-		Sort:     ptr(`[{"Created.dateTime":"asc"}]`),
-		PageSize: ptr(int32(1000)),
+		Filter:   fmt.Sprintf("scriptId:%d AND (scriptLanguage:%s) AND script.name:%s", job.ScriptID, langName[job.LanguageID], job.ScriptTitle),
+		Sort:     `[{"Created.dateTime":"asc"}]`,
+		PageSize: int32(1000),
 	})
-	if jobs.JSON200 == nil || jobs.JSON200.Body.TotalCount == 0 {
+	if jobs.JSON200 == nil || jobs.JSON200.Body.TotalCount.Int64() == 0 {
 		t.Fatalf("jobs of script %d: %s", job.ScriptID, jobs.Body)
 	}
 	for i, j := range jobs.JSON200.Body.List {
 		if id, _ := j.ScriptID.Int64(); id != job.ScriptID {
 			t.Errorf("job %v of script %d", j.ID, id)
 		}
-		if i > 0 && *j.Created.DateTime < *jobs.JSON200.Body.List[i-1].Created.DateTime {
+		if i > 0 && j.Created.DateTime < jobs.JSON200.Body.List[i-1].Created.DateTime {
 			t.Errorf("jobs not in ascending creation order")
 		}
 	}
-	typed, _ := c.SearchJobsWithResponse(ctx, car.JobSearch{Filter: ptr("type:Custom Script"), PageSize: ptr(int32(1000))})
+	typed, _ := c.SearchJobsWithResponse(ctx, car.JobSearch{Filter: "type:Custom Script", PageSize: int32(1000)})
 	for _, j := range typed.JSON200.Body.List {
-		if *j.ScriptType != "Custom Script" {
-			t.Errorf("type filter let %v (%s) through", j.ID, *j.ScriptType)
+		if j.ScriptType != "Custom Script" {
+			t.Errorf("type filter let %v (%s) through", j.ID, j.ScriptType)
 		}
 	}
 
@@ -212,10 +212,10 @@ func TestCARSearchFilterSortPaging(t *testing.T) {
 		}
 	}
 	aj, _ := c.SearchAssetJobsWithResponse(ctx, car.AssetJobSearch{
-		Filter:              ptr(fmt.Sprintf("job.id:%d AND (job.scriptLanguage:%s)", job.ID, langName[job.LanguageID])),
-		IncludeScriptResult: ptr(wire.FlagOf(true)),
+		Filter:              fmt.Sprintf("job.id:%d AND (job.scriptLanguage:%s)", job.ID, langName[job.LanguageID]),
+		IncludeScriptResult: wire.FlagOf(true),
 	})
-	if aj.JSON200 == nil || aj.JSON200.Body.TotalCount != int64(want) || want == 0 {
+	if aj.JSON200 == nil || aj.JSON200.Body.TotalCount.Int64() != int64(want) || want == 0 {
 		t.Fatalf("asset jobs of job %d: want %d, got %s", job.ID, want, aj.Body)
 	}
 	for _, a := range aj.JSON200.Body.List {
@@ -225,8 +225,8 @@ func TestCARSearchFilterSortPaging(t *testing.T) {
 	}
 
 	// Library: moduleCode.
-	lib, _ := c.SearchLibraryScriptsWithResponse(ctx, car.LibraryScriptSearch{Filter: ptr("moduleCode:NOSUCH")})
-	if lib.JSON200 == nil || lib.JSON200.Body.TotalCount != 0 {
+	lib, _ := c.SearchLibraryScriptsWithResponse(ctx, car.LibraryScriptSearch{Filter: "moduleCode:NOSUCH"})
+	if lib.JSON200 == nil || lib.JSON200.Body.TotalCount.Int64() != 0 {
 		t.Errorf("moduleCode:NOSUCH: %s", lib.Body)
 	}
 	noResponseErrors(t, s)
@@ -277,13 +277,13 @@ func TestCARScriptLifecycle(t *testing.T) {
 
 	v3, _ := c.CreateScriptV3WithResponse(ctx, car.ScriptCreateV3{Title: "QID check", TypeID: 2, LanguageID: 4, Content: wire.EncodeBase64String("Write-Output \"QID\"\r\n")})
 	v2, _ := c.CreateScriptV2WithResponse(ctx, car.ScriptCreateV2{Title: "From GitHub", LanguageID: 6, Platform: car.PlatformLINUX, Severity: 2,
-		GitHubUser: "acme", GitHubFilePath: "scripts/check.sh", GitHubRepo: ptr("ops")})
+		GitHubUser: "acme", GitHubFilePath: "scripts/check.sh", GitHubRepo: "ops"})
 	for name, r := range map[string]*car.CreateScriptV3Response{"v3": v3} {
-		if r.JSON200 == nil || deref(r.JSON200.ErrorCode) != "0" {
+		if r.JSON200 == nil || r.JSON200.ErrorCode != "0" {
 			t.Errorf("create %s: %d %s", name, r.StatusCode(), r.Body)
 		}
 	}
-	if v2.JSON200 == nil || deref(v2.JSON200.ErrorCode) != "0" {
+	if v2.JSON200 == nil || v2.JSON200.ErrorCode != "0" {
 		t.Errorf("create v2: %d %s", v2.StatusCode(), v2.Body)
 	}
 	for _, path := range []string{"/sm/v1/script", "/sm/v5/script"} {
@@ -292,8 +292,8 @@ func TestCARScriptLifecycle(t *testing.T) {
 			t.Errorf("create %s: %d %v", path, status, out)
 		}
 	}
-	found, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Filter: ptr("title:QID check AND type:Custom QID")})
-	if found.JSON200 == nil || found.JSON200.Body.TotalCount != 1 {
+	found, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Filter: "title:QID check AND type:Custom QID"})
+	if found.JSON200 == nil || found.JSON200.Body.TotalCount.Int64() != 1 {
 		t.Fatalf("v3 script: %s", found.Body)
 	}
 	id, _ := found.JSON200.Body.List[0].ID.Int64()
@@ -301,24 +301,24 @@ func TestCARScriptLifecycle(t *testing.T) {
 	// Content naming a blocked command of its platform and language is
 	// flagged on the record.
 	bad := "Write-Output \"x\"\r\nInvoke-Expression $cmd\r\n"
-	if upd, _ := c.UpdateScriptV4WithResponse(ctx, id, car.ScriptUpdateV4{Content: wire.EncodeBase64String(bad), Comment: ptr("blocked")}); upd.JSON200 == nil {
+	if upd, _ := c.UpdateScriptV4WithResponse(ctx, wire.NewID(id), car.ScriptUpdateV4{Content: wire.EncodeBase64String(bad), Comment: "blocked"}); upd.JSON200 == nil {
 		t.Fatalf("update v4: %d %s", upd.StatusCode(), upd.Body)
 	}
-	found, _ = c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Filter: ptr(fmt.Sprintf("id:%d", id))})
-	if rec := found.JSON200.Body.List[0]; !deref(rec.HasBlacklistedCommands) || !strings.Contains(deref(rec.BlacklistedCommands), "Invoke-Expression") {
+	found, _ = c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Filter: fmt.Sprintf("id:%d", id)})
+	if rec := found.JSON200.Body.List[0]; !rec.HasBlacklistedCommands || !strings.Contains(rec.BlacklistedCommands, "Invoke-Expression") {
 		t.Errorf("blocked command not reported: %s", found.Body)
 	}
 	upd1 := fmt.Sprintf("/sm/v1/script/%d", id)
 	if status, out := rawCAR(t, s, token, http.MethodPatch, upd1, `{"title":"QID check renamed"}`); status != http.StatusOK || out["errorCode"] != "0" {
 		t.Errorf("update v1: %d %v", status, out)
 	}
-	if renamed, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Filter: ptr("title:QID check renamed")}); renamed.JSON200 == nil || renamed.JSON200.Body.TotalCount != 1 {
+	if renamed, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Filter: "title:QID check renamed"}); renamed.JSON200 == nil || renamed.JSON200.Body.TotalCount.Int64() != 1 {
 		t.Errorf("update v1 not kept: %s", renamed.Body)
 	}
 
 	// Errors: bad base64 (create and update) names content; unknown ids
 	// answer 404; unknown language, type and category ids are 400.
-	if r, _ := c.UpdateScriptV4WithResponse(ctx, id, car.ScriptUpdateV4{Content: wire.RawBase64("@@@"), Comment: ptr("x")}); r.StatusCode() != http.StatusBadRequest || r.JSON400 == nil || !strings.Contains(string(r.Body), "content") {
+	if r, _ := c.UpdateScriptV4WithResponse(ctx, wire.NewID(id), car.ScriptUpdateV4{Content: wire.RawBase64("@@@"), Comment: "x"}); r.StatusCode() != http.StatusBadRequest || r.JSON400 == nil || !strings.Contains(string(r.Body), "content") {
 		t.Errorf("update with bad base64: %d %s", r.StatusCode(), r.Body)
 	}
 	if r, _ := c.CreateScriptV3WithResponse(ctx, car.ScriptCreateV3{Title: "x", TypeID: 1, LanguageID: 6, Content: wire.RawBase64("%%%")}); r.StatusCode() != http.StatusBadRequest || !strings.Contains(string(r.Body), "content") {
@@ -327,7 +327,7 @@ func TestCARScriptLifecycle(t *testing.T) {
 	for name, body := range map[string]car.ScriptCreateV3{
 		"type":     {Title: "x", TypeID: 99, LanguageID: 6, Content: wire.EncodeBase64String("x")},
 		"language": {Title: "x", TypeID: 1, LanguageID: 99, Content: wire.EncodeBase64String("x")},
-		"category": {Title: "x", TypeID: 1, LanguageID: 6, CategoryID: ptr(int64(12345)), Content: wire.EncodeBase64String("x")},
+		"category": {Title: "x", TypeID: 1, LanguageID: 6, CategoryID: int64(12345), Content: wire.EncodeBase64String("x")},
 		"size":     {Title: "x", TypeID: 1, LanguageID: 6, Content: wire.EncodeBase64(bytes.Repeat([]byte("#"), 501<<10))},
 	} {
 		if r, _ := c.CreateScriptV3WithResponse(ctx, body); r.StatusCode() != http.StatusBadRequest {
@@ -336,10 +336,10 @@ func TestCARScriptLifecycle(t *testing.T) {
 	}
 	for _, missing := range []func() int{
 		func() int {
-			r, _ := c.UpdateScriptV2WithResponse(ctx, 1, car.ScriptUpdateV2{Title: ptr("x")})
+			r, _ := c.UpdateScriptV2WithResponse(ctx, wire.NewID(1), car.ScriptUpdateV2{Title: "x"})
 			return r.StatusCode()
 		},
-		func() int { r, _ := c.GetLibraryScriptWithResponse(ctx, 999999); return r.StatusCode() },
+		func() int { r, _ := c.GetLibraryScriptWithResponse(ctx, wire.NewID(999999)); return r.StatusCode() },
 		func() int {
 			status, _ := rawCAR(t, s, token, http.MethodPatch, "/sm/v1/script/1", `{"title":"x"}`)
 			return status
@@ -353,16 +353,16 @@ func TestCARScriptLifecycle(t *testing.T) {
 	// Import v2 copies a library script with the type asked for.
 	lib := s.Data().CAR.Library[1]
 	imp, err := c.ImportLibraryScriptV2WithResponse(ctx, car.LibraryScriptImportV2{Title: "Imported v2", ID: wire.IDFromInt(lib.ID), CategoryID: wire.IDFromString("7"),
-		Approved: true, TypeID: 1, TypeName: "Custom Script", SubType: ptr(car.ScriptSubType("Response"))})
-	if err != nil || imp.JSON200 == nil || deref(imp.JSON200.ErrorCode) != "0" || imp.JSON200.Body == nil {
+		Approved: true, TypeID: 1, TypeName: "Custom Script", SubType: car.ScriptSubType("Response")})
+	if err != nil || imp.JSON200 == nil || imp.JSON200.ErrorCode != "0" || imp.JSON200.Body.ID.IsZero() {
 		t.Fatalf("import v2: %v %s", err, imp.Body)
 	}
-	newID := *imp.JSON200.Body.ID
-	if newID == lib.ID {
+	newID := imp.JSON200.Body.ID
+	if newID.Equal(wire.NewID(lib.ID)) {
 		t.Errorf("import answered the library id")
 	}
-	got, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Filter: ptr(fmt.Sprintf("id:%d", newID))})
-	if got.JSON200 == nil || got.JSON200.Body.TotalCount != 1 || deref(got.JSON200.Body.List[0].Status) != "APPROVED" || !deref(got.JSON200.Body.List[0].ImportedFromScriptLibrary) {
+	got, _ := c.SearchScriptsWithResponse(ctx, car.ScriptSearch{Filter: fmt.Sprintf("id:%s", newID)})
+	if got.JSON200 == nil || got.JSON200.Body.TotalCount.Int64() != 1 || got.JSON200.Body.List[0].Status != "APPROVED" || !got.JSON200.Body.List[0].ImportedFromScriptLibrary {
 		t.Errorf("imported script: %s", got.Body)
 	}
 
@@ -412,18 +412,18 @@ func TestCARExecution(t *testing.T) {
 			t.Fatalf("execute: %d %s", run.StatusCode(), run.Body)
 		}
 		corr := run.JSON200.Body.CorrelationUUID
-		jobs, _ := c.SearchJobsWithResponse(ctx, car.JobSearch{Filter: ptr("correlationUuid:" + corr)})
-		if jobs.JSON200 == nil || jobs.JSON200.Body.TotalCount != 1 {
+		jobs, _ := c.SearchJobsWithResponse(ctx, car.JobSearch{Filter: "correlationUuid:" + corr})
+		if jobs.JSON200 == nil || jobs.JSON200.Body.TotalCount.Int64() != 1 {
 			t.Fatalf("job of %s: %s", corr, jobs.Body)
 		}
-		aj, _ := c.SearchAssetJobsWithResponse(ctx, car.AssetJobSearch{Filter: ptr("job.id:" + jobs.JSON200.Body.List[0].ID.String()),
-			IncludeScriptResult: ptr(wire.FlagOf(true)), PageSize: ptr(int32(1000))})
+		aj, _ := c.SearchAssetJobsWithResponse(ctx, car.AssetJobSearch{Filter: "job.id:" + jobs.JSON200.Body.List[0].ID.String(),
+			IncludeScriptResult: wire.FlagOf(true), PageSize: int32(1000)})
 		var out []int64
 		for _, a := range aj.JSON200.Body.List {
 			res, _ := a.ScriptResult.Decode()
-			if deref(a.Status) != "EXECUTION PASSED" || deref(a.Output.Text) != "SUCCESS" || !strings.Contains(string(res), "Script Output printed!!") ||
-				deref(a.Job.CorrelationUUID) != corr || deref(a.Test) != deref(jobs.JSON200.Body.List[0].Test) {
-				t.Errorf("asset job %v: %s %v %q", a.ID, deref(a.Status), a.Output, res)
+			if a.Status != "EXECUTION PASSED" || a.Output.Text != "SUCCESS" || !strings.Contains(string(res), "Script Output printed!!") ||
+				a.Job.CorrelationUUID != corr || a.Test != jobs.JSON200.Body.List[0].Test {
+				t.Errorf("asset job %v: %s %v %q", a.ID, a.Status, a.Output, res)
 			}
 			id, _ := a.Asset.ID.Int64()
 			out = append(out, id)
@@ -435,35 +435,35 @@ func TestCARExecution(t *testing.T) {
 	// Production: a tag minus an excluded asset, plus a blocked asset
 	// named explicitly (skipped).
 	blocked := d.CAR.BlockedAssetIDs[0]
-	run, _ := c.ExecuteScriptWithResponse(ctx, script.ID, car.ScriptExecution{
-		AssetTagIDs:      ptr(strconv.FormatInt(plainTag.ID, 10)),
-		AssetIDs:         ptr(strconv.FormatInt(blocked, 10)),
-		ExcludedAssetIDs: ptr(strconv.FormatInt(tagged[0], 10)),
+	run, _ := c.ExecuteScriptWithResponse(ctx, wire.NewID(script.ID), car.ScriptExecution{
+		AssetTagIDs:      strconv.FormatInt(plainTag.ID, 10),
+		AssetIDs:         strconv.FormatInt(blocked, 10),
+		ExcludedAssetIDs: strconv.FormatInt(tagged[0], 10),
 	})
 	if got := runAssets(run); !slices.Equal(got, tagged[1:]) {
 		t.Errorf("production run on %v, want %v", got, tagged[1:])
 	}
 
 	// Blocking the tag blocks its hosts; unblocking it restores them.
-	if r, _ := c.BlockTagsWithResponse(ctx, car.BatchRequest{IDs: []int64{plainTag.ID}}); r.JSON200 == nil || len(r.JSON200.Body.Success.IDs) != 1 {
+	if r, _ := c.BlockTagsWithResponse(ctx, car.BatchRequest{IDs: ids(plainTag.ID)}); r.JSON200 == nil || len(r.JSON200.Body.Success.IDs) != 1 {
 		t.Fatalf("block tag: %s", r.Body)
 	}
-	run, _ = c.ExecuteScriptWithResponse(ctx, script.ID, car.ScriptExecution{AssetTagIDs: ptr(strconv.FormatInt(plainTag.ID, 10))})
+	run, _ = c.ExecuteScriptWithResponse(ctx, wire.NewID(script.ID), car.ScriptExecution{AssetTagIDs: strconv.FormatInt(plainTag.ID, 10)})
 	if got := runAssets(run); len(got) != 0 {
 		t.Errorf("run on a blocked tag reached %v", got)
 	}
-	if r, _ := c.UnblockTagsWithResponse(ctx, car.BatchRequest{IDs: []int64{plainTag.ID, 42}}); r.JSON200 == nil || !slices.Equal(r.JSON200.Body.Failure.IDs, []int64{42}) {
+	if r, _ := c.UnblockTagsWithResponse(ctx, car.BatchRequest{IDs: ids(plainTag.ID, 42)}); r.JSON200 == nil || !sameIDs(r.JSON200.Body.Failure.IDs, 42) {
 		t.Errorf("unblock tag: %s", r.Body)
 	}
 
 	// Test mode: lab assets and lab tags only.
 	test := wire.FlagOf(true)
-	run, _ = c.ExecuteScriptWithResponse(ctx, script.ID, car.ScriptExecution{TestMode: &test,
+	run, _ = c.ExecuteScriptWithResponse(ctx, wire.NewID(script.ID), car.ScriptExecution{TestMode: test,
 		TestAssets: []car.TargetRef{{ID: wire.IDFromString(strconv.FormatInt(lab[0], 10)), UUID: "x"}}})
 	if got := runAssets(run); !slices.Equal(got, lab[:1]) {
 		t.Errorf("test run on %v, want %v", got, lab[:1])
 	}
-	run, _ = c.ExecuteScriptWithResponse(ctx, script.ID, car.ScriptExecution{TestMode: &test,
+	run, _ = c.ExecuteScriptWithResponse(ctx, wire.NewID(script.ID), car.ScriptExecution{TestMode: test,
 		TestTags: []car.TargetRef{{ID: wire.IDFromString(strconv.FormatInt(labTag.ID, 10)), UUID: labTag.UUID}}})
 	for _, id := range runAssets(run) {
 		if !slices.Contains(lab, id) {
@@ -471,24 +471,24 @@ func TestCARExecution(t *testing.T) {
 		}
 	}
 	for name, e := range map[string]car.ScriptExecution{
-		"non-lab test asset": {TestMode: &test, TestAssets: []car.TargetRef{{ID: wire.IDFromString(strconv.FormatInt(tagged[0], 10)), UUID: "x"}}},
-		"non-lab test tag":   {TestMode: &test, TestTags: []car.TargetRef{{ID: wire.IDFromString(strconv.FormatInt(plainTag.ID, 10)), UUID: "x"}}},
+		"non-lab test asset": {TestMode: test, TestAssets: []car.TargetRef{{ID: wire.IDFromString(strconv.FormatInt(tagged[0], 10)), UUID: "x"}}},
+		"non-lab test tag":   {TestMode: test, TestTags: []car.TargetRef{{ID: wire.IDFromString(strconv.FormatInt(plainTag.ID, 10)), UUID: "x"}}},
 		"no target":          {},
-		"bad asset id":       {AssetIDs: ptr("12,abc")},
+		"bad asset id":       {AssetIDs: "12,abc"},
 	} {
-		if r, _ := c.ExecuteScriptWithResponse(ctx, script.ID, e); r.StatusCode() != http.StatusBadRequest || r.JSON400 == nil {
+		if r, _ := c.ExecuteScriptWithResponse(ctx, wire.NewID(script.ID), e); r.StatusCode() != http.StatusBadRequest || r.JSON400 == nil {
 			t.Errorf("%s: %d %s", name, r.StatusCode(), r.Body)
 		}
 	}
 
 	// Removing a lab asset takes it out of test mode.
-	if r, _ := c.DeleteLabAssetsWithResponse(ctx, car.BatchRequest{IDs: []int64{lab[0]}}); r.JSON200 == nil || !slices.Equal(r.JSON200.Body.Success.IDs, lab[:1]) {
+	if r, _ := c.DeleteLabAssetsWithResponse(ctx, car.BatchRequest{IDs: ids(lab[0])}); r.JSON200 == nil || !sameIDs(r.JSON200.Body.Success.IDs, lab[0]) {
 		t.Fatalf("delete lab asset: %s", r.Body)
 	}
-	if r, _ := c.DeleteLabAssetsWithResponse(ctx, car.BatchRequest{IDs: []int64{lab[0]}}); r.JSON200 == nil || !slices.Equal(r.JSON200.Body.Failure.IDs, lab[:1]) {
+	if r, _ := c.DeleteLabAssetsWithResponse(ctx, car.BatchRequest{IDs: ids(lab[0])}); r.JSON200 == nil || !sameIDs(r.JSON200.Body.Failure.IDs, lab[0]) {
 		t.Errorf("second delete of a lab asset: %s", r.Body)
 	}
-	if r, _ := c.ExecuteScriptWithResponse(ctx, script.ID, car.ScriptExecution{TestMode: &test,
+	if r, _ := c.ExecuteScriptWithResponse(ctx, wire.NewID(script.ID), car.ScriptExecution{TestMode: test,
 		TestAssets: []car.TargetRef{{ID: wire.IDFromString(strconv.FormatInt(lab[0], 10)), UUID: "x"}}}); r.StatusCode() != http.StatusBadRequest {
 		t.Errorf("test run on a removed lab asset: %d", r.StatusCode())
 	}
@@ -508,14 +508,14 @@ func TestCARConfigurationState(t *testing.T) {
 	token := login(t, s)
 
 	created, _ := c.CreateBlockedCommandsWithResponse(ctx, car.BlockedCommandsCreate{LanguageID: 302, Commands: "os.system, subprocess"})
-	if created.JSON200 == nil || deref(created.JSON200.Message) != "Commands Blocked successfully" {
+	if created.JSON200 == nil || created.JSON200.Message != "Commands Blocked successfully" {
 		t.Fatalf("create: %s", created.Body)
 	}
 	if r, _ := c.UpdateBlockedCommandsV1WithResponse(ctx, car.BlockedCommandsUpdateV1{LanguageID: 302, Commands: "eval, exec"}); r.JSON200 == nil || r.JSON200.Body != "Commands Updated Successfully" {
 		t.Errorf("update v1: %d %s", r.StatusCode(), r.Body)
 	}
 	got, _ := c.GetBlockedCommandsWithResponse(ctx, 302)
-	if got.JSON200 == nil || got.JSON200.Body.TotalCount != 1 || !slices.Equal(got.JSON200.Body.List[0].Commands, []string{"eval", "exec"}) {
+	if got.JSON200 == nil || got.JSON200.Body.TotalCount.Int64() != 1 || !slices.Equal(got.JSON200.Body.List[0].Commands, []string{"eval", "exec"}) {
 		t.Errorf("get after update: %s", got.Body)
 	}
 	if r, _ := c.UpdateBlockedCommandsV1WithResponse(ctx, car.BlockedCommandsUpdateV1{LanguageID: 203, Commands: "x"}); r.StatusCode() != http.StatusNotFound {
@@ -527,7 +527,7 @@ func TestCARConfigurationState(t *testing.T) {
 	if status, out := rawCAR(t, s, token, http.MethodPost, "/sm/v1/block-commands/delete", `{"languageIds":[302]}`); status != http.StatusOK {
 		t.Errorf("delete v1: %d %v", status, out)
 	}
-	if got, _ := c.GetBlockedCommandsWithResponse(ctx, 302); got.JSON200 == nil || got.JSON200.Body.TotalCount != 0 {
+	if got, _ := c.GetBlockedCommandsWithResponse(ctx, 302); got.JSON200 == nil || got.JSON200.Body.TotalCount.Int64() != 0 {
 		t.Errorf("get after delete: %s", got.Body)
 	}
 	if r, _ := c.DeleteBlockedCommandsV2WithResponse(ctx, car.BlockedCommandsDeleteV2{CommandIDs: []int64{999999}}); r.StatusCode() != http.StatusNotFound {
@@ -540,12 +540,12 @@ func TestCARConfigurationState(t *testing.T) {
 	d := s.Data()
 	host := d.Hosts[0].ID
 	already := d.CAR.BlockedAssetIDs[0]
-	if r, _ := c.UnblockAssetsWithResponse(ctx, car.BatchRequest{IDs: []int64{already, host}}); r.JSON200 == nil ||
-		!slices.Equal(r.JSON200.Body.Success.IDs, []int64{already}) || !slices.Equal(r.JSON200.Body.Failure.IDs, []int64{host}) ||
-		deref(r.JSON200.Body.Success.Message) != "Ids are processed" || deref(r.JSON200.Body.Failure.Message) != "Ids are Invalid" {
+	if r, _ := c.UnblockAssetsWithResponse(ctx, car.BatchRequest{IDs: ids(already, host)}); r.JSON200 == nil ||
+		!sameIDs(r.JSON200.Body.Success.IDs, already) || !sameIDs(r.JSON200.Body.Failure.IDs, host) ||
+		r.JSON200.Body.Success.Message != "Ids are processed" || r.JSON200.Body.Failure.Message != "Ids are Invalid" {
 		t.Errorf("unblock assets: %s", r.Body)
 	}
-	if r, _ := c.BlockAssetsWithResponse(ctx, car.BatchRequest{IDs: []int64{host}}); r.JSON200 == nil || len(r.JSON200.Body.Success.IDs) != 1 {
+	if r, _ := c.BlockAssetsWithResponse(ctx, car.BatchRequest{IDs: ids(host)}); r.JSON200 == nil || len(r.JSON200.Body.Success.IDs) != 1 {
 		t.Errorf("block asset: %s", r.Body)
 	}
 	if after := s.Data(); !slices.Contains(after.CAR.BlockedAssetIDs, host) || slices.Contains(after.CAR.BlockedAssetIDs, already) {
@@ -554,37 +554,37 @@ func TestCARConfigurationState(t *testing.T) {
 
 	// Blocked tags leave the asset-tag list; unknown tags fail.
 	tag := d.Tags[0]
-	before, _ := c.SearchAssetTagsWithResponse(ctx, car.AssetTagSearch{PageSize: ptr(int32(100))})
-	if r, _ := c.BlockTagsWithResponse(ctx, car.BatchRequest{IDs: []int64{tag.ID, 1}}); r.JSON200 == nil || !slices.Equal(r.JSON200.Body.Failure.IDs, []int64{1}) {
+	before, _ := c.SearchAssetTagsWithResponse(ctx, car.AssetTagSearch{PageSize: int32(100)})
+	if r, _ := c.BlockTagsWithResponse(ctx, car.BatchRequest{IDs: ids(tag.ID, 1)}); r.JSON200 == nil || !sameIDs(r.JSON200.Body.Failure.IDs, 1) {
 		t.Errorf("block tags: %s", r.Body)
 	}
-	after, _ := c.SearchAssetTagsWithResponse(ctx, car.AssetTagSearch{PageSize: ptr(int32(100))})
-	if after.JSON200.Body.TotalCount != before.JSON200.Body.TotalCount-1 || strings.Contains(string(after.Body), tag.UUID) {
-		t.Errorf("blocked tag still listed: %d then %d", before.JSON200.Body.TotalCount, after.JSON200.Body.TotalCount)
+	after, _ := c.SearchAssetTagsWithResponse(ctx, car.AssetTagSearch{PageSize: int32(100)})
+	if after.JSON200.Body.TotalCount.Int64() != before.JSON200.Body.TotalCount.Int64()-1 || strings.Contains(string(after.Body), tag.UUID) {
+		t.Errorf("blocked tag still listed: %d then %d", before.JSON200.Body.TotalCount.Int64(), after.JSON200.Body.TotalCount.Int64())
 	}
 	// Asset-tag record ids do not depend on the page.
-	one, _ := c.SearchAssetTagsWithResponse(ctx, car.AssetTagSearch{PageNumber: ptr(int32(2)), PageSize: ptr(int32(1))})
+	one, _ := c.SearchAssetTagsWithResponse(ctx, car.AssetTagSearch{PageNumber: int32(2), PageSize: int32(1)})
 	if one.JSON200 == nil || one.JSON200.Body.List[0].ID.String() != after.JSON200.Body.List[2].ID.String() {
 		t.Errorf("tag record id changes with the page: %s vs %s", one.Body, after.Body)
 	}
 
 	// Schedules: update keeps state, unknown id 404, unknown script 400.
-	sched, _ := c.SearchSchedulesWithResponse(ctx, car.ScheduleSearch{Sort: ptr(`[{"id":"asc"}]`)})
+	sched, _ := c.SearchSchedulesWithResponse(ctx, car.ScheduleSearch{Sort: `[{"id":"asc"}]`})
 	first := sched.JSON200.Body.List[0]
 	sc := d.CAR.Scripts[1]
 	upd := car.ScheduleUpdate{Title: "Renamed schedule", ScheduleType: car.ScheduleTypeONETIME, StartDate: 1748217600000, StartTime: 1748217600000,
-		Scripts: []car.ScheduledScript{{ID: sc.ID, Title: sc.Title}}, Activate: ptr(false)}
+		Scripts: []car.ScheduledScript{{ID: wire.NewID(sc.ID), Title: sc.Title}}, Activate: new(false)}
 	if r, _ := c.UpdateScheduleWithResponse(ctx, first.ID, upd); r.StatusCode() != http.StatusOK {
 		t.Errorf("update schedule: %d %s", r.StatusCode(), r.Body)
 	}
-	renamed, _ := c.SearchSchedulesWithResponse(ctx, car.ScheduleSearch{Filter: ptr("title:Renamed schedule")})
-	if renamed.JSON200 == nil || renamed.JSON200.Body.TotalCount != 1 || renamed.JSON200.Body.List[0].ID != first.ID {
+	renamed, _ := c.SearchSchedulesWithResponse(ctx, car.ScheduleSearch{Filter: "title:Renamed schedule"})
+	if renamed.JSON200 == nil || renamed.JSON200.Body.TotalCount.Int64() != 1 || renamed.JSON200.Body.List[0].ID != first.ID {
 		t.Errorf("renamed schedule: %s", renamed.Body)
 	}
-	if r, _ := c.UpdateScheduleWithResponse(ctx, "00000000-0000-0000-0000-000000000000", upd); r.StatusCode() != http.StatusNotFound {
+	if r, _ := c.UpdateScheduleWithResponse(ctx, wire.IDFromString("00000000-0000-0000-0000-000000000000"), upd); r.StatusCode() != http.StatusNotFound {
 		t.Errorf("unknown schedule: %d", r.StatusCode())
 	}
-	upd.Scripts[0].ID = 1
+	upd.Scripts[0].ID = wire.NewID(1)
 	if r, _ := c.UpdateScheduleWithResponse(ctx, first.ID, upd); r.StatusCode() != http.StatusBadRequest || !strings.Contains(string(r.Body), "scripts[0].id") {
 		t.Errorf("schedule of an unknown script: %d %s", r.StatusCode(), r.Body)
 	}

@@ -154,7 +154,7 @@ func createScript(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 		s.badCARRequest(w, r, c, bad)
 		return
 	}
-	s.replyJSON(w, r, c, http.StatusOK, car.UnpublishedResult{ErrorCode: ptr("0"), Message: ptr("Script created successfully"), Body: idBody(id)})
+	s.replyJSON(w, r, c, http.StatusOK, car.UnpublishedResult{ErrorCode: "0", Message: "Script created successfully", Body: idBody(id)})
 }
 
 func idBody(id int64) json.RawMessage { return json.RawMessage(fmt.Sprintf(`{"id":%d}`, id)) }
@@ -189,7 +189,7 @@ func updateScript(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 	case bad != nil:
 		s.badCARRequest(w, r, c, bad)
 	default:
-		s.replyJSON(w, r, c, http.StatusOK, car.UnpublishedResult{ErrorCode: ptr("0"), Message: ptr("Script updated successfully"), Body: idBody(id)})
+		s.replyJSON(w, r, c, http.StatusOK, car.UnpublishedResult{ErrorCode: "0", Message: "Script updated successfully", Body: idBody(id)})
 	}
 }
 
@@ -199,7 +199,7 @@ func listScriptTypes(s *Server, w http.ResponseWriter, r *http.Request, c *call)
 	d, _ := s.snapshot()
 	out := make([]car.NamedID, 0, len(d.CAR.ScriptTypes))
 	for _, t := range d.CAR.ScriptTypes {
-		out = append(out, car.NamedID{ID: ptr(t.ID), Name: ptr(t.Name)})
+		out = append(out, car.NamedID{ID: t.ID, Name: t.Name})
 	}
 	s.replyJSON(w, r, c, http.StatusOK, map[string]any{"body": out})
 }
@@ -208,7 +208,7 @@ func listScriptLanguages(s *Server, w http.ResponseWriter, r *http.Request, c *c
 	d, _ := s.snapshot()
 	out := make([]car.NamedID, 0, len(d.CAR.Languages))
 	for _, l := range d.CAR.Languages {
-		out = append(out, car.NamedID{ID: ptr(l.ID), Name: ptr(l.Name)})
+		out = append(out, car.NamedID{ID: l.ID, Name: l.Name})
 	}
 	s.replyJSON(w, r, c, http.StatusOK, map[string]any{"body": out})
 }
@@ -223,7 +223,7 @@ func executeScript(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 		s.badCARRequest(w, r, c, err)
 		return
 	}
-	test := req.TestMode != nil && req.TestMode.Bool()
+	test := req.TestMode.Bool()
 	var assets, tags, excluded []int64
 	var err error
 	if test {
@@ -304,12 +304,12 @@ func executeScript(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 // commaIDs parses execute's comma-separated id lists.
-func commaIDs(field string, v *string) ([]int64, error) {
-	if v == nil || strings.TrimSpace(*v) == "" {
+func commaIDs(field string, v string) ([]int64, error) {
+	if strings.TrimSpace(v) == "" {
 		return nil, nil
 	}
 	var out []int64
-	for _, p := range strings.Split(*v, ",") {
+	for _, p := range strings.Split(v, ",") {
 		id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %q is not an id", field, p)

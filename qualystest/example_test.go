@@ -131,18 +131,18 @@ func ExampleStart_car() {
 	ctx := context.Background()
 	d := s.Data()
 	host := d.Hosts[0]
-	run, err := c.ExecuteScriptWithResponse(ctx, d.CAR.Scripts[0].ID, car.ScriptExecution{AssetIDs: ptr(fmt.Sprint(host.ID))})
+	run, err := c.ExecuteScriptWithResponse(ctx, wire.NewID(d.CAR.Scripts[0].ID), car.ScriptExecution{AssetIDs: fmt.Sprint(host.ID)})
 	if err != nil || run.JSON200 == nil {
 		panic(fmt.Sprint(err, string(run.Body)))
 	}
-	jobs, _ := c.SearchJobsWithResponse(ctx, car.JobSearch{Filter: ptr("correlationUuid:" + run.JSON200.Body.CorrelationUUID)})
+	jobs, _ := c.SearchJobsWithResponse(ctx, car.JobSearch{Filter: "correlationUuid:" + run.JSON200.Body.CorrelationUUID})
 	job := jobs.JSON200.Body.List[0]
 	withOutput := wire.FlagOf(true)
-	runs, _ := c.SearchAssetJobsWithResponse(ctx, car.AssetJobSearch{Filter: ptr("job.id:" + job.ID.String()), IncludeScriptResult: &withOutput})
+	runs, _ := c.SearchAssetJobsWithResponse(ctx, car.AssetJobSearch{Filter: "job.id:" + job.ID.String(), IncludeScriptResult: withOutput})
 	for _, a := range runs.JSON200.Body.List {
 		out, _ := a.ScriptResult.Decode()
 		id, _ := a.Asset.ID.Int64()
-		fmt.Printf("%s on host %v: %q\n", *a.Status, id == host.ID, out)
+		fmt.Printf("%s on host %v: %q\n", a.Status, id == host.ID, out)
 	}
 	// Output:
 	// EXECUTION PASSED on host true: "Script Output printed!!\n"

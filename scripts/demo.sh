@@ -52,7 +52,7 @@ step car jobs list --limit 3 --output table
 job_id="$("$qualys" car jobs list --limit 1 | sed -n 's/.*"id":"\([0-9]*\)".*/\1/p' | head -1)"
 step car assetjobs list --job-id "$job_id" --results --limit 2
 step pcrs policies --output table
-policy_id="$("$qualys" pcrs policies | head -1 | sed -n 's/.*"id":\([0-9]*\).*/\1/p')"
+policy_id="$("$qualys" pcrs policies --output table | awk 'NR == 2 { print $1 }')"
 step pcrs hostids --policy-id "$policy_id"
 step pcrs posture --policy-id "$policy_id" --status Failed --limit 3
 # Keep posture between runs: a full sync into a temporary SQLite file, a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/qualyskit/qualys-go/gen/car"
@@ -15,9 +14,9 @@ import (
 // and/or asset tags; test runs (Test true) name lab assets or lab tags,
 // with the ids and UUIDs AssetTags lists.
 type Execution struct {
-	AssetIDs         []int64
-	AssetTagIDs      []int64
-	ExcludedAssetIDs []int64
+	AssetIDs         []wire.ID
+	AssetTagIDs      []wire.ID
+	ExcludedAssetIDs []wire.ID
 	Test             bool
 	TestAssets       []car.TargetRef // lab asset id and agent UUID
 	TestTags         []car.TargetRef // lab tag id and tag UUID
@@ -29,9 +28,11 @@ type Execution struct {
 // follow it with Jobs (WithFilter("scriptId:<id>")) and AssetJobs.
 // Execution is never re-sent after a lost response, since it may already
 // have started.
-func (c *Client) ExecuteScript(ctx context.Context, scriptID int64, e Execution) (string, error) {
-	op := fmt.Sprintf("POST /sm/v1/scripts/%d/execute", scriptID)
+func (c *Client) ExecuteScript(ctx context.Context, scriptID wire.ID, e Execution) (string, error) {
+	op := fmt.Sprintf("POST /sm/v1/scripts/%s/execute", scriptID)
 	switch {
+	case scriptID.IsZero():
+		return "", fmt.Errorf("qualys: %s: a script id is required: %w", op, ErrInvalidRequest)
 	case e.Test && len(e.TestAssets) == 0 && len(e.TestTags) == 0:
 		return "", fmt.Errorf("qualys: %s: a test run needs lab assets or lab tags: %w", op, ErrInvalidRequest)
 	case !e.Test && len(e.AssetIDs) == 0 && len(e.AssetTagIDs) == 0:
@@ -43,12 +44,8 @@ func (c *Client) ExecuteScript(ctx context.Context, scriptID int64, e Execution)
 		ExcludedAssetIDs: idList(e.ExcludedAssetIDs),
 		TestAssets:       e.TestAssets,
 		TestTags:         e.TestTags,
-	}
-	if e.Test {
-		req.TestMode = flag(true)
-	}
-	if e.Description != "" {
-		req.Description = &e.Description
+		TestMode:         wire.FlagOf(e.Test),
+		Description:      e.Description,
 	}
 	resp, err := call(ctx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.CAR.ExecuteScript(ctx, scriptID, req)
@@ -67,20 +64,16 @@ func (c *Client) ExecuteScript(ctx context.Context, scriptID int64, e Execution)
 }
 
 // idList joins ids the way execute takes them: one comma-separated string.
-func idList(ids []int64) *string {
-	if len(ids) == 0 {
-		return nil
-	}
+func idList(ids []wire.ID) string {
 	parts := make([]string, len(ids))
 	for i, id := range ids {
-		parts[i] = strconv.FormatInt(id, 10)
+		parts[i] = id.String()
 	}
-	s := strings.Join(parts, ",")
-	return &s
+	return strings.Join(parts, ",")
 }
 
 // LabTarget builds the reference a test run takes for a lab asset or lab
 // tag: its id and its agent or tag UUID.
-func LabTarget(id int64, uuid string) car.TargetRef {
-	return car.TargetRef{ID: wire.IDFromString(strconv.FormatInt(id, 10)), UUID: uuid}
+func LabTarget(id wire.ID, uuid string) car.TargetRef {
+	return car.TargetRef{ID: id.AsString(), UUID: uuid}
 }

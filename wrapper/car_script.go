@@ -28,9 +28,9 @@ func decodeField(record, field string, b wire.Base64) ([]byte, error) {
 	return out, nil
 }
 
-// idText renders an optional id for messages.
-func idText(id *wire.ID) string {
-	if id == nil || id.IsZero() {
+// idText renders an id for messages, "?" when it is unset.
+func idText(id wire.ID) string {
+	if id.IsZero() {
 		return "?"
 	}
 	return id.String()
@@ -51,32 +51,39 @@ func ScriptResult(j car.AssetJob) ([]byte, error) {
 // LibraryScript fetches one script of the Qualys script library
 // (GET /sm/v1/script-library/{id}). Its content is decoded by
 // LibraryScriptContent.
-func (c *Client) LibraryScript(ctx context.Context, id int64) (*car.LibraryScriptDetail, error) {
-	op := fmt.Sprintf("GET /sm/v1/script-library/%d", id)
+func (c *Client) LibraryScript(ctx context.Context, id wire.ID) (car.LibraryScriptDetail, error) {
+	op := fmt.Sprintf("GET /sm/v1/script-library/%s", id)
+	if id.IsZero() {
+		return car.LibraryScriptDetail{}, fmt.Errorf("qualys: %s: a library script id is required: %w", op, ErrInvalidRequest)
+	}
 	resp, err := call(ctx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.CAR.GetLibraryScript(ctx, id)
 	}, car.ParseGetLibraryScriptResponse)
 	if err != nil {
-		return nil, err
+		return car.LibraryScriptDetail{}, err
 	}
 	res, err := decoded(op, resp.HTTPResponse, resp.Body, resp.JSON200)
-	if err != nil || res.Body == nil {
-		return nil, orMissingBody(op, resp.HTTPResponse, resp.Body, err)
+	if err != nil {
+		return car.LibraryScriptDetail{}, err
+	}
+	// A 200 without the record (or without its id) must not look like a script.
+	if res.Body.ID.IsZero() {
+		return car.LibraryScriptDetail{}, orMissingBody(op, resp.HTTPResponse, resp.Body, nil)
 	}
 	return res.Body, nil
 }
 
 // LibraryScriptContent decodes the base64 content of a library script.
-func LibraryScriptContent(s *car.LibraryScriptDetail) ([]byte, error) {
+func LibraryScriptContent(s car.LibraryScriptDetail) ([]byte, error) {
 	return decodeField("library script "+idText(s.ID), "content", s.Content)
 }
 
 // Import describes a library script to copy into the account.
 type Import struct {
-	LibraryID  int64  // id of the library script
-	Title      string // title of the new account script
-	CategoryID int64  // category of the new script, e.g. 7 (Remediation)
-	Approved   bool   // create it already approved
+	LibraryID  wire.ID // id of the library script
+	Title      string  // title of the new account script
+	CategoryID int64   // category of the new script, e.g. 7 (Remediation)
+	Approved   bool    // create it already approved
 }
 
 // ImportLibraryScript copies a library script into the account
@@ -84,13 +91,13 @@ type Import struct {
 // account script, which is not the library id. A failure Qualys reports
 // inside a 200 (errorCode other than "0") is an *APIError matching
 // ErrInBody.
-func (c *Client) ImportLibraryScript(ctx context.Context, in Import) (int64, error) {
+func (c *Client) ImportLibraryScript(ctx context.Context, in Import) (wire.ID, error) {
 	const op = "POST /sm/v1/script-library/import"
-	if strings.TrimSpace(in.Title) == "" || in.LibraryID <= 0 {
-		return 0, fmt.Errorf("qualys: %s: a title and a library id are required: %w", op, ErrInvalidRequest)
+	if strings.TrimSpace(in.Title) == "" || in.LibraryID.IsZero() {
+		return wire.ID{}, fmt.Errorf("qualys: %s: a title and a library id are required: %w", op, ErrInvalidRequest)
 	}
 	req := car.LibraryScriptImport{
-		ID:         wire.IDFromInt(in.LibraryID),
+		ID:         in.LibraryID,
 		Title:      in.Title,
 		CategoryID: wire.IDFromInt(in.CategoryID),
 		Approved:   in.Approved,
@@ -99,19 +106,19 @@ func (c *Client) ImportLibraryScript(ctx context.Context, in Import) (int64, err
 		return c.CAR.ImportLibraryScriptV1(ctx, req)
 	}, car.ParseImportLibraryScriptV1Response)
 	if err != nil {
-		return 0, err
+		return wire.ID{}, err
 	}
 	res, err := decoded(op, resp.HTTPResponse, resp.Body, resp.JSON200)
 	if err != nil {
-		return 0, err
+		return wire.ID{}, err
 	}
 	if err := carBodyError(op, res.ErrorCode, res.Message); err != nil {
-		return 0, err
+		return wire.ID{}, err
 	}
-	if res.Body == nil || res.Body.ID == nil {
-		return 0, unexpectedBody(op, resp.HTTPResponse, resp.Body, errors.New("the response has no body.id"))
+	if res.Body.ID.IsZero() {
+		return wire.ID{}, unexpectedBody(op, resp.HTTPResponse, resp.Body, errors.New("the response has no body.id"))
 	}
-	return *res.Body.ID, nil
+	return res.Body.ID, nil
 }
 
 // orMissingBody returns err, or, when there is none, an error saying the

@@ -21,10 +21,27 @@ const (
 	Descending SortDirection = "desc"
 )
 
-// SearchOption narrows a CAR search (Scripts, LibraryScripts, Jobs,
-// AssetJobs). An option that a search does not support makes the search
-// fail at once rather than be silently ignored.
-type SearchOption func(*searchConfig)
+// Each CAR search takes only the options it supports: passing, say,
+// WithTimeWindow to Scripts does not compile. Every search takes WithFilter
+// and WithPageSize; the others say which searches take them.
+
+// LibraryScriptsOption narrows LibraryScripts.
+type LibraryScriptsOption interface{ applyLibrary(*searchConfig) }
+
+// ScriptsOption narrows Scripts.
+type ScriptsOption interface{ applyScripts(*searchConfig) }
+
+// JobsOption narrows Jobs.
+type JobsOption interface{ applyJobs(*searchConfig) }
+
+// AssetJobsOption narrows AssetJobs.
+type AssetJobsOption interface{ applyAssetJobs(*searchConfig) }
+
+// SchedulesOption narrows Schedules.
+type SchedulesOption interface{ applySchedules(*searchConfig) }
+
+// AssetTagsOption narrows AssetTags.
+type AssetTagsOption interface{ applyAssetTags(*searchConfig) }
 
 type searchConfig struct {
 	filter        string
@@ -36,14 +53,50 @@ type searchConfig struct {
 	badDirections []SortDirection
 }
 
+// coreOption is taken by every search (filter, page size).
+type coreOption func(*searchConfig)
+
+func (o coreOption) applyLibrary(c *searchConfig)   { o(c) }
+func (o coreOption) applyScripts(c *searchConfig)   { o(c) }
+func (o coreOption) applyJobs(c *searchConfig)      { o(c) }
+func (o coreOption) applyAssetJobs(c *searchConfig) { o(c) }
+func (o coreOption) applySchedules(c *searchConfig) { o(c) }
+func (o coreOption) applyAssetTags(c *searchConfig) { o(c) }
+
+// sortOption is taken by the searches that sort.
+type sortOption func(*searchConfig)
+
+func (o sortOption) applyScripts(c *searchConfig)   { o(c) }
+func (o sortOption) applyJobs(c *searchConfig)      { o(c) }
+func (o sortOption) applyAssetJobs(c *searchConfig) { o(c) }
+func (o sortOption) applySchedules(c *searchConfig) { o(c) }
+
+// windowOption is taken by the searches with a time window.
+type windowOption func(*searchConfig)
+
+func (o windowOption) applyJobs(c *searchConfig)      { o(c) }
+func (o windowOption) applyAssetJobs(c *searchConfig) { o(c) }
+func (o windowOption) applySchedules(c *searchConfig) { o(c) }
+
+// contentOption is taken by LibraryScripts only.
+type contentOption func(*searchConfig)
+
+func (o contentOption) applyLibrary(c *searchConfig) { o(c) }
+
+// resultOption is taken by AssetJobs only.
+type resultOption func(*searchConfig)
+
+func (o resultOption) applyAssetJobs(c *searchConfig) { o(c) }
+
 // WithFilter sets the Qualys query, e.g. "language:PowerShell-Script" or
 // "job.id:29429 AND (job.scriptLanguage:Shell)". The tokens each search
-// understands are listed in the CAR API guide.
-func WithFilter(query string) SearchOption { return func(c *searchConfig) { c.filter = query } }
+// understands are listed in the CAR API guide. Every search takes it.
+func WithFilter(query string) coreOption { return func(c *searchConfig) { c.filter = query } }
 
 // WithSort orders the results by a field, e.g. "id" or "created.dateTime".
-// Repeat it to sort by several fields.
-func WithSort(field string, dir SortDirection) SearchOption {
+// Repeat it to sort by several fields. Scripts, Jobs, AssetJobs and
+// Schedules take it.
+func WithSort(field string, dir SortDirection) sortOption {
 	return func(c *searchConfig) {
 		if dir != Ascending && dir != Descending {
 			c.badDirections = append(c.badDirections, dir)
@@ -54,83 +107,54 @@ func WithSort(field string, dir SortDirection) SearchOption {
 
 // WithPageSize sets how many records each request asks for (default
 // defaultPageSize). It changes the number of requests, not the results.
-func WithPageSize(n int32) SearchOption { return func(c *searchConfig) { c.pageSize = n } }
+// Every search takes it.
+func WithPageSize(n int32) coreOption { return func(c *searchConfig) { c.pageSize = n } }
 
-// WithTimeWindow keeps jobs and asset jobs generated between start and
-// end; a zero time leaves that side open.
-func WithTimeWindow(start, end time.Time) SearchOption {
+// WithTimeWindow keeps records generated between start and end; a zero
+// time leaves that side open. Jobs, AssetJobs and Schedules take it.
+func WithTimeWindow(start, end time.Time) windowOption {
 	return func(c *searchConfig) { c.start, c.end = start, end }
 }
 
-// WithScriptContent asks a library search for each script's base64
-// content (includeScriptContent); read it with ScriptContent.
-func WithScriptContent() SearchOption { return func(c *searchConfig) { c.content = true } }
+// WithScriptContent asks LibraryScripts for each script's base64 content
+// (includeScriptContent); read it with ScriptContent.
+func WithScriptContent() contentOption { return func(c *searchConfig) { c.content = true } }
 
-// WithScriptResult asks an asset-job search for each run's base64 output
+// WithScriptResult asks AssetJobs for each run's base64 output
 // (includeScriptResult); read it with ScriptResult.
-func WithScriptResult() SearchOption { return func(c *searchConfig) { c.result = true } }
+func WithScriptResult() resultOption { return func(c *searchConfig) { c.result = true } }
 
-// searchKind lists what a search supports, so misuse is reported.
-type searchKind struct {
-	op                            string
-	sort, window, content, result bool
-}
-
-func newSearchConfig(kind searchKind, opts []SearchOption) (*searchConfig, error) {
+// newSearchConfig applies a search's options and checks their values.
+func newSearchConfig[O any](op string, opts []O, apply func(O, *searchConfig)) (*searchConfig, error) {
 	c := &searchConfig{}
 	for _, o := range opts {
-		o(c)
+		apply(o, c)
 	}
 	switch {
 	case len(c.badDirections) > 0:
-		return nil, fmt.Errorf("qualys: %s: sort direction %q: %w (want asc or desc)", kind.op, c.badDirections[0], ErrInvalidRequest)
+		return nil, fmt.Errorf("qualys: %s: sort direction %q: %w (want asc or desc)", op, c.badDirections[0], ErrInvalidRequest)
 	case c.pageSize < 0:
-		return nil, fmt.Errorf("qualys: %s: page size %d: %w", kind.op, c.pageSize, ErrInvalidRequest)
-	case !kind.sort && len(c.sort) > 0:
-		return nil, fmt.Errorf("qualys: %s does not sort: %w", kind.op, ErrInvalidRequest)
-	case !kind.window && (!c.start.IsZero() || !c.end.IsZero()):
-		return nil, fmt.Errorf("qualys: %s does not take a time window: %w", kind.op, ErrInvalidRequest)
-	case !kind.content && c.content:
-		return nil, fmt.Errorf("qualys: %s does not return script content: %w", kind.op, ErrInvalidRequest)
-	case !kind.result && c.result:
-		return nil, fmt.Errorf("qualys: %s does not return script results: %w", kind.op, ErrInvalidRequest)
+		return nil, fmt.Errorf("qualys: %s: page size %d: %w", op, c.pageSize, ErrInvalidRequest)
 	}
 	return c, nil
 }
 
-// filterPtr, sortPtr and timePtr fill optional request fields.
-func (c *searchConfig) filterPtr() *string {
-	if c.filter == "" {
-		return nil
-	}
-	return &c.filter
-}
-
-func (c *searchConfig) sortPtr() *string {
+// sortText is the sort field as CAR takes it: a JSON array in a string.
+func (c *searchConfig) sortText() string {
 	if len(c.sort) == 0 {
-		return nil
+		return ""
 	}
 	b, _ := json.Marshal(c.sort) // maps of strings always encode
-	s := string(b)
-	return &s
+	return string(b)
 }
 
 // carTime formats a time the way Qualys' CAR samples do:
-// 2025-05-26T11:47:56.810Z.
-func carTime(t time.Time) *string {
+// 2025-05-26T11:47:56.810Z; "" (absent) for the zero time.
+func carTime(t time.Time) string {
 	if t.IsZero() {
-		return nil
+		return ""
 	}
-	s := t.UTC().Format("2006-01-02T15:04:05.000Z")
-	return &s
-}
-
-func flag(on bool) *wire.Flag {
-	if !on {
-		return nil
-	}
-	f := wire.FlagOf(true)
-	return &f
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 // failed yields err as the only element of a search.
@@ -145,10 +169,10 @@ func failed[T any](err error) iter.Seq2[T, error] {
 // request fields every CAR search shares, ready to put in its body.
 type searchPage struct {
 	number, size   int32
-	filter, sort   *string
-	startAt, endAt *string
-	content        *wire.Flag
-	result         *wire.Flag
+	filter, sort   string
+	startAt, endAt string
+	content        wire.Flag
+	result         wire.Flag
 }
 
 // listEnvelope is every CAR search answer: shape E (errorCode, message,
@@ -158,8 +182,8 @@ type listEnvelope[T any] struct {
 	ErrorCode *string `json:"errorCode"`
 	Message   *string `json:"message"`
 	Body      *struct {
-		TotalCount int64 `json:"totalCount"`
-		List       []T   `json:"list"`
+		TotalCount wire.Count `json:"totalCount"`
+		List       []T        `json:"list"`
 	} `json:"body"`
 }
 
@@ -176,55 +200,65 @@ func parseList[T any](resp *http.Response) (*listEnvelope[T], error) {
 // searchCAR walks a CAR search page by page. send posts one page with the
 // generated client; errors inside a 200 (errorCode other than "0") and a
 // 200 without a body end the walk with an error, never a short result.
-func searchCAR[T any](ctx context.Context, kind searchKind, opts []SearchOption, send func(context.Context, searchPage) (*http.Response, error)) iter.Seq2[T, error] {
-	cfg, err := newSearchConfig(kind, opts)
+func searchCAR[T, O any](ctx context.Context, op string, opts []O, apply func(O, *searchConfig), send func(context.Context, searchPage) (*http.Response, error)) iter.Seq2[T, error] {
+	cfg, err := newSearchConfig(op, opts, apply)
 	if err != nil {
 		return failed[T](err)
 	}
 	return paginate(ctx, cfg.pageSize, func(ctx context.Context, number, size int32) (pageOf[T], error) {
-		p := searchPage{number: number, size: size, filter: cfg.filterPtr(), sort: cfg.sortPtr(),
-			startAt: carTime(cfg.start), endAt: carTime(cfg.end), content: flag(cfg.content), result: flag(cfg.result)}
-		env, err := call(ctx, kind.op, func(ctx context.Context) (*http.Response, error) { return send(ctx, p) }, parseList[T])
+		p := searchPage{number: number, size: size, filter: cfg.filter, sort: cfg.sortText(),
+			startAt: carTime(cfg.start), endAt: carTime(cfg.end), content: wire.FlagOf(cfg.content), result: wire.FlagOf(cfg.result)}
+		env, err := call(ctx, op, func(ctx context.Context) (*http.Response, error) { return send(ctx, p) }, parseList[T])
 		if err != nil {
 			return pageOf[T]{}, err
 		}
-		if err := carBodyError(kind.op, env.ErrorCode, env.Message); err != nil {
+		if err := carBodyError(op, deref(env.ErrorCode), deref(env.Message)); err != nil {
 			return pageOf[T]{}, err
 		}
 		if env.Body == nil {
-			return pageOf[T]{}, fmt.Errorf("qualys: %s: %w: the response has no body field", kind.op, ErrUnexpectedBody)
+			return pageOf[T]{}, fmt.Errorf("qualys: %s: %w: the response has no body field", op, ErrUnexpectedBody)
 		}
-		return pageOf[T]{Items: env.Body.List, TotalCount: env.Body.TotalCount}, nil
+		return pageOf[T]{Items: env.Body.List, TotalCount: env.Body.TotalCount.Int64()}, nil
 	})
+}
+
+// deref is the string a nullable envelope field holds, "" for null.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // LibraryScripts iterates over the Qualys script library
 // (POST /sm/v1/script-library/search), page by page. Options: WithFilter
 // (e.g. "moduleCode:AUTOR"), WithScriptContent, WithPageSize.
-func (c *Client) LibraryScripts(ctx context.Context, opts ...SearchOption) iter.Seq2[car.LibraryScript, error] {
-	kind := searchKind{op: "POST /sm/v1/script-library/search", content: true}
-	return searchCAR[car.LibraryScript](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
-		return c.CAR.SearchLibraryScripts(ctx, car.LibraryScriptSearch{Filter: p.filter, IncludeScriptContent: p.content, PageNumber: &p.number, PageSize: &p.size})
+func (c *Client) LibraryScripts(ctx context.Context, opts ...LibraryScriptsOption) iter.Seq2[car.LibraryScript, error] {
+	return searchCAR[car.LibraryScript](ctx, "POST /sm/v1/script-library/search", opts, LibraryScriptsOption.applyLibrary, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		return c.CAR.SearchLibraryScripts(ctx, car.LibraryScriptSearch{Filter: p.filter, IncludeScriptContent: p.content, PageNumber: p.number, PageSize: p.size})
 	})
 }
 
 // Scripts iterates over the account's scripts (POST /sm/v1/scripts/search).
 // Options: WithFilter (e.g. "language:PowerShell-Script", "type:Custom
-// Script"), WithSort, WithPageSize.
-func (c *Client) Scripts(ctx context.Context, opts ...SearchOption) iter.Seq2[car.Script, error] {
-	kind := searchKind{op: "POST /sm/v1/scripts/search", sort: true}
-	return searchCAR[car.Script](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
-		return c.CAR.SearchScripts(ctx, car.ScriptSearch{Filter: p.filter, Sort: p.sort, PageNumber: &p.number, PageSize: &p.size})
+// Script"), WithSort, WithPageSize. A listed script's ID goes straight
+// into ExecuteScript.
+func (c *Client) Scripts(ctx context.Context, opts ...ScriptsOption) iter.Seq2[car.Script, error] {
+	return searchCAR[car.Script](ctx, "POST /sm/v1/scripts/search", opts, ScriptsOption.applyScripts, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		search := car.ScriptSearch{Filter: p.filter, Sort: p.sort}
+		search.PageNumber, search.PageSize = p.number, p.size
+		return c.CAR.SearchScripts(ctx, search)
 	})
 }
 
 // Jobs iterates over jobs, one per execution of a script
 // (POST /sm/v1/jobs/search). Options: WithFilter (e.g. "scriptId:32533"),
 // WithSort, WithTimeWindow, WithPageSize.
-func (c *Client) Jobs(ctx context.Context, opts ...SearchOption) iter.Seq2[car.Job, error] {
-	kind := searchKind{op: "POST /sm/v1/jobs/search", sort: true, window: true}
-	return searchCAR[car.Job](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
-		return c.CAR.SearchJobs(ctx, car.JobSearch{Filter: p.filter, Sort: p.sort, StartAt: p.startAt, EndAt: p.endAt, PageNumber: &p.number, PageSize: &p.size})
+func (c *Client) Jobs(ctx context.Context, opts ...JobsOption) iter.Seq2[car.Job, error] {
+	return searchCAR[car.Job](ctx, "POST /sm/v1/jobs/search", opts, JobsOption.applyJobs, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		search := car.JobSearch{Filter: p.filter, Sort: p.sort, StartAt: p.startAt, EndAt: p.endAt}
+		search.PageNumber, search.PageSize = p.number, p.size
+		return c.CAR.SearchJobs(ctx, search)
 	})
 }
 
@@ -232,11 +266,11 @@ func (c *Client) Jobs(ctx context.Context, opts ...SearchOption) iter.Seq2[car.J
 // (POST /sm/v1/assetjobs/search). Options: WithFilter (e.g.
 // "job.id:29429"), WithSort, WithTimeWindow, WithScriptResult,
 // WithPageSize.
-func (c *Client) AssetJobs(ctx context.Context, opts ...SearchOption) iter.Seq2[car.AssetJob, error] {
-	kind := searchKind{op: "POST /sm/v1/assetjobs/search", sort: true, window: true, result: true}
-	return searchCAR[car.AssetJob](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
-		return c.CAR.SearchAssetJobs(ctx, car.AssetJobSearch{Filter: p.filter, Sort: p.sort, StartAt: p.startAt, EndAt: p.endAt,
-			IncludeScriptResult: p.result, PageNumber: &p.number, PageSize: &p.size})
+func (c *Client) AssetJobs(ctx context.Context, opts ...AssetJobsOption) iter.Seq2[car.AssetJob, error] {
+	return searchCAR[car.AssetJob](ctx, "POST /sm/v1/assetjobs/search", opts, AssetJobsOption.applyAssetJobs, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		search := car.AssetJobSearch{Filter: p.filter, Sort: p.sort, StartAt: p.startAt, EndAt: p.endAt, IncludeScriptResult: p.result}
+		search.PageNumber, search.PageSize = p.number, p.size
+		return c.CAR.SearchAssetJobs(ctx, search)
 	})
 }
 
@@ -244,10 +278,11 @@ func (c *Client) AssetJobs(ctx context.Context, opts ...SearchOption) iter.Seq2[
 // Options: WithFilter, WithSort (e.g. "created.dateTime"), WithTimeWindow,
 // WithPageSize. Qualys publishes only the schedule id of each record; the
 // other fields are in the record's AdditionalProperties.
-func (c *Client) Schedules(ctx context.Context, opts ...SearchOption) iter.Seq2[car.Schedule, error] {
-	kind := searchKind{op: "POST /sm/v1/scheduler/search", sort: true, window: true}
-	return searchCAR[car.Schedule](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
-		return c.CAR.SearchSchedules(ctx, car.ScheduleSearch{Filter: p.filter, Sort: p.sort, StartAt: p.startAt, EndAt: p.endAt, PageNumber: &p.number, PageSize: &p.size})
+func (c *Client) Schedules(ctx context.Context, opts ...SchedulesOption) iter.Seq2[car.Schedule, error] {
+	return searchCAR[car.Schedule](ctx, "POST /sm/v1/scheduler/search", opts, SchedulesOption.applySchedules, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		search := car.ScheduleSearch{Filter: p.filter, Sort: p.sort, StartAt: p.startAt, EndAt: p.endAt}
+		search.PageNumber, search.PageSize = p.number, p.size
+		return c.CAR.SearchSchedules(ctx, search)
 	})
 }
 
@@ -255,9 +290,10 @@ func (c *Client) Schedules(ctx context.Context, opts ...SearchOption) iter.Seq2[
 // (POST /sm/v1/assettags/search); with the lab-tag filter, the lab tags
 // whose ids and UUIDs test-mode executions take. Options: WithFilter,
 // WithPageSize.
-func (c *Client) AssetTags(ctx context.Context, opts ...SearchOption) iter.Seq2[car.AssetTag, error] {
-	kind := searchKind{op: "POST /sm/v1/assettags/search"}
-	return searchCAR[car.AssetTag](ctx, kind, opts, func(ctx context.Context, p searchPage) (*http.Response, error) {
-		return c.CAR.SearchAssetTags(ctx, car.AssetTagSearch{Filter: p.filter, PageNumber: &p.number, PageSize: &p.size})
+func (c *Client) AssetTags(ctx context.Context, opts ...AssetTagsOption) iter.Seq2[car.AssetTag, error] {
+	return searchCAR[car.AssetTag](ctx, "POST /sm/v1/assettags/search", opts, AssetTagsOption.applyAssetTags, func(ctx context.Context, p searchPage) (*http.Response, error) {
+		search := car.AssetTagSearch{Filter: p.filter}
+		search.PageNumber, search.PageSize = p.number, p.size
+		return c.CAR.SearchAssetTags(ctx, search)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/qualyskit/qualys-go/gen/car"
 	"github.com/qualyskit/qualys-go/wire"
 )
@@ -160,29 +161,60 @@ func TestCARSearchErrors(t *testing.T) {
 			t.Errorf("403: got %v", err)
 		}
 	}
-	misuse := map[string]error{}
-	for _, err := range c.Scripts(ctx, WithScriptContent()) {
-		misuse["content on scripts"] = err
-	}
-	for _, err := range c.LibraryScripts(ctx, WithTimeWindow(time.Now(), time.Time{})) {
-		misuse["window on library"] = err
-	}
-	for _, err := range c.Jobs(ctx, WithScriptResult()) {
-		misuse["result on jobs"] = err
-	}
 	for _, err := range c.Jobs(ctx, WithSort("id", "up")) {
-		misuse["bad direction"] = err
-	}
-	for _, err := range c.LibraryScripts(ctx, WithSort("id", Ascending)) {
-		misuse["sort on library"] = err
-	}
-	for name, err := range misuse {
-		if !errors.Is(err, ErrInvalidRequest) {
-			t.Errorf("%s: got %v, want ErrInvalidRequest", name, err)
+		if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), `"up"`) {
+			t.Errorf("bad direction: got %v, want ErrInvalidRequest naming it", err)
 		}
 	}
-	if len(misuse) != 5 {
-		t.Errorf("only %d misuses reported", len(misuse))
+	for _, err := range c.AssetTags(ctx, WithPageSize(-1)) {
+		if !errors.Is(err, ErrInvalidRequest) {
+			t.Errorf("negative page size: got %v, want ErrInvalidRequest", err)
+		}
+	}
+}
+
+// TestSearchOptionSets pins which search takes which option. A search
+// refuses the others at compile time; this states the sets the type
+// system enforces, so widening one is a visible change.
+func TestSearchOptionSets(t *testing.T) {
+	options := map[string]any{
+		"filter": WithFilter("x"), "page size": WithPageSize(5), "sort": WithSort("id", Ascending),
+		"window": WithTimeWindow(time.Time{}, time.Time{}), "content": WithScriptContent(), "result": WithScriptResult(),
+	}
+	takes := func(o any) []string {
+		var out []string
+		if _, ok := o.(LibraryScriptsOption); ok {
+			out = append(out, "LibraryScripts")
+		}
+		if _, ok := o.(ScriptsOption); ok {
+			out = append(out, "Scripts")
+		}
+		if _, ok := o.(JobsOption); ok {
+			out = append(out, "Jobs")
+		}
+		if _, ok := o.(AssetJobsOption); ok {
+			out = append(out, "AssetJobs")
+		}
+		if _, ok := o.(SchedulesOption); ok {
+			out = append(out, "Schedules")
+		}
+		if _, ok := o.(AssetTagsOption); ok {
+			out = append(out, "AssetTags")
+		}
+		return out
+	}
+	all := []string{"LibraryScripts", "Scripts", "Jobs", "AssetJobs", "Schedules", "AssetTags"}
+	want := map[string][]string{
+		"filter": all, "page size": all,
+		"sort":    {"Scripts", "Jobs", "AssetJobs", "Schedules"},
+		"window":  {"Jobs", "AssetJobs", "Schedules"},
+		"content": {"LibraryScripts"},
+		"result":  {"AssetJobs"},
+	}
+	for name, o := range options {
+		if diff := cmp.Diff(want[name], takes(o)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", name, diff)
+		}
 	}
 }
 
@@ -198,14 +230,14 @@ func TestImportLibraryScript(t *testing.T) {
 		io.WriteString(w, `{"errorCode":"0","message":"Script created from library successfully","body":{"id":63509}}`)
 	})
 	ctx := context.Background()
-	id, err := c.ImportLibraryScript(ctx, Import{LibraryID: 2795, Title: "File1.ps1", CategoryID: 211, Approved: true})
-	if err != nil || id != 63509 {
-		t.Fatalf("got %d, %v", id, err)
+	id, err := c.ImportLibraryScript(ctx, Import{LibraryID: wire.NewID(2795), Title: "File1.ps1", CategoryID: 211, Approved: true})
+	if err != nil || !id.Equal(wire.NewID(63509)) {
+		t.Fatalf("got %v, %v", id, err)
 	}
 	if got["id"] != 2795.0 || got["categoryId"] != 211.0 || got["approved"] != true {
 		t.Errorf("request %v: ids go as numbers, as Qualys' sample sends them", got)
 	}
-	if _, err := c.ImportLibraryScript(ctx, Import{LibraryID: 2795, Title: "dup"}); !errors.Is(err, ErrInBody) || !strings.Contains(err.Error(), "already exists") {
+	if _, err := c.ImportLibraryScript(ctx, Import{LibraryID: wire.NewID(2795), Title: "dup"}); !errors.Is(err, ErrInBody) || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("failure in a 200: got %v", err)
 	}
 	if _, err := c.ImportLibraryScript(ctx, Import{Title: "x"}); !errors.Is(err, ErrInvalidRequest) {
@@ -224,7 +256,7 @@ func TestLibraryScript(t *testing.T) {
 		io.WriteString(w, `{"body":{"id":599,"title":"1091.ps1","content":"`+wire.EncodeBase64String("Write-Host 1091").Raw()+`"}}`)
 	}, WithMaxRetries(0))
 	ctx := context.Background()
-	s, err := c.LibraryScript(ctx, 599)
+	s, err := c.LibraryScript(ctx, wire.NewID(599))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +264,7 @@ func TestLibraryScript(t *testing.T) {
 	if err != nil || string(content) != "Write-Host 1091" {
 		t.Errorf("content %q, %v", content, err)
 	}
-	if _, err := c.LibraryScript(ctx, 1); !errors.Is(err, ErrNotFound) {
+	if _, err := c.LibraryScript(ctx, wire.NewID(1)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown id: got %v", err)
 	}
 	s.Content = wire.Base64{}
@@ -275,11 +307,6 @@ func TestSchedulesAndAssetTags(t *testing.T) {
 	if n != 2 {
 		t.Errorf("%d tags", n)
 	}
-	for _, err := range c.AssetTags(ctx, WithSort("id", Ascending)) {
-		if !errors.Is(err, ErrInvalidRequest) {
-			t.Errorf("sort on a search without sort: got %v", err)
-		}
-	}
 }
 
 func TestExecuteScript(t *testing.T) {
@@ -292,21 +319,29 @@ func TestExecuteScript(t *testing.T) {
 		io.WriteString(w, `{"body":{"correlationUuid":"bf7288eb-768e-4892-800e-e62914d540f8"}}`)
 	})
 	ctx := context.Background()
-	id, err := c.ExecuteScript(ctx, 32533, Execution{AssetIDs: []int64{22467561, 22467562}, ExcludedAssetIDs: []int64{7}})
+	// A listed script's id, quoted in script records, goes straight in.
+	var listed car.Script
+	if err := json.Unmarshal([]byte(`{"id":"32533"}`), &listed); err != nil {
+		t.Fatal(err)
+	}
+	id, err := c.ExecuteScript(ctx, listed.ID, Execution{AssetIDs: []wire.ID{wire.NewID(22467561), wire.IDFromString("22467562")}, ExcludedAssetIDs: []wire.ID{wire.NewID(7)}})
 	if err != nil || id != "bf7288eb-768e-4892-800e-e62914d540f8" {
 		t.Fatalf("got %q, %v", id, err)
 	}
 	if path != "/sm/v1/scripts/32533/execute" || got["assetIds"] != "22467561,22467562" || got["excludedAssetIds"] != "7" || got["testMode"] != nil {
 		t.Errorf("request %s %v", path, got)
 	}
-	_, err = c.ExecuteScript(ctx, 32533, Execution{Test: true, TestAssets: []car.TargetRef{LabTarget(7512812, "665266f4-2474-4678-be93-a67575a2d4bb")}})
+	_, err = c.ExecuteScript(ctx, wire.NewID(32533), Execution{Test: true, TestAssets: []car.TargetRef{LabTarget(wire.NewID(7512812), "665266f4-2474-4678-be93-a67575a2d4bb")}})
 	assets, _ := got["testAssets"].([]any)
 	if err != nil || got["testMode"] != true || len(assets) != 1 || assets[0].(map[string]any)["id"] != "7512812" {
 		t.Errorf("test run: %v, request %v", err, got)
 	}
-	for name, e := range map[string]Execution{"no targets": {}, "test without lab assets": {Test: true, AssetIDs: []int64{1}}} {
-		if _, err := c.ExecuteScript(ctx, 1, e); !errors.Is(err, ErrInvalidRequest) {
+	for name, e := range map[string]Execution{"no targets": {}, "test without lab assets": {Test: true, AssetIDs: []wire.ID{wire.NewID(1)}}} {
+		if _, err := c.ExecuteScript(ctx, wire.NewID(1), e); !errors.Is(err, ErrInvalidRequest) {
 			t.Errorf("%s: got %v", name, err)
 		}
+	}
+	if _, err := c.ExecuteScript(ctx, wire.ID{}, Execution{AssetIDs: []wire.ID{wire.NewID(1)}}); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("no script id: got %v", err)
 	}
 }

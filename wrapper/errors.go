@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -452,22 +451,17 @@ func redactSecrets(s string) string {
 }
 
 // carBodyError reports a failure that a CAR response signals inside a 2xx
-// body (envelope shape E). errorCode is the envelope's errorCode as decoded
-// by any means: nil, string, *string, json.Number, an integer, or a
-// fmt.Stringer such as wire.ID (pointers are followed). It returns nil when
-// errorCode is null, empty or "0", which is what CAR sends on success;
-// otherwise an *APIError with StatusCode 200 that matches ErrInBody. op is
-// the operation, e.g. "POST /sm/v1/script-library/import".
-func carBodyError(op string, errorCode any, message *string) error {
-	code := anyString(errorCode)
+// body: the envelope's errorCode and message, as the generated types hold
+// them. It returns nil when errorCode is empty (absent or null) or "0",
+// which is what CAR sends on success; otherwise an *APIError with
+// StatusCode 200 that matches ErrInBody. op is the operation, e.g.
+// "POST /sm/v1/script-library/import".
+func carBodyError(op, errorCode, message string) error {
+	code := strings.TrimSpace(errorCode)
 	if code == "" || code == "0" {
 		return nil
 	}
-	e := &APIError{StatusCode: http.StatusOK, Operation: op, Code: sanitize(code, 64)}
-	if message != nil {
-		e.Message = sanitize(*message, maxMessage)
-	}
-	return e
+	return &APIError{StatusCode: http.StatusOK, Operation: op, Code: sanitize(code, 64), Message: sanitize(message, maxMessage)}
 }
 
 // pcrsBodyError reports the error a PCRS hostids response puts inside a
@@ -485,41 +479,4 @@ func pcrsBodyError(op string, policyID wire.ID, errText string) error {
 		msg = "policy " + sanitize(policyID.String(), 64) + ": " + msg
 	}
 	return &APIError{StatusCode: http.StatusOK, Operation: op, Message: msg}
-}
-
-// anyString renders a decoded errorCode as text, following pointers.
-func anyString(v any) string {
-	for v != nil {
-		switch x := v.(type) {
-		case string:
-			return strings.TrimSpace(x)
-		case json.Number:
-			return x.String()
-		case fmt.Stringer:
-			rv := reflect.ValueOf(x)
-			if rv.Kind() == reflect.Pointer && rv.IsNil() {
-				return ""
-			}
-			return strings.TrimSpace(x.String())
-		case float64:
-			return strconv.FormatFloat(x, 'f', -1, 64)
-		case float32:
-			return strconv.FormatFloat(float64(x), 'f', -1, 32)
-		}
-		rv := reflect.ValueOf(v)
-		switch rv.Kind() {
-		case reflect.Pointer, reflect.Interface:
-			if rv.IsNil() {
-				return ""
-			}
-			v = rv.Elem().Interface()
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			return strconv.FormatInt(rv.Int(), 10)
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			return strconv.FormatUint(rv.Uint(), 10)
-		default:
-			return strings.TrimSpace(fmt.Sprint(v))
-		}
-	}
-	return ""
 }

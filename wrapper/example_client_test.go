@@ -12,6 +12,7 @@ import (
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/qualystest"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -66,7 +67,7 @@ func ExampleClient_LibraryScripts() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("%s %s: %q\n", s.ID, *s.Title, content)
+		fmt.Printf("%s %s: %q\n", s.ID, s.Title, content)
 	}
 	// Output:
 	// 1039 1052.ps1: "Write-Host 1052\n"
@@ -109,4 +110,35 @@ func ExampleClient_FetchPosture() {
 		progress.HostsDone, progress.HostsTotal, progress.BatchesDone, progress.BatchesTotal)
 	// Output:
 	// 125 records; hosts 26/26; batches 3/3
+}
+
+// A listed script's id goes straight into the next call: script records
+// carry it quoted ("32533"), the execute path takes it as a number, and
+// wire.ID accepts the one and sends the other.
+func ExampleClient_ExecuteScript() {
+	sim, err := qualystest.Start(qualystest.WithHosts(3), qualystest.WithScripts(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sim.Close()
+	client, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL),
+		qualys.WithCredentials(sim.Username(), sim.Password()), qualys.WithHTTPClient(sim.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	host := wire.NewID(sim.Data().Hosts[0].ID)
+	for s, err := range client.Scripts(ctx, qualys.WithSort("id", qualys.Ascending), qualys.WithPageSize(1)) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		run, err := client.ExecuteScript(ctx, s.ID, qualys.Execution{AssetIDs: []wire.ID{host}})
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("started:", run != "")
+		break
+	}
+	// Output:
+	// started: true
 }

@@ -57,7 +57,7 @@ func Platforms() []Platform {
 // not matter) or by any of its URLs: UI, API server or gateway, with or
 // without scheme, port, trailing slash or path. An unknown value gives an
 // error that wraps ErrUnknownPlatform and lists the valid names. Private
-// clouds are not listed anywhere; use CustomPlatform for them.
+// clouds are not listed anywhere; use customPlatform for them.
 func LookupPlatform(s string) (Platform, error) {
 	in := strings.TrimSpace(s)
 	for _, p := range platformTable {
@@ -74,14 +74,14 @@ func LookupPlatform(s string) (Platform, error) {
 			}
 		}
 	}
-	return Platform{}, fmt.Errorf("%w %q: want one of %s, or the UI, API-server or gateway URL of one of them (private clouds: CustomPlatform or QUALYS_GATEWAY_URL)",
+	return Platform{}, fmt.Errorf("%w %q: want one of %s, or the UI, API-server or gateway URL of one of them (a private cloud: give its gateway URL)",
 		ErrUnknownPlatform, truncate(in, 100), strings.Join(platformNames(), ", "))
 }
 
-// CustomPlatform describes a private cloud platform, whose URLs Qualys does
+// customPlatform describes a private cloud platform, whose URLs Qualys does
 // not publish (Help > About in the account shows them). gatewayURL must be
 // an absolute https URL without user information, query or fragment.
-func CustomPlatform(gatewayURL string) (Platform, error) {
+func customPlatform(gatewayURL string) (Platform, error) {
 	u, err := parseGatewayURLQuietly(gatewayURL, false) // errors must not echo user information
 	if err != nil {
 		return Platform{}, err

@@ -98,7 +98,7 @@ func TestLookupPlatformUnknown(t *testing.T) {
 }
 
 func TestCustomPlatform(t *testing.T) {
-	p, err := CustomPlatform("https://gateway.private.example.net/")
+	p, err := customPlatform("https://gateway.private.example.net/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestCustomPlatform(t *testing.T) {
 		insecure bool
 	}{
 		{"http://gateway.private.example.net", true},
-		{"http://127.0.0.1:8080", true}, // loopback needs the transport option, not CustomPlatform
+		{"http://127.0.0.1:8080", true}, // loopback needs the transport option, not customPlatform
 		{"ftp://gateway.private.example.net", true},
 		{"gateway.private.example.net", false},
 		{"https://", false},
@@ -120,16 +120,16 @@ func TestCustomPlatform(t *testing.T) {
 		{"https://gateway.private.example.net/?x=1", false},
 	}
 	for _, tc := range bad {
-		_, err := CustomPlatform(tc.in)
+		_, err := customPlatform(tc.in)
 		if err == nil {
-			t.Errorf("CustomPlatform(%q) accepted", tc.in)
+			t.Errorf("customPlatform(%q) accepted", tc.in)
 			continue
 		}
 		if errors.Is(err, ErrInsecureTransport) != tc.insecure {
-			t.Errorf("CustomPlatform(%q) = %v; wraps ErrInsecureTransport: want %v", tc.in, err, tc.insecure)
+			t.Errorf("customPlatform(%q) = %v; wraps ErrInsecureTransport: want %v", tc.in, err, tc.insecure)
 		}
 		if strings.Contains(err.Error(), "secret") {
-			t.Errorf("CustomPlatform error echoes user information: %v", err)
+			t.Errorf("customPlatform error echoes user information: %v", err)
 		}
 	}
 }

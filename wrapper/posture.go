@@ -12,27 +12,29 @@ import (
 	"github.com/qualyskit/qualys-go/wire"
 )
 
-// PostureVersion selects a version of the PCRS postureInfo API. Every
+// postureVersion selects a version of the PCRS postureInfo API. Every
 // version answers with the same record shape; later ones add filters.
-type PostureVersion string
+type postureVersion string
 
 // Published postureInfo versions. 4.0 reached end of life in November
 // 2026; 5.0 is the one to use.
 const (
-	PostureV1 PostureVersion = "1.0"
-	PostureV2 PostureVersion = "2.0"
-	PostureV3 PostureVersion = "3.0"
-	PostureV4 PostureVersion = "4.0"
-	PostureV5 PostureVersion = "5.0"
+	postureV1 postureVersion = "1.0"
+	postureV2 postureVersion = "2.0"
+	postureV3 postureVersion = "3.0"
+	postureV4 postureVersion = "4.0"
+	postureV5 postureVersion = "5.0"
 
-	defaultPostureVersion = PostureV5
+	defaultPostureVersion = postureV5
 )
 
 // PostureRequest is one postureInfo call: the host ids of one or more
 // policies, the filters, and the API version to send them to.
 type PostureRequest struct {
-	// Version defaults to defaultPostureVersion.
-	Version PostureVersion
+	// Version is the postureInfo version to call, "1.0" to "5.0"; empty
+	// means "5.0". Every version answers with the same records; later ones
+	// take more filters.
+	Version string
 	// Policies lists the policies and host ids to report on, as hostids
 	// returns them.
 	Policies pcrs.PostureInfoRequest
@@ -95,7 +97,7 @@ func opName(method, path string) string { return method + " " + path }
 // postureRequest builds the HTTP request with the generated builder of
 // the chosen version, after the checks OpenAPI cannot express.
 func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Request, error) {
-	v := r.Version
+	v := postureVersion(r.Version)
 	if v == "" {
 		v = defaultPostureVersion
 	}
@@ -106,21 +108,21 @@ func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Re
 	r.Policies = quotedIDs(r.Policies)
 	var req *http.Request
 	switch v {
-	case PostureV1:
+	case postureV1:
 		req, err = pcrs.NewGetPostureInfoV1Request(c.gateway, &pcrs.GetPostureInfoV1Params{
 			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
 			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
 			LastScanDateFrom: p.LastScanDateFrom, LastScanDateTo: p.LastScanDateTo,
 			StatusChangedSince: p.StatusChangedSince,
 		}, r.Policies)
-	case PostureV2:
+	case postureV2:
 		req, err = pcrs.NewGetPostureInfoV2Request(c.gateway, &pcrs.GetPostureInfoV2Params{
 			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
 			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
 			LastScanDateFrom: p.LastScanDateFrom, LastScanDateTo: p.LastScanDateTo,
 			StatusChangedSince: p.StatusChangedSince,
 		}, r.Policies)
-	case PostureV3:
+	case postureV3:
 		req, err = pcrs.NewGetPostureInfoV3Request(c.gateway, &pcrs.GetPostureInfoV3Params{
 			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
 			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
@@ -129,7 +131,7 @@ func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Re
 			CriticalityValues: p.CriticalityValues, CriticalityLabels: p.CriticalityLabels,
 			CloudMetaDataRequired: p.CloudMetaDataRequired,
 		}, r.Policies)
-	case PostureV4:
+	case postureV4:
 		req, err = pcrs.NewGetPostureInfoV4Request(c.gateway, &pcrs.GetPostureInfoV4Params{
 			EvidenceRequired: p.EvidenceRequired, CompressionRequired: p.CompressionRequired,
 			LastEvaluationDate: p.LastEvaluationDate, LastScanDate: p.LastScanDate,
@@ -138,7 +140,7 @@ func (c *Client) postureRequest(ctx context.Context, r PostureRequest) (*http.Re
 			CriticalityValues: p.CriticalityValues, CriticalityLabels: p.CriticalityLabels,
 			CloudMetaDataRequired: p.CloudMetaDataRequired,
 		}, r.Policies)
-	case PostureV5:
+	case postureV5:
 		req, err = pcrs.NewGetPostureInfoV5Request(c.gateway, &p, r.Policies)
 	}
 	if err != nil {

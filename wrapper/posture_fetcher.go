@@ -31,7 +31,7 @@ type PostureQuery struct {
 	HostsChangedSince time.Time
 	// Version and Filter are those of every postureInfo request (see
 	// PostureRequest).
-	Version PostureVersion
+	Version string
 	Filter  PostureFilter
 }
 
@@ -123,7 +123,7 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 	}
 	return func(yield func(pcrs.PostureRecord, error) bool) {
 		var zero pcrs.PostureRecord
-		v := q.Version
+		v := postureVersion(q.Version)
 		if v == "" {
 			v = defaultPostureVersion
 		}
@@ -207,7 +207,7 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 
 // runBatch streams one batch into events. It reports false when the fetch
 // is over (an error was sent or the context ended).
-func (c *Client) runBatch(ctx context.Context, v PostureVersion, filter PostureFilter, b *postureBatch, events chan<- fetchEvent) bool {
+func (c *Client) runBatch(ctx context.Context, v postureVersion, filter PostureFilter, b *postureBatch, events chan<- fetchEvent) bool {
 	send := func(ev fetchEvent) bool {
 		select {
 		case events <- ev:
@@ -216,7 +216,7 @@ func (c *Client) runBatch(ctx context.Context, v PostureVersion, filter PostureF
 			return false
 		}
 	}
-	req := PostureRequest{Version: v, Filter: filter, Policies: pcrs.PostureInfoRequest{b.item}}
+	req := PostureRequest{Version: string(v), Filter: filter, Policies: pcrs.PostureInfoRequest{b.item}}
 	for attempt := 0; ; attempt++ {
 		chunk := make([]pcrs.PostureRecord, 0, recordChunk)
 		sent := 0

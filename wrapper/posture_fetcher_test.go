@@ -217,7 +217,7 @@ func TestFetchPostureUnknownPolicy(t *testing.T) {
 func TestFetchPostureRejectsBadParamsBeforeResolving(t *testing.T) {
 	var calls atomic.Int32
 	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) { calls.Add(1) })
-	_, err := collect(c.FetchPosture(context.Background(), PostureQuery{Version: PostureV3,
+	_, err := collect(c.FetchPosture(context.Background(), PostureQuery{Version: "3.0",
 		Filter: PostureFilter{DetectionScore: true}}))
 	if !errors.Is(err, ErrInvalidRequest) || calls.Load() != 0 {
 		t.Fatalf("got %v after %d calls, want ErrInvalidRequest before any call", err, calls.Load())

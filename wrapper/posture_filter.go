@@ -46,17 +46,17 @@ type PostureFilter struct {
 
 // params gives the query parameters of the largest parameter set (5.0),
 // after the checks OpenAPI cannot express.
-func (f PostureFilter) params(v PostureVersion) (pcrs.GetPostureInfoV5Params, error) {
+func (f PostureFilter) params(v postureVersion) (pcrs.GetPostureInfoV5Params, error) {
 	var p pcrs.GetPostureInfoV5Params
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("qualys: postureInfo %s: %s: %w", v, fmt.Sprintf(format, args...), ErrInvalidRequest)
 	}
 	switch v {
-	case PostureV1, PostureV2, PostureV3, PostureV4, PostureV5:
+	case postureV1, postureV2, postureV3, postureV4, postureV5:
 	default:
 		return p, bad("unknown version %q (want 1.0 to 5.0)", string(v))
 	}
-	if v < PostureV3 {
+	if v < postureV3 {
 		switch {
 		case len(f.Status) > 0:
 			return p, bad("a status filter needs 3.0 or later")
@@ -68,7 +68,7 @@ func (f PostureFilter) params(v PostureVersion) (pcrs.GetPostureInfoV5Params, er
 			return p, bad("cloud metadata needs 3.0 or later")
 		}
 	}
-	if v < PostureV5 {
+	if v < postureV5 {
 		switch {
 		case f.ExtendedEvidence:
 			return p, bad("extended evidence needs 5.0")

@@ -254,14 +254,14 @@ func TestPostureStreamQueryAndVersions(t *testing.T) {
 		{"5.0 filters", PostureRequest{Filter: PostureFilter{
 			Status: []pcrs.PostureStatus{Failed}, Evidence: true, ExtendedEvidence: true,
 		}}, "/pcrs/5.0/posture/postureInfo?evidenceRequired=1&status=Failed&extendedEvidenceRequired=1", ""},
-		{"3.0 criticality and dates", PostureRequest{Version: PostureV3, Filter: PostureFilter{
+		{"3.0 criticality and dates", PostureRequest{Version: "3.0", Filter: PostureFilter{
 			Criticality: []pcrs.CriticalityLabel{pcrs.CriticalityLabelSERIOUS}, ChangedSince: since, PreviousStatus: Passed,
 		}}, "/pcrs/3.0/posture/postureInfo?statusChangedSince=2024-11-01T07%3A30%3A00Z&previousStatus=Passed&criticalityLabels=SERIOUS", ""},
 		{"scan range", PostureRequest{Filter: PostureFilter{ScannedSince: since, ScannedBefore: since.Add(24 * time.Hour)}},
 			"/pcrs/5.0/posture/postureInfo?lastScanDateFrom=2024-11-01T07%3A30%3A00Z&lastScanDateTo=2024-11-02T07%3A30%3A00Z", ""},
-		{"1.0 plain", PostureRequest{Version: PostureV1}, "/pcrs/1.0/posture/postureInfo?", ""},
-		{"status needs 3.0", PostureRequest{Version: PostureV2, Filter: PostureFilter{Status: []pcrs.PostureStatus{Failed}}}, "", "status filter needs 3.0"},
-		{"extended evidence needs 5.0", PostureRequest{Version: PostureV4, Filter: PostureFilter{Evidence: true, ExtendedEvidence: true}}, "", "needs 5.0"},
+		{"1.0 plain", PostureRequest{Version: "1.0"}, "/pcrs/1.0/posture/postureInfo?", ""},
+		{"status needs 3.0", PostureRequest{Version: "2.0", Filter: PostureFilter{Status: []pcrs.PostureStatus{Failed}}}, "", "status filter needs 3.0"},
+		{"extended evidence needs 5.0", PostureRequest{Version: "4.0", Filter: PostureFilter{Evidence: true, ExtendedEvidence: true}}, "", "needs 5.0"},
 		{"extended evidence needs evidence", PostureRequest{Filter: PostureFilter{ExtendedEvidence: true}}, "", "needs evidence"},
 		{"unknown status", PostureRequest{Filter: PostureFilter{Status: []pcrs.PostureStatus{"failed"}}}, "", "unknown status"},
 		{"scan range half", PostureRequest{Filter: PostureFilter{ScannedBefore: since}}, "", "both ends"},

@@ -310,7 +310,7 @@ func TestReliabilityMoreFaults(t *testing.T) {
 		{name: "expired token on an execute is replayed once with a new token",
 			run: func(t *testing.T, ctx context.Context, e *faultEnv) {
 				e.sim.Fail("executeScript", qualystest.ExpiredToken())
-				if _, err := e.c.ExecuteScript(ctx, 32533, qualys.Execution{AssetIDs: []int64{1}}); err != nil {
+				if _, err := e.c.ExecuteScript(ctx, wire.NewID(32533), qualys.Execution{AssetIDs: []wire.ID{wire.NewID(1)}}); err != nil {
 					t.Fatal(err)
 				}
 				mustCount(t, e.sim, "executeScript", 2)

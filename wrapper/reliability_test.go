@@ -127,21 +127,24 @@ func TestReliability(t *testing.T) {
 			outcome{ok: true, calls: 2}},
 		{"import whose response is lost is not re-sent", "importLibraryScriptV1", []qualystest.Fault{qualystest.ResetBeforeResponse()}, nil,
 			func(ctx context.Context, c *qualys.Client) error {
-				_, err := c.ImportLibraryScript(ctx, qualys.Import{LibraryID: 1039, Title: "x", CategoryID: 7})
+				_, err := c.ImportLibraryScript(ctx, qualys.Import{LibraryID: wire.NewID(1039), Title: "x", CategoryID: 7})
 				return err
 			}, outcome{msg: "importLibraryScript", calls: 1}},
 		{"execute answered 503 is not re-sent", "executeScript", []qualystest.Fault{qualystest.HTMLError(503)}, nil,
 			func(ctx context.Context, c *qualys.Client) error {
-				_, err := c.ExecuteScript(ctx, 32533, qualys.Execution{AssetIDs: []int64{1}})
+				_, err := c.ExecuteScript(ctx, wire.NewID(32533), qualys.Execution{AssetIDs: []wire.ID{wire.NewID(1)}})
 				return err
 			}, outcome{is: []error{qualys.ErrServer}, msg: "503", calls: 1}},
 		{"execute throttled is re-sent", "executeScript", []qualystest.Fault{qualystest.Conflict(1965)}, nil,
 			func(ctx context.Context, c *qualys.Client) error {
-				_, err := c.ExecuteScript(ctx, 32533, qualys.Execution{AssetIDs: []int64{1}})
+				_, err := c.ExecuteScript(ctx, wire.NewID(32533), qualys.Execution{AssetIDs: []wire.ID{wire.NewID(1)}})
 				return err
 			}, outcome{ok: true, calls: 2}},
 		{"unknown library script", "getLibraryScript", nil, nil,
-			func(ctx context.Context, c *qualys.Client) error { _, err := c.LibraryScript(ctx, 1); return err },
+			func(ctx context.Context, c *qualys.Client) error {
+				_, err := c.LibraryScript(ctx, wire.NewID(1))
+				return err
+			},
 			outcome{is: []error{qualys.ErrNotFound}, msg: "404", calls: 1}},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/qualyskit/qualys-go/gen/car"
+	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
@@ -23,14 +24,6 @@ func (s *searchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.filter, "filter", "", "Qualys query, e.g. language:PowerShell-Script")
 	fs.IntVar(&s.pageSize, "page-size", 100, "records per request (all pages are read)")
 	fs.IntVar(&s.limit, "limit", 0, "stop after this many records (0: all)")
-}
-
-func (s *searchFlags) options() []qualys.SearchOption {
-	opts := []qualys.SearchOption{qualys.WithPageSize(int32(s.pageSize))}
-	if s.filter != "" {
-		opts = append(opts, qualys.WithFilter(s.filter))
-	}
-	return opts
 }
 
 // printAll prints the records of a search, up to limit.
@@ -54,17 +47,12 @@ func printAll[T any](c *cli, seq iter.Seq2[T, error], limit int, each func(T) er
 	return nil
 }
 
-// listCommand builds a "car ... list" command from the client method.
-func listCommand[T any](search func(*qualys.Client, context.Context, ...qualys.SearchOption) iter.Seq2[T, error], extra func(fs *flag.FlagSet) func() []qualys.SearchOption) *command {
+// listCommand builds a "car ... list" command from a search that takes
+// the common filter and page size.
+func listCommand[T any](search func(ctx context.Context, c *qualys.Client, filter string, pageSize int32) iter.Seq2[T, error]) *command {
 	var sf searchFlags
-	var more func() []qualys.SearchOption
 	return &command{
-		flags: func(fs *flag.FlagSet) {
-			sf.register(fs)
-			if extra != nil {
-				more = extra(fs)
-			}
-		},
+		flags: sf.register,
 		run: func(ctx context.Context, c *cli, _ []string) error {
 			if sf.pageSize <= 0 || sf.limit < 0 {
 				return usagef("--page-size must be positive and --limit not negative")
@@ -73,20 +61,28 @@ func listCommand[T any](search func(*qualys.Client, context.Context, ...qualys.S
 			if err != nil {
 				return err
 			}
-			opts := sf.options()
-			if more != nil {
-				opts = append(opts, more()...)
-			}
-			return printAll(c, search(client, ctx, opts...), sf.limit, nil)
+			return printAll(c, search(ctx, client, sf.filter, int32(sf.pageSize)), sf.limit, nil)
 		},
 	}
 }
 
-func scriptsListCommand() *command { return listCommand((*qualys.Client).Scripts, nil) }
+func scriptsListCommand() *command {
+	return listCommand(func(ctx context.Context, c *qualys.Client, filter string, size int32) iter.Seq2[car.Script, error] {
+		return c.Scripts(ctx, qualys.WithFilter(filter), qualys.WithPageSize(size))
+	})
+}
 
-func libraryListCommand() *command { return listCommand((*qualys.Client).LibraryScripts, nil) }
+func libraryListCommand() *command {
+	return listCommand(func(ctx context.Context, c *qualys.Client, filter string, size int32) iter.Seq2[car.LibraryScript, error] {
+		return c.LibraryScripts(ctx, qualys.WithFilter(filter), qualys.WithPageSize(size))
+	})
+}
 
-func jobsListCommand() *command { return listCommand((*qualys.Client).Jobs, nil) }
+func jobsListCommand() *command {
+	return listCommand(func(ctx context.Context, c *qualys.Client, filter string, size int32) iter.Seq2[car.Job, error] {
+		return c.Jobs(ctx, qualys.WithFilter(filter), qualys.WithPageSize(size))
+	})
+}
 
 func assetJobsListCommand() *command {
 	var sf searchFlags
@@ -107,7 +103,7 @@ func assetJobsListCommand() *command {
 			if jobID > 0 {
 				filter = strings.TrimSpace(fmt.Sprintf("job.id:%d", jobID) + andFilter(filter))
 			}
-			opts := []qualys.SearchOption{qualys.WithPageSize(int32(sf.pageSize)), qualys.WithFilter(filter)}
+			opts := []qualys.AssetJobsOption{qualys.WithPageSize(int32(sf.pageSize)), qualys.WithFilter(filter)}
 			if !results {
 				return printAll(c, client.AssetJobs(ctx, opts...), sf.limit, nil)
 			}
@@ -131,12 +127,12 @@ func andFilter(f string) string {
 }
 
 // idArg parses the positional id of a command.
-func idArg(args []string) (int64, error) {
+func idArg(args []string) (wire.ID, error) {
 	id, err := strconv.ParseInt(args[0], 10, 64)
 	if err != nil || id <= 0 {
-		return 0, usagef("%q is not an id", args[0])
+		return wire.ID{}, usagef("%q is not an id", args[0])
 	}
-	return id, nil
+	return wire.NewID(id), nil
 }
 
 func libraryGetCommand() *command {
@@ -220,7 +216,7 @@ func scriptsRunCommand() *command {
 			for _, l := range []struct {
 				flag string
 				in   string
-				out  *[]int64
+				out  *[]wire.ID
 			}{{"--asset-ids", assets, &e.AssetIDs}, {"--tag-ids", tags, &e.AssetTagIDs}, {"--exclude-ids", excluded, &e.ExcludedAssetIDs}} {
 				if *l.out, err = parseIDs(l.flag, l.in); err != nil {
 					return err
@@ -242,8 +238,8 @@ func scriptsRunCommand() *command {
 	}
 }
 
-func parseIDs(flagName, s string) ([]int64, error) {
-	var out []int64
+func parseIDs(flagName, s string) ([]wire.ID, error) {
+	var out []wire.ID
 	for _, part := range strings.Split(s, ",") {
 		if part = strings.TrimSpace(part); part == "" {
 			continue
@@ -252,7 +248,7 @@ func parseIDs(flagName, s string) ([]int64, error) {
 		if err != nil {
 			return nil, usagef("%s: %q is not an id", flagName, part)
 		}
-		out = append(out, id)
+		out = append(out, wire.NewID(id))
 	}
 	return out, nil
 }

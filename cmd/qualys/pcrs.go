@@ -117,7 +117,7 @@ func postureCommand() *command {
 			fs.Var(&policies, "policy-id", "policy id(s), comma-separated or repeated (required)")
 			fs.StringVar(&status, "status", "", "only records with this status: Passed, Failed or Error (comma-separated)")
 			fs.BoolVar(&evidence, "evidence", false, "include evidence")
-			fs.StringVar(&version, "api-version", string(qualys.PostureV5), "postureInfo version: 1.0 to 5.0")
+			fs.StringVar(&version, "api-version", "5.0", "postureInfo version: 1.0 to 5.0")
 			fs.StringVar(&since, "since", "", "only hosts whose posture changed since this date")
 			fs.IntVar(&limit, "limit", 0, "stop after this many records (0: all)")
 		},
@@ -129,9 +129,9 @@ func postureCommand() *command {
 			if err != nil {
 				return err
 			}
-			q := qualys.PostureQuery{PolicyIDs: policies, HostsChangedSince: from, Version: qualys.PostureVersion(version)}
+			q := qualys.PostureQuery{PolicyIDs: policies, HostsChangedSince: from, Version: version}
 			switch q.Version {
-			case qualys.PostureV1, qualys.PostureV2, qualys.PostureV3, qualys.PostureV4, qualys.PostureV5:
+			case "1.0", "2.0", "3.0", "4.0", "5.0":
 			default:
 				return usagef("--api-version %q: want 1.0, 2.0, 3.0, 4.0 or 5.0", version)
 			}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/qualyskit/qualys-go/posturestore"
 	"github.com/qualyskit/qualys-go/wire"
-	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
 // syncFlags are the flags of "pcrs sync".
@@ -35,7 +34,7 @@ func pcrsSyncCommand() *command {
 			fs.DurationVar(&f.overlap, "overlap", posturestore.DefaultOverlap, "how far before the last sync to ask for changes")
 			fs.IntVar(&f.batchHosts, "batch-hosts", posturestore.DefaultBatchHosts, "hosts per request and per transaction")
 			fs.DurationVar(&f.wait, "wait", 0, "when another sync is writing the store, wait this long for it (0: refuse)")
-			fs.StringVar(&f.version, "api-version", string(qualys.PostureV5), "postureInfo version: 1.0 to 5.0")
+			fs.StringVar(&f.version, "api-version", "5.0", "postureInfo version: 1.0 to 5.0")
 		},
 		run: func(ctx context.Context, c *cli, _ []string) error { return runSync(ctx, c, f) },
 	}
@@ -55,8 +54,8 @@ func runSync(ctx context.Context, c *cli, f syncFlags) error {
 	case f.wait < 0:
 		return usagef("--wait %s: must not be negative", f.wait)
 	}
-	switch v := qualys.PostureVersion(f.version); v {
-	case qualys.PostureV1, qualys.PostureV2, qualys.PostureV3, qualys.PostureV4, qualys.PostureV5:
+	switch f.version {
+	case "1.0", "2.0", "3.0", "4.0", "5.0":
 	default:
 		return usagef("--api-version %q: want 1.0, 2.0, 3.0, 4.0 or 5.0", f.version)
 	}
@@ -76,7 +75,7 @@ func runSync(ctx context.Context, c *cli, f syncFlags) error {
 	opts := []posturestore.SyncOption{
 		posturestore.WithPolicyIDs(ids...), posturestore.WithOverlap(f.overlap),
 		posturestore.WithBatchHosts(f.batchHosts), posturestore.WithLockWait(f.wait),
-		posturestore.WithPostureVersion(qualys.PostureVersion(f.version)),
+		posturestore.WithPostureVersion(f.version),
 	}
 	if isTerminal(c.stderr) {
 		opts = append(opts, posturestore.WithSyncProgress(func(p posturestore.SyncProgress) {

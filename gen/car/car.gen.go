@@ -180,17 +180,17 @@ type ActingUser struct {
 	// ID The user's UUID (Qualys' v2 delete sample masks it with a non-UUID value).
 	//
 	// Example: ddf20f3a-cfd3-6fd4-81d0-53071ad1d389
-	ID *string `json:"id,omitempty"`
+	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name Display name (the example name is illustrative; Qualys' samples mask it).
 	//
 	// Example: Jane Doe
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// UserName Qualys login name.
 	//
 	// Example: acme_jd
-	UserName *string `json:"userName,omitempty"`
+	UserName string `json:"userName,omitempty,omitzero"`
 }
 
 // Asset The asset an asset job ran on.
@@ -200,30 +200,35 @@ type Asset struct {
 	// Address IP address.
 	//
 	// Example: 10.115.137.125
-	Address *string `json:"address,omitempty"`
+	Address string `json:"address,omitempty,omitzero"`
 
 	// AgentUUID UUID of the Cloud Agent on the asset.
 	//
 	// Example: 665266f4-2474-4678-be93-a67575a2d4bb
-	AgentUUID *string `json:"agentUuid,omitempty"`
+	AgentUUID string `json:"agentUuid,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// Name Asset name.
 	//
 	// Example: FIM203
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// OperatingSystem Operating system as the agent reports it.
 	//
 	// Example: Microsoft Windows 10 Pro 10.0.19044 64-bit N/A Build 19044
-	OperatingSystem *string `json:"operatingSystem,omitempty"`
+	OperatingSystem string `json:"operatingSystem,omitempty,omitzero"`
 
 	// Tags Tags on the asset.
-	Tags []AssetTagRef `json:"tags,omitempty"`
+	Tags []AssetTagRef `json:"tags,omitempty,omitzero"`
 }
 
 // AssetJob The run of a job on one asset.
@@ -233,62 +238,67 @@ type AssetJob struct {
 	// Asset The asset an asset job ran on.
 	//
 	// Example: {"address":"10.115.137.125","agentUuid":"665266f4-2474-4678-be93-a67575a2d4bb","id":22467561,"name":"FIM203","operatingSystem":"Microsoft Windows 10 Pro 10.0.19044 64-bit N/A Build 19044","tags":[{"id":16245104,"name":"Cloud Agent","tagUuid":"5d551f4b-038e-4076-a111-52ce3a1d43e9"}]}
-	Asset *Asset `json:"asset,omitempty"`
+	Asset Asset `json:"asset,omitempty,omitzero"`
 
 	// Created When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Created *AuditStamp `json:"created,omitempty"`
+	Created AuditStamp `json:"created,omitempty,omitzero"`
 
 	// CustomerUUID UUID of the subscription.
 	//
 	// Example: 74c1bcdd-9bbb-e9dd-802a-65e2c579abc0
-	CustomerUUID *string `json:"customerUuid,omitempty"`
+	CustomerUUID string `json:"customerUuid,omitempty,omitzero"`
 
 	// DurationInMillis Run time in milliseconds.
 	//
 	// Example: 4203
-	DurationInMillis *int64 `json:"durationInMillis,omitempty"`
+	DurationInMillis int64 `json:"durationInMillis,omitempty,omitzero"`
 
 	// Enddate End of the run as ISO-8601 with offset (the only ISO time in CAR responses). Kept as text in Go so one odd value cannot fail a page.
 	//
 	// Example: 2023-04-12T11:28:05.039+00:00
-	Enddate *string `json:"enddate,omitempty"`
+	Enddate string `json:"enddate,omitempty,omitzero"`
 
 	// ExecutionEndTime Epoch milliseconds.
 	//
 	// Example: 1681298884203
-	ExecutionEndTime *int64 `json:"executionEndTime,omitempty"`
+	ExecutionEndTime int64 `json:"executionEndTime,omitempty,omitzero"`
 
 	// ExecutionStartTime Epoch milliseconds.
 	//
 	// Example: 1681298880000
-	ExecutionStartTime *int64 `json:"executionStartTime,omitempty"`
+	ExecutionStartTime int64 `json:"executionStartTime,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// IsTest Same as `test`.
 	//
 	// Example: false
-	IsTest *bool `json:"isTest,omitempty"`
+	IsTest bool `json:"isTest,omitempty,omitzero"`
 
 	// Job The job an asset job belongs to, as asset-job records embed it.
 	//
 	// Example: {"correlationUuid":"bf7288eb-768e-4892-800e-e62914d540f8","id":29429,"platform":"WINDOWS","scriptCategory":"Data Backup","scriptId":32533,"scriptLanguage":"PowerShell-Script","scriptName":"asp-script.ps1","scriptSeverity":3,"scriptType":"Custom Script"}
-	Job *JobSummary `json:"job,omitempty"`
+	Job JobSummary `json:"job,omitempty,omitzero"`
 
 	// ManifestID Id of the agent manifest that carried the script (a UUID in the sample; type not documented).
 	//
 	// Example: 3ac2bbd0-0423-48bc-a8ad-fef24be9e2db
-	ManifestID *string `json:"manifestId,omitempty"`
+	ManifestID string `json:"manifestId,omitempty,omitzero"`
 
 	// Output Exit code and outcome text of an asset job.
 	//
 	// Example: {"code":0,"text":"EXECUTION PASSED"}
-	Output *ExecutionOutput `json:"output,omitempty"`
+	Output ExecutionOutput `json:"output,omitempty,omitzero"`
 
 	// ScriptResult The script's output, base64; present only with `includeScriptResult`.
 	//
@@ -298,12 +308,12 @@ type AssetJob struct {
 	// Status Outcome, e.g. `EXECUTION PASSED` (other values not published).
 	//
 	// Example: EXECUTION PASSED
-	Status *string `json:"status,omitempty"`
+	Status string `json:"status,omitempty,omitzero"`
 
 	// Test A test-mode run on a lab asset.
 	//
 	// Example: false
-	Test *bool `json:"test,omitempty"`
+	Test bool `json:"test,omitempty,omitzero"`
 }
 
 // AssetJobList One page of asset jobs.
@@ -313,70 +323,68 @@ type AssetJobList struct {
 	// List The records of this page.
 	List []AssetJob `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // AssetJobListResult Answer of `searchAssetJobs`.
-//
-// Example: {"body":{"list":[],"totalCount":0},"errorCode":null,"message":null}
 type AssetJobListResult struct {
 	// Body One page of asset jobs.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *AssetJobList `json:"body,omitempty"`
+	Body AssetJobList `json:"body,omitempty,omitzero"`
 
-	// ErrorCode Null on success.
-	ErrorCode *string `json:"errorCode,omitempty"`
+	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
+	//
+	// Example: 404
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Null on success.
-	Message *string `json:"message,omitempty"`
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
+	//
+	// Example: Script not found
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // AssetJobSearch Body of `searchAssetJobs`.
-//
-// Example: {"filter":"job.id:29429 AND (job.scriptLanguage:PowerShell-Script)"}
 type AssetJobSearch struct {
 	// EndAt End of the time window; format not documented.
 	//
 	// Example: 2025-05-27T11:47:56.810Z
-	EndAt *string `json:"endAt,omitempty"`
+	EndAt string `json:"endAt,omitempty,omitzero"`
 
 	// Filter Qualys query; tokens shown are `job.id` and `job.scriptLanguage`.
 	//
 	// Example: job.id:29429 AND (job.scriptLanguage:PowerShell-Script)
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// IncludeScriptResult A boolean that Qualys documents as the string "true"/"false" and whose samples send as a JSON boolean.
 	//
 	// Example: true
-	IncludeScriptResult *FlexibleFlag `json:"includeScriptResult,omitempty"`
+	IncludeScriptResult FlexibleFlag `json:"includeScriptResult,omitempty,omitzero"`
 
 	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
 	//
 	// Example: 0
-	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page; 10 when absent. No maximum is documented.
 	//
 	// Example: 10
-	PageSize *PageSize `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 
-	// Sort A string holding a JSON array of one-key objects, field to
-	// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
-	// `[{"created.dateTime":"desc"}]`. The array is serialised into the
-	// string, not sent as JSON.
-	//
+	// Sort A string holding a JSON array of one-key objects, field to direction (`asc` or `desc`), e.g. `[{"id":"asc"}]`; the array is serialised into the string.
 	//
 	// Example: [{"id":"asc"}]
-	Sort *Sort `json:"sort,omitempty"`
+	Sort string `json:"sort,omitempty,omitzero"`
 
 	// StartAt Start of the time window; format not documented.
 	//
 	// Example: 2025-05-26T11:47:56.810Z
-	StartAt *string `json:"startAt,omitempty"`
+	StartAt string `json:"startAt,omitempty,omitzero"`
 }
 
 // AssetTag An asset tag on which CAR is enabled. Qualys prints placeholders only, so the JSON types of the ids are unconfirmed.
@@ -386,37 +394,52 @@ type AssetTag struct {
 	// BackgroundColor Display colour of the tag; present on some records only.
 	//
 	// Example: #FFFFFF
-	BackgroundColor *string `json:"backgroundColor,omitempty"`
+	BackgroundColor string `json:"backgroundColor,omitempty,omitzero"`
 
-	// CustomerID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// CustomerID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	CustomerID *FlexibleID `json:"customerId,omitempty"`
+	CustomerID FlexibleID `json:"customerId,omitempty,omitzero"`
 
 	// CustomerUUID UUID of the subscription.
 	//
 	// Example: 74c1bcdd-9bbb-e9dd-802a-65e2c579abc0
-	CustomerUUID *string `json:"customerUuid,omitempty"`
+	CustomerUUID string `json:"customerUuid,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// Name Tag name.
 	//
 	// Example: Lab Assets
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
-	// TagID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// TagID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	TagID *FlexibleID `json:"tagId,omitempty"`
+	TagID FlexibleID `json:"tagId,omitempty,omitzero"`
 
 	// TagUUID Tag UUID.
 	//
 	// Example: 5d551f4b-038e-4076-a111-52ce3a1d43e9
-	TagUUID *string `json:"tagUuid,omitempty"`
+	TagUUID string `json:"tagUuid,omitempty,omitzero"`
 }
 
 // AssetTagList One page of asset tags.
@@ -426,66 +449,73 @@ type AssetTagList struct {
 	// List The records of this page.
 	List []AssetTag `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages (printed quoted on the placeholder-only page; a number elsewhere).
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // AssetTagListResult Answer of `searchAssetTags`.
-//
-// Example: {"body":{"list":[],"totalCount":0},"errorCode":null,"message":null}
 type AssetTagListResult struct {
 	// Body One page of asset tags.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *AssetTagList `json:"body,omitempty"`
+	Body AssetTagList `json:"body,omitempty,omitzero"`
 
-	// ErrorCode Null on success.
-	ErrorCode *string `json:"errorCode,omitempty"`
+	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
+	//
+	// Example: 404
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Null on success.
-	Message *string `json:"message,omitempty"`
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
+	//
+	// Example: Script not found
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // AssetTagRef A tag on an asset.
 //
 // Example: {"id":16245104,"name":"Cloud Agent","tagUuid":"5d551f4b-038e-4076-a111-52ce3a1d43e9"}
 type AssetTagRef struct {
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// Name Tag name.
 	//
 	// Example: Cloud Agent
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// TagUUID Tag UUID.
 	//
 	// Example: 5d551f4b-038e-4076-a111-52ce3a1d43e9
-	TagUUID *string `json:"tagUuid,omitempty"`
+	TagUUID string `json:"tagUuid,omitempty,omitzero"`
 }
 
 // AssetTagSearch Optional body of `searchAssetTags`.
-//
-// Example: {"pageNumber":0,"pageSize":10}
 type AssetTagSearch struct {
 	// Filter Qualys query; needed to list lab asset tags (the value is not published).
 	//
 	// Example:
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
 	//
 	// Example: 0
-	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page; 10 when absent. No maximum is documented.
 	//
 	// Example: 10
-	PageSize *PageSize `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 }
 
 // AuditStamp When, and by whom, a record was created or updated.
@@ -495,10 +525,10 @@ type AuditStamp struct {
 	// DateTime Epoch milliseconds.
 	//
 	// Example: 1681197273061
-	DateTime *int64 `json:"dateTime,omitempty"`
+	DateTime int64 `json:"dateTime,omitempty,omitzero"`
 
 	// User Who did it; null for records Qualys created (library scripts). Absent on job records.
-	User *UserRef `json:"user,omitempty"`
+	User UserRef `json:"user,omitempty,omitzero"`
 }
 
 // AuthenticationExceptions Body of a 401 from `/auth` (wrong credentials), as the gateway documents it.
@@ -516,27 +546,27 @@ type AutorScriptsMetadata struct {
 	// BenchmarkType Benchmark family, e.g. CIS.
 	//
 	// Example: CIS
-	BenchmarkType *string `json:"benchmarkType,omitempty"`
+	BenchmarkType string `json:"benchmarkType,omitempty,omitzero"`
 
 	// Cid The compliance control id the script remediates.
 	//
 	// Example: 7337
-	Cid *string `json:"cid,omitempty"`
+	Cid string `json:"cid,omitempty,omitzero"`
 
 	// Name Script file name.
 	//
 	// Example: 1052.ps1
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// Policies Policies the control belongs to.
 	//
 	// Example: ["cis redhat 8 linux enterprise v3.1.0"]
-	Policies []string `json:"policies,omitempty"`
+	Policies []string `json:"policies,omitempty,omitzero"`
 
 	// Tech Technologies the script applies to.
 	//
 	// Example: ["Windows 10","CentOS 7.x"]
-	Tech []string `json:"tech,omitempty"`
+	Tech []string `json:"tech,omitempty,omitzero"`
 }
 
 // BatchOutcome One side of a batch answer.
@@ -546,12 +576,12 @@ type BatchOutcome struct {
 	// IDs The ids concerned.
 	//
 	// Example: [22467561]
-	IDs []int64 `json:"ids,omitempty"`
+	IDs []FlexibleID `json:"ids,omitempty,omitzero"`
 
 	// Message Outcome text, e.g. "Ids are processed" or "Ids are Invalid".
 	//
 	// Example: Ids are processed
-	Message *string `json:"message,omitempty"`
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // BatchOutcomes The ids processed and the ids rejected.
@@ -561,12 +591,12 @@ type BatchOutcomes struct {
 	// Failure One side of a batch answer.
 	//
 	// Example: {"ids":[22467561],"message":"Ids are processed"}
-	Failure *BatchOutcome `json:"failure,omitempty"`
+	Failure BatchOutcome `json:"failure,omitempty,omitzero"`
 
 	// Success One side of a batch answer.
 	//
 	// Example: {"ids":[22467561],"message":"Ids are processed"}
-	Success *BatchOutcome `json:"success,omitempty"`
+	Success BatchOutcome `json:"success,omitempty,omitzero"`
 }
 
 // BatchRequest Body of the id-list configuration calls (block and unblock assets and tags, remove lab assets).
@@ -576,12 +606,12 @@ type BatchRequest struct {
 	// IDs Asset, tag or lab asset ids, per operation.
 	//
 	// Example: [22467561,22467562]
-	IDs []int64 `json:"ids"`
+	IDs []FlexibleID `json:"ids"`
 
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
 // BatchResult Answer of the id-list configuration calls (`{body}` only); partial success is reported in `body`.
@@ -591,7 +621,7 @@ type BatchResult struct {
 	// Body The ids processed and the ids rejected.
 	//
 	// Example: {"failure":{"ids":[],"message":"Ids are Invalid"},"success":{"ids":[22467561],"message":"Ids are processed"}}
-	Body *BatchOutcomes `json:"body,omitempty"`
+	Body BatchOutcomes `json:"body,omitempty,omitzero"`
 }
 
 // BlockedCommands One blocked-command record.
@@ -601,27 +631,27 @@ type BlockedCommands struct {
 	// CommandID Record id, used by `updateBlockedCommandsV2` and `deleteBlockedCommandsV2`.
 	//
 	// Example: 12
-	CommandID *int64 `json:"commandId,omitempty"`
+	CommandID int64 `json:"commandId,omitempty,omitzero"`
 
 	// Commands The blocked commands; in Qualys' sample every entry after the first carries a leading space.
 	//
 	// Example: ["Remove-Item"," Stop-Computer"]
-	Commands []string `json:"commands,omitempty"`
+	Commands []string `json:"commands,omitempty,omitzero"`
 
 	// Language Language name.
 	//
 	// Example: PowerShell-Command
-	Language *string `json:"language,omitempty"`
+	Language string `json:"language,omitempty,omitzero"`
 
 	// LanguageID Platform and language id.
 	//
 	// Example: 201
-	LanguageID *int64 `json:"languageId,omitempty"`
+	LanguageID int64 `json:"languageId,omitempty,omitzero"`
 
 	// Platform Platform name.
 	//
 	// Example: WINDOWS
-	Platform *string `json:"platform,omitempty"`
+	Platform string `json:"platform,omitempty,omitzero"`
 }
 
 // BlockedCommandsCreate Body of `createBlockedCommands`.
@@ -641,7 +671,7 @@ type BlockedCommandsCreate struct {
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
 // BlockedCommandsDeleteV1 Body of `deleteBlockedCommandsV1`.
@@ -656,7 +686,7 @@ type BlockedCommandsDeleteV1 struct {
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
 // BlockedCommandsDeleteV2 Body of `deleteBlockedCommandsV2`.
@@ -671,7 +701,7 @@ type BlockedCommandsDeleteV2 struct {
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
 // BlockedCommandsList The blocked-command records of a language.
@@ -681,10 +711,12 @@ type BlockedCommandsList struct {
 	// List The records.
 	List []BlockedCommands `json:"list"`
 
-	// TotalCount Number of records.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // BlockedCommandsListResult Answer of `getBlockedCommands` (`{body}` only).
@@ -694,7 +726,7 @@ type BlockedCommandsListResult struct {
 	// Body The blocked-command records of a language.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *BlockedCommandsList `json:"body,omitempty"`
+	Body BlockedCommandsList `json:"body,omitempty,omitzero"`
 }
 
 // BlockedCommandsUpdateV1 Body of `updateBlockedCommandsV1`; `commands` replaces the whole list.
@@ -714,7 +746,7 @@ type BlockedCommandsUpdateV1 struct {
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
 // BlockedCommandsUpdateV2 Body of `updateBlockedCommandsV2`, the v1 fields plus the `commandId` of the record to update.
@@ -737,24 +769,27 @@ type BlockedCommandsUpdateV2 struct {
 	// User The user on whose behalf a configuration call acts (tracking field added by CAR 2.4.1). `userName` appears only in the blocked-commands v2 samples.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *ActingUser `json:"user,omitempty"`
+	User ActingUser `json:"user,omitempty,omitzero"`
 }
 
-// CarError An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
+// CarError The CAR result envelope, declared once: `errorCode` and `message`,
+// both optional, so the gateway's `{message}` form fits too. It is the
+// body of CAR errors and the base of every result that carries
+// `errorCode` (null on searches, "0" on a successful create or import,
+// anything else a failure inside an HTTP 200). CAR error bodies are not
+// published; the example is illustrative.
 //
 // Example: {"errorCode":"404","message":"Script not found"}
 type CarError struct {
 	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
 	//
 	// Example: 404
-	ErrorCode *string `json:"errorCode,omitempty"`
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Human-readable text.
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
 	//
 	// Example: Script not found
-	Message *string `json:"message,omitempty"`
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // ControlRemediationMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
@@ -769,7 +804,7 @@ type ControlRemediationMetadata struct {
 	// Policies Policies the control belongs to.
 	//
 	// Example: ["CIS Microsoft Windows 10 Enterprise Benchmark"]
-	Policies []string `json:"policies,omitempty"`
+	Policies []string `json:"policies,omitempty,omitzero"`
 
 	// Tech Technologies the control applies to.
 	//
@@ -777,34 +812,38 @@ type ControlRemediationMetadata struct {
 	Tech []string `json:"tech"`
 }
 
-// CreatedID Id of the record the call created.
+// Count A record count. Qualys prints it as a JSON number on most pages and
+// quoted ("2") on the asset-tag page; both forms are accepted.
 //
-// Example: {"id":63509}
-type CreatedID struct {
-	// ID The new record's id (for imports, the new account script, not the library script).
-	//
-	// Example: 63509
-	ID *int64 `json:"id,omitempty"`
-}
+// Example: 1
+type Count = wire.Count
 
 // CreatedResult Answer of a create or import call (`errorCode` "0" on success).
-//
-// Example: {"body":{"id":63509},"errorCode":"0","message":"Script created from library successfully"}
 type CreatedResult struct {
 	// Body Id of the record the call created.
 	//
 	// Example: {"id":63509}
-	Body *CreatedID `json:"body,omitempty"`
+	Body struct {
+		// ID A numeric Qualys id (script, library script, job, asset job, asset,
+		// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+		// a JSON number (32533), depending on the endpoint. Either form is
+		// accepted; it is sent back in the form the field expects and printed
+		// as a number.
+		//
+		//
+		// Example: 32533
+		ID FlexibleID `json:"id,omitempty,omitzero"`
+	} `json:"body,omitempty,omitzero"`
 
-	// ErrorCode "0" on success; any other value reports a failure.
+	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
 	//
-	// Example: 0
-	ErrorCode *string `json:"errorCode,omitempty"`
+	// Example: 404
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Outcome text, e.g. "Script created from library successfully".
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
 	//
-	// Example: Script created from library successfully
-	Message *string `json:"message,omitempty"`
+	// Example: Script not found
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // ExecutionOutput Exit code and outcome text of an asset job.
@@ -814,12 +853,12 @@ type ExecutionOutput struct {
 	// Code Exit code (0 seen).
 	//
 	// Example: 0
-	Code *int32 `json:"code,omitempty"`
+	Code int32 `json:"code,omitempty,omitzero"`
 
 	// Text Outcome text, e.g. `EXECUTION PASSED` or `SUCCESS`.
 	//
 	// Example: EXECUTION PASSED
-	Text *string `json:"text,omitempty"`
+	Text string `json:"text,omitempty,omitzero"`
 }
 
 // FlexibleFlag A boolean that Qualys documents as the string "true"/"false" and whose samples send as a JSON boolean.
@@ -827,7 +866,11 @@ type ExecutionOutput struct {
 // Example: true
 type FlexibleFlag = wire.Flag
 
-// FlexibleID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+// FlexibleID A numeric Qualys id (script, library script, job, asset job, asset,
+// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+// a JSON number (32533), depending on the endpoint. Either form is
+// accepted; it is sent back in the form the field expects and printed
+// as a number.
 //
 // Example: 32533
 type FlexibleID = wire.ID
@@ -839,7 +882,7 @@ type GatewayAuthError struct {
 	// Error The HTTP reason phrase.
 	//
 	// Example: Unauthorized
-	Error *string `json:"error,omitempty"`
+	Error string `json:"error,omitempty,omitzero"`
 
 	// Message "JWT expired" for an expired token, "Not authenticated" for an invalid one.
 	//
@@ -849,7 +892,7 @@ type GatewayAuthError struct {
 	// Status The HTTP status (401).
 	//
 	// Example: 401
-	Status *int32 `json:"status,omitempty"`
+	Status int32 `json:"status,omitempty,omitzero"`
 }
 
 // GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
@@ -861,37 +904,37 @@ type GitLabDetails struct {
 	// Branch Branch to read; the default is not documented.
 	//
 	// Example: main
-	Branch *string `json:"branch,omitempty"`
+	Branch string `json:"branch,omitempty,omitzero"`
 
 	// FilePath Path of the file in the repository; mandatory when importing by parameters.
 	//
 	// Example: windows/cleanup.ps1
-	FilePath *string `json:"filePath,omitempty"`
+	FilePath string `json:"filePath,omitempty,omitzero"`
 
 	// InputURL Web URL of the file, down to the file name; permalinks and `?ref_type=heads` URLs break syncing. Mandatory when importing by URL.
 	//
 	// Example: https://gitlab.com/acme/car-scripts/-/blob/main/windows/cleanup.ps1
-	InputURL *string `json:"inputUrl,omitempty"`
+	InputURL string `json:"inputUrl,omitempty,omitzero"`
 
 	// RepoName Repository name; mandatory when importing by parameters.
 	//
 	// Example: car-scripts
-	RepoName *string `json:"repoName,omitempty"`
+	RepoName string `json:"repoName,omitempty,omitzero"`
 
 	// RepoUser Owner of the repository; mandatory when importing by parameters.
 	//
 	// Example: acme
-	RepoUser *string `json:"repoUser,omitempty"`
+	RepoUser string `json:"repoUser,omitempty,omitzero"`
 
 	// SyncEnabled Keep the script in sync with GitLab.
 	//
 	// Example: true
-	SyncEnabled *bool `json:"syncEnabled,omitempty"`
+	SyncEnabled bool `json:"syncEnabled,omitempty,omitzero"`
 
 	// Token Access token; mandatory for private repositories.
 	//
 	// Example: glpat-xxxxxxxxxxxxxxxxxxxx
-	Token *string `json:"token,omitempty"`
+	Token string `json:"token,omitempty,omitzero"`
 }
 
 // Job One execution of a script (a parent job; its per-asset runs are asset jobs).
@@ -901,82 +944,92 @@ type Job struct {
 	// Category A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Category *NamedID `json:"category,omitempty"`
+	Category NamedID `json:"category,omitempty,omitzero"`
 
 	// CorrelationUUID Id of the execution, shared by the job and its asset jobs.
 	//
 	// Example: bf7288eb-768e-4892-800e-e62914d540f8
-	CorrelationUUID *string `json:"correlationUuid,omitempty"`
+	CorrelationUUID string `json:"correlationUuid,omitempty,omitzero"`
 
 	// Created When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Created *AuditStamp `json:"created,omitempty"`
+	Created AuditStamp `json:"created,omitempty,omitzero"`
 
 	// CustomerUUID UUID of the subscription.
 	//
 	// Example: 74c1bcdd-9bbb-e9dd-802a-65e2c579abc0
-	CustomerUUID *string `json:"customerUuid,omitempty"`
+	CustomerUUID string `json:"customerUuid,omitempty,omitzero"`
 
 	// ExecutionType How the run started (`Manual` seen; other values not published).
 	//
 	// Example: Manual
-	ExecutionType *string `json:"executionType,omitempty"`
+	ExecutionType string `json:"executionType,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// IsTest Same as `test`.
 	//
 	// Example: false
-	IsTest *bool `json:"isTest,omitempty"`
+	IsTest bool `json:"isTest,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
-	// ScriptID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ScriptID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ScriptID *FlexibleID `json:"scriptId,omitempty"`
+	ScriptID FlexibleID `json:"scriptId,omitempty,omitzero"`
 
 	// ScriptLanguage Script language names Qualys lists (2023 release). Numeric ids are published only for PowerShell-Script (4) and Shell (6); `listScriptLanguages` gives the rest.
 	//
 	// Example: PowerShell-Script
-	ScriptLanguage *ScriptLanguageName `json:"scriptLanguage,omitempty"`
+	ScriptLanguage ScriptLanguageName `json:"scriptLanguage,omitempty,omitzero"`
 
 	// ScriptType Script types. Only Custom Script has a published id (1); `listScriptTypes` gives the rest.
 	//
 	// Example: Custom Script
-	ScriptType *ScriptTypeName `json:"scriptType,omitempty"`
+	ScriptType ScriptTypeName `json:"scriptType,omitempty,omitzero"`
 
 	// Severity Severity of the script.
 	//
 	// Example: 3
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Test A test-mode run on lab assets.
 	//
 	// Example: false
-	Test *bool `json:"test,omitempty"`
+	Test bool `json:"test,omitempty,omitzero"`
 
 	// Threshold Maximum run time of the script.
 	//
 	// Example: 300
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// Title Script title followed by `-<epoch seconds>` of the run.
 	//
 	// Example: asp-script.ps1-1681298850
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// UpdatedDateTime Epoch milliseconds.
 	//
 	// Example: 1681298850448
-	UpdatedDateTime *int64 `json:"updatedDateTime,omitempty"`
+	UpdatedDateTime int64 `json:"updatedDateTime,omitempty,omitzero"`
 }
 
 // JobList One page of jobs.
@@ -986,65 +1039,63 @@ type JobList struct {
 	// List The records of this page.
 	List []Job `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // JobListResult Answer of `searchJobs`.
-//
-// Example: {"body":{"list":[],"totalCount":0},"errorCode":null,"message":null}
 type JobListResult struct {
 	// Body One page of jobs.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *JobList `json:"body,omitempty"`
+	Body JobList `json:"body,omitempty,omitzero"`
 
-	// ErrorCode Null on success.
-	ErrorCode *string `json:"errorCode,omitempty"`
+	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
+	//
+	// Example: 404
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Null on success.
-	Message *string `json:"message,omitempty"`
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
+	//
+	// Example: Script not found
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // JobSearch Body of `searchJobs`.
-//
-// Example: {"filter":"scriptLanguage:PowerShell-Script","sort":"[{\"id\":\"asc\"}]"}
 type JobSearch struct {
 	// EndAt End of the time window; format not documented.
 	//
 	// Example: 2025-05-27T11:47:56.810Z
-	EndAt *string `json:"endAt,omitempty"`
+	EndAt string `json:"endAt,omitempty,omitzero"`
 
 	// Filter Qualys query; tokens shown are `scriptId`, `script.name`, `scriptLanguage` and `type`.
 	//
 	// Example: scriptLanguage:PowerShell-Script
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
 	//
 	// Example: 0
-	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page; 10 when absent. No maximum is documented.
 	//
 	// Example: 10
-	PageSize *PageSize `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 
-	// Sort A string holding a JSON array of one-key objects, field to
-	// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
-	// `[{"created.dateTime":"desc"}]`. The array is serialised into the
-	// string, not sent as JSON.
-	//
+	// Sort A string holding a JSON array of one-key objects, field to direction (`asc` or `desc`), e.g. `[{"id":"asc"}]`; the array is serialised into the string.
 	//
 	// Example: [{"id":"asc"}]
-	Sort *Sort `json:"sort,omitempty"`
+	Sort string `json:"sort,omitempty,omitzero"`
 
 	// StartAt Start of the time window (on generation or processed time); format not documented.
 	//
 	// Example: 2025-05-26T11:47:56.810Z
-	StartAt *string `json:"startAt,omitempty"`
+	StartAt string `json:"startAt,omitempty,omitzero"`
 }
 
 // JobSummary The job an asset job belongs to, as asset-job records embed it.
@@ -1054,47 +1105,57 @@ type JobSummary struct {
 	// CorrelationUUID Id of the execution.
 	//
 	// Example: bf7288eb-768e-4892-800e-e62914d540f8
-	CorrelationUUID *string `json:"correlationUuid,omitempty"`
+	CorrelationUUID string `json:"correlationUuid,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
 	// ScriptCategory Category name.
 	//
 	// Example: Data Backup
-	ScriptCategory *string `json:"scriptCategory,omitempty"`
+	ScriptCategory string `json:"scriptCategory,omitempty,omitzero"`
 
-	// ScriptID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ScriptID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ScriptID *FlexibleID `json:"scriptId,omitempty"`
+	ScriptID FlexibleID `json:"scriptId,omitempty,omitzero"`
 
 	// ScriptLanguage Script language names Qualys lists (2023 release). Numeric ids are published only for PowerShell-Script (4) and Shell (6); `listScriptLanguages` gives the rest.
 	//
 	// Example: PowerShell-Script
-	ScriptLanguage *ScriptLanguageName `json:"scriptLanguage,omitempty"`
+	ScriptLanguage ScriptLanguageName `json:"scriptLanguage,omitempty,omitzero"`
 
 	// ScriptName Script title.
 	//
 	// Example: asp-script.ps1
-	ScriptName *string `json:"scriptName,omitempty"`
+	ScriptName string `json:"scriptName,omitempty,omitzero"`
 
 	// ScriptSeverity Severity of the script.
 	//
 	// Example: 3
-	ScriptSeverity *int32 `json:"scriptSeverity,omitempty"`
+	ScriptSeverity int32 `json:"scriptSeverity,omitempty,omitzero"`
 
 	// ScriptType Script types. Only Custom Script has a published id (1); `listScriptTypes` gives the rest.
 	//
 	// Example: Custom Script
-	ScriptType *ScriptTypeName `json:"scriptType,omitempty"`
+	ScriptType ScriptTypeName `json:"scriptType,omitempty,omitzero"`
 }
 
 // LibraryScript A script of the Qualys script library, as searches list it.
@@ -1102,46 +1163,51 @@ type JobSummary struct {
 // Example: {"category":{"id":7,"name":"Remediation"},"created":{"dateTime":1681736085425,"user":null},"id":"1039","lastUpdatedDateTime":1681736085425,"moduleCode":"AUTOR","platform":"WINDOWS","scriptLanguage":{"id":4,"name":"PowerShell-Script"},"severity":0,"status":null,"threshold":0,"title":"1052.ps1","type":{"id":1,"name":"Custom Script"},"versions":[{"path":"AUTOR/Remediation/Custom Script/Windows/PowerShell-Script/v1/CIS/1052.ps1","sha":"d697ad836009ea29f86abf01d0bf1573e2ad563b","version":"v1"}]}
 type LibraryScript struct {
 	// AutorScriptsMetadata Policy-compliance metadata of AUTOR scripts.
-	AutorScriptsMetadata *AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// Category A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Category *NamedID `json:"category,omitempty"`
+	Category NamedID `json:"category,omitempty,omitzero"`
 
 	// Created When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Created *AuditStamp `json:"created,omitempty"`
+	Created AuditStamp `json:"created,omitempty,omitzero"`
 
 	// CustomScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	CustomScriptMetadata UndocumentedValue `json:"customScriptMetadata,omitempty"`
+	CustomScriptMetadata UndocumentedValue `json:"customScriptMetadata,omitempty,omitzero"`
 
 	// Description Description.
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// Disclaimer A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Disclaimer UndocumentedValue `json:"disclaimer,omitempty"`
+	Disclaimer UndocumentedValue `json:"disclaimer,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// LastUpdatedDateTime Epoch milliseconds.
 	//
 	// Example: 1681736085425
-	LastUpdatedDateTime *int64 `json:"lastUpdatedDateTime,omitempty"`
+	LastUpdatedDateTime int64 `json:"lastUpdatedDateTime,omitempty,omitzero"`
 
 	// ModuleCode Qualys module the script belongs to (`AUTOR` seen).
 	//
 	// Example: AUTOR
-	ModuleCode *string `json:"moduleCode,omitempty"`
+	ModuleCode string `json:"moduleCode,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
 	// ScriptContent The script, base64; present only with `includeScriptContent`.
 	//
@@ -1151,36 +1217,36 @@ type LibraryScript struct {
 	// ScriptLanguage A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	ScriptLanguage *NamedID `json:"scriptLanguage,omitempty"`
+	ScriptLanguage NamedID `json:"scriptLanguage,omitempty,omitzero"`
 
 	// Severity Severity 1-5; library records also show 0.
 	//
 	// Example: 0
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Status Approval status; null on library records.
-	Status *string `json:"status,omitempty"`
+	Status string `json:"status,omitempty,omitzero"`
 
 	// Threshold Maximum run time (unit not stated for library records).
 	//
 	// Example: 0
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// Title Script title (its file name for AUTOR scripts).
 	//
 	// Example: 1052.ps1
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Type *NamedID `json:"type,omitempty"`
+	Type NamedID `json:"type,omitempty,omitzero"`
 
 	// Versions Published versions.
-	Versions []ScriptVersion `json:"versions,omitempty"`
+	Versions []ScriptVersion `json:"versions,omitempty,omitzero"`
 
 	// VmdrScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	VmdrScriptMetadata UndocumentedValue `json:"vmdrScriptMetadata,omitempty"`
+	VmdrScriptMetadata UndocumentedValue `json:"vmdrScriptMetadata,omitempty,omitzero"`
 }
 
 // LibraryScriptDetail One library script with its content, as `getLibraryScript` returns it.
@@ -1188,12 +1254,12 @@ type LibraryScript struct {
 // Example: {"category":{"id":7,"name":"Remediation"},"content":"IyEvYmluL3NoCmVjaG8gSGVsbG8K","id":599,"importedFromId":0,"importedFromScriptLibrary":true,"language":{"id":4,"name":"PowerShell-Script"},"moduleCode":"AUTOR","platform":"WINDOWS","severity":0,"threshold":0,"title":"1091.ps1","type":{"id":1,"name":"Custom Script"}}
 type LibraryScriptDetail struct {
 	// AutorScriptsMetadata Policy-compliance metadata of AUTOR scripts.
-	AutorScriptsMetadata *AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// Category A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Category *NamedID `json:"category,omitempty"`
+	Category NamedID `json:"category,omitempty,omitzero"`
 
 	// Content The script, base64.
 	//
@@ -1203,100 +1269,110 @@ type LibraryScriptDetail struct {
 	// Created When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Created *AuditStamp `json:"created,omitempty"`
+	Created AuditStamp `json:"created,omitempty,omitzero"`
 
 	// GitHubAutoSync Synced automatically.
 	//
 	// Example: false
-	GitHubAutoSync *bool `json:"gitHubAutoSync,omitempty"`
+	GitHubAutoSync bool `json:"gitHubAutoSync,omitempty,omitzero"`
 
 	// GitHubLastSyncDateTime Epoch milliseconds; 0 = never synced.
 	//
 	// Example: 0
-	GitHubLastSyncDateTime *int64 `json:"gitHubLastSyncDateTime,omitempty"`
+	GitHubLastSyncDateTime int64 `json:"gitHubLastSyncDateTime,omitempty,omitzero"`
 
 	// GithubSyncEnabled Kept in sync with GitHub.
 	//
 	// Example: false
-	GithubSyncEnabled *bool `json:"githubSyncEnabled,omitempty"`
+	GithubSyncEnabled bool `json:"githubSyncEnabled,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// ImportedFromGitHubPubRepo Created from a public GitHub repository (spelled `importedFromGitHubPublicRepo` in script records).
 	//
 	// Example: false
-	ImportedFromGitHubPubRepo *bool `json:"importedFromGitHubPubRepo,omitempty"`
+	ImportedFromGitHubPubRepo bool `json:"importedFromGitHubPubRepo,omitempty,omitzero"`
 
-	// ImportedFromID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ImportedFromID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ImportedFromID *FlexibleID `json:"importedFromId,omitempty"`
+	ImportedFromID FlexibleID `json:"importedFromId,omitempty,omitzero"`
 
 	// ImportedFromScriptLibrary Always true for library scripts.
 	//
 	// Example: true
-	ImportedFromScriptLibrary *bool `json:"importedFromScriptLibrary,omitempty"`
+	ImportedFromScriptLibrary bool `json:"importedFromScriptLibrary,omitempty,omitzero"`
 
 	// ImportedScriptFromGitHub Created from a GitHub file.
 	//
 	// Example: false
-	ImportedScriptFromGitHub *bool `json:"importedScriptFromGitHub,omitempty"`
+	ImportedScriptFromGitHub bool `json:"importedScriptFromGitHub,omitempty,omitzero"`
 
 	// ImportedUsingGitHubURL Created from a GitHub URL.
 	//
 	// Example: false
-	ImportedUsingGitHubURL *bool `json:"importedUsingGitHubURL,omitempty"`
+	ImportedUsingGitHubURL bool `json:"importedUsingGitHubURL,omitempty,omitzero"`
 
 	// Language A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Language *NamedID `json:"language,omitempty"`
+	Language NamedID `json:"language,omitempty,omitzero"`
 
 	// LastExecutedDateTime Epoch milliseconds; 0 = never.
 	//
 	// Example: 0
-	LastExecutedDateTime *int64 `json:"lastExecutedDateTime,omitempty"`
+	LastExecutedDateTime int64 `json:"lastExecutedDateTime,omitempty,omitzero"`
 
 	// ModuleCode Qualys module (`AUTOR` seen).
 	//
 	// Example: AUTOR
-	ModuleCode *string `json:"moduleCode,omitempty"`
+	ModuleCode string `json:"moduleCode,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
 	// RecurringDay Schedule day (type not documented; samples send 0).
 	//
 	// Example: 0
-	RecurringDay *int32 `json:"recurringDay,omitempty"`
+	RecurringDay int32 `json:"recurringDay,omitempty,omitzero"`
 
 	// Severity Severity 1-5; library records also show 0.
 	//
 	// Example: 0
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Threshold Maximum run time.
 	//
 	// Example: 0
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// Title Script title.
 	//
 	// Example: 1091.ps1
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Type *NamedID `json:"type,omitempty"`
+	Type NamedID `json:"type,omitempty,omitzero"`
 
 	// Versions Published versions.
-	Versions []ScriptVersion `json:"versions,omitempty"`
+	Versions []ScriptVersion `json:"versions,omitempty,omitzero"`
 }
 
 // LibraryScriptImport Body of `importLibraryScriptV1`.
@@ -1308,12 +1384,22 @@ type LibraryScriptImport struct {
 	// Example: true
 	Approved bool `json:"approved"`
 
-	// CategoryID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// CategoryID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
 	CategoryID FlexibleID `json:"categoryId"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
 	ID FlexibleID `json:"id"`
@@ -1332,12 +1418,22 @@ type LibraryScriptImportV2 struct {
 	// Example: true
 	Approved bool `json:"approved"`
 
-	// CategoryID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// CategoryID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
 	CategoryID FlexibleID `json:"categoryId"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
 	ID FlexibleID `json:"id"`
@@ -1345,7 +1441,7 @@ type LibraryScriptImportV2 struct {
 	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
 	//
 	// Example: Response
-	SubType *ScriptSubType `json:"subType,omitempty"`
+	SubType ScriptSubType `json:"subType,omitempty,omitzero"`
 
 	// Title Title of the new account script.
 	//
@@ -1370,10 +1466,12 @@ type LibraryScriptList struct {
 	// List The records of this page.
 	List []LibraryScript `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // LibraryScriptListResult Answer of `searchLibraryScripts`.
@@ -1383,7 +1481,7 @@ type LibraryScriptListResult struct {
 	// Body One page of library scripts.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *LibraryScriptList `json:"body,omitempty"`
+	Body LibraryScriptList `json:"body,omitempty,omitzero"`
 }
 
 // LibraryScriptResult Answer of `getLibraryScript`.
@@ -1393,7 +1491,7 @@ type LibraryScriptResult struct {
 	// Body One library script with its content, as `getLibraryScript` returns it.
 	//
 	// Example: {"category":{"id":7,"name":"Remediation"},"content":"IyEvYmluL3NoCmVjaG8gSGVsbG8K","id":599,"importedFromId":0,"importedFromScriptLibrary":true,"language":{"id":4,"name":"PowerShell-Script"},"moduleCode":"AUTOR","platform":"WINDOWS","severity":0,"threshold":0,"title":"1091.ps1","type":{"id":1,"name":"Custom Script"}}
-	Body *LibraryScriptDetail `json:"body,omitempty"`
+	Body LibraryScriptDetail `json:"body,omitempty,omitzero"`
 }
 
 // LibraryScriptSearch Body of `searchLibraryScripts`.
@@ -1403,22 +1501,22 @@ type LibraryScriptSearch struct {
 	// Filter Qualys query, e.g. `moduleCode:AUTOR`; script-metadata tokens are not published.
 	//
 	// Example: moduleCode:AUTOR
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// IncludeScriptContent A boolean that Qualys documents as the string "true"/"false" and whose samples send as a JSON boolean.
 	//
 	// Example: true
-	IncludeScriptContent *FlexibleFlag `json:"includeScriptContent,omitempty"`
+	IncludeScriptContent FlexibleFlag `json:"includeScriptContent,omitempty,omitzero"`
 
 	// PageNumber Page index, from 0 (not documented for this search).
 	//
 	// Example: 0
-	PageNumber *int32 `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page (not documented for this search).
 	//
 	// Example: 10
-	PageSize *int32 `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 }
 
 // NamedID A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
@@ -1428,23 +1526,30 @@ type NamedID struct {
 	// ID Numeric id (script type 1 = Custom Script; language 4 = PowerShell-Script, 6 = Shell; category 1 = Data Backup, 7 = Remediation).
 	//
 	// Example: 4
-	ID *int64 `json:"id,omitempty"`
+	ID int64 `json:"id,omitempty,omitzero"`
 
 	// Name Display name, e.g. "Custom Script", "PowerShell-Script", "Remediation".
 	//
 	// Example: PowerShell-Script
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 }
 
-// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
+// Paging The paging fields every CAR search shares: `pageNumber` from 0,
+// `pageSize` 10 when absent. There is no cursor: read pages until the
+// records read reach `totalCount`.
 //
-// Example: 0
-type PageNumber = int32
+// Example: {"pageNumber":0,"pageSize":10}
+type Paging struct {
+	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
+	//
+	// Example: 0
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
-// PageSize Records per page; 10 when absent. No maximum is documented.
-//
-// Example: 10
-type PageSize = int32
+	// PageSize Records per page; 10 when absent. No maximum is documented.
+	//
+	// Example: 10
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
+}
 
 // Platform Operating-system family a script targets.
 //
@@ -1458,27 +1563,27 @@ type QIDData struct {
 	// DetectionLogic How the QID is detected, e.g. "Use Script".
 	//
 	// Example: Use Script
-	DetectionLogic *string `json:"detectionLogic,omitempty"`
+	DetectionLogic string `json:"detectionLogic,omitempty,omitzero"`
 
 	// QDS TruRisk Qualys Detection Score (0 when not set).
 	//
 	// Example: 0
-	QDS *int32 `json:"qds,omitempty"`
+	QDS int32 `json:"qds,omitempty,omitzero"`
 
 	// QID The QID number.
 	//
 	// Example: 105971
-	QID *int64 `json:"qid,omitempty"`
+	QID int64 `json:"qid,omitempty,omitzero"`
 
 	// Severity QID severity 1-5.
 	//
 	// Example: 5
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Title QID title.
 	//
 	// Example: asp-script.ps1
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 }
 
 // RebootDelayTimeUnit Unit of the reboot delay, lower case as Qualys prints it.
@@ -1492,10 +1597,13 @@ type RebootDelayTimeUnit string
 //
 // Example: {"customerUuid":"74c1bcdd-9bbb-e9dd-802a-65e2c579abc0","id":"5f0d6c2e-3b1a-4e8f-9a51-0c7f2d9e4b11"}
 type Schedule struct {
-	// ID Schedule id, a UUID.
+	// ID An id that Qualys gives as UUID text (schedules). It is the same Go
+	// id type as the numeric ids, so a listed id goes straight into the
+	// next call.
+	//
 	//
 	// Example: 5f0d6c2e-3b1a-4e8f-9a51-0c7f2d9e4b11
-	ID                   string                 `json:"id"`
+	ID                   UUIDID                 `json:"id"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1506,10 +1614,12 @@ type ScheduleList struct {
 	// List The records of this page.
 	List []Schedule `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // ScheduleListResult Answer of `searchSchedules` (`{body}` only).
@@ -1519,46 +1629,40 @@ type ScheduleListResult struct {
 	// Body One page of schedules.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *ScheduleList `json:"body,omitempty"`
+	Body ScheduleList `json:"body,omitempty,omitzero"`
 }
 
 // ScheduleSearch Body of `searchSchedules`.
-//
-// Example: {"filter":"","pageNumber":0,"pageSize":50,"sort":"[{\"created.dateTime\":\"desc\"}]"}
 type ScheduleSearch struct {
 	// EndAt End of the time window; same format.
 	//
 	// Example: 2025-05-27T11:47:56.810Z
-	EndAt *string `json:"endAt,omitempty"`
+	EndAt string `json:"endAt,omitempty,omitzero"`
 
 	// Filter Qualys query; no token is published (the sample sends an empty string).
 	//
 	// Example:
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
 	//
 	// Example: 0
-	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page; 10 when absent. No maximum is documented.
 	//
 	// Example: 10
-	PageSize *PageSize `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 
-	// Sort A string holding a JSON array of one-key objects, field to
-	// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
-	// `[{"created.dateTime":"desc"}]`. The array is serialised into the
-	// string, not sent as JSON.
-	//
+	// Sort A string holding a JSON array of one-key objects, field to direction (`asc` or `desc`), e.g. `[{"id":"asc"}]`; the array is serialised into the string.
 	//
 	// Example: [{"id":"asc"}]
-	Sort *Sort `json:"sort,omitempty"`
+	Sort string `json:"sort,omitempty,omitzero"`
 
 	// StartAt Start of the time window; ISO-8601 with milliseconds and Z in Qualys' sample.
 	//
 	// Example: 2025-05-26T11:47:56.810Z
-	StartAt *string `json:"startAt,omitempty"`
+	StartAt string `json:"startAt,omitempty,omitzero"`
 }
 
 // ScheduleType One-time or recurring (hourly, daily, weekly or monthly; the recurrence fields are not published).
@@ -1580,13 +1684,13 @@ type ScheduleUpdate struct {
 	// AllTagsForAssetsEnabled Run only on assets that carry all the given tags (meaning inferred from the name).
 	//
 	// Example: false
-	AllTagsForAssetsEnabled *bool `json:"allTagsForAssetsEnabled,omitempty"`
+	AllTagsForAssetsEnabled bool `json:"allTagsForAssetsEnabled,omitempty,omitzero"`
 
 	// AssetTags Asset tags whose assets to run on.
-	AssetTags []TargetRef `json:"assetTags,omitempty"`
+	AssetTags []TargetRef `json:"assetTags,omitempty,omitzero"`
 
 	// Assets Assets to run on.
-	Assets []TargetRef `json:"assets,omitempty"`
+	Assets []TargetRef `json:"assets,omitempty,omitzero"`
 
 	// Description Description of the schedule.
 	//
@@ -1594,27 +1698,27 @@ type ScheduleUpdate struct {
 	Description *string `json:"description,omitempty"`
 
 	// ExcludedAssets Assets to skip.
-	ExcludedAssets []TargetRef `json:"excludedAssets,omitempty"`
+	ExcludedAssets []TargetRef `json:"excludedAssets,omitempty,omitzero"`
 
 	// ExecutionPolicyBypassEnabled Windows PowerShell only; true ignores the host's execution policy.
 	//
 	// Example: false
-	ExecutionPolicyBypassEnabled *bool `json:"executionPolicyBypassEnabled,omitempty"`
+	ExecutionPolicyBypassEnabled bool `json:"executionPolicyBypassEnabled,omitempty,omitzero"`
 
 	// RebootAfterScriptExecution Reboot the asset after the script ran.
 	//
 	// Example: false
-	RebootAfterScriptExecution *bool `json:"rebootAfterScriptExecution,omitempty"`
+	RebootAfterScriptExecution bool `json:"rebootAfterScriptExecution,omitempty,omitzero"`
 
 	// RebootDelayInSeconds Delay before the reboot, in `rebootDelayTimeUnit`.
 	//
 	// Example: 5
-	RebootDelayInSeconds *float64 `json:"rebootDelayInSeconds,omitempty"`
+	RebootDelayInSeconds float64 `json:"rebootDelayInSeconds,omitempty,omitzero"`
 
 	// RebootDelayTimeUnit Unit of the reboot delay, lower case as Qualys prints it.
 	//
 	// Example: minutes
-	RebootDelayTimeUnit *RebootDelayTimeUnit `json:"rebootDelayTimeUnit,omitempty"`
+	RebootDelayTimeUnit RebootDelayTimeUnit `json:"rebootDelayTimeUnit,omitempty,omitzero"`
 
 	// ScheduleType One-time or recurring (hourly, daily, weekly or monthly; the recurrence fields are not published).
 	//
@@ -1640,20 +1744,25 @@ type ScheduleUpdate struct {
 	Title string `json:"title"`
 
 	// User A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	User UndocumentedValue `json:"user,omitempty"`
+	User UndocumentedValue `json:"user,omitempty,omitzero"`
 }
 
 // ScheduledScript A script a schedule runs.
 //
 // Example: {"id":32533,"title":"asp-script.ps1"}
 type ScheduledScript struct {
-	// ID Script id.
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID int64 `json:"id"`
+	ID FlexibleID `json:"id"`
 
 	// Params A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Params UndocumentedValue `json:"params,omitempty"`
+	Params UndocumentedValue `json:"params,omitempty,omitzero"`
 
 	// Title Script title.
 	//
@@ -1668,178 +1777,193 @@ type Script struct {
 	// ApproverID UUID of the approver.
 	//
 	// Example: ddf20f3a-cfd3-6fd4-81d0-53071ad1d389
-	ApproverID *string `json:"approverId,omitempty"`
+	ApproverID string `json:"approverId,omitempty,omitzero"`
 
-	// ApproverName Who approved the script.
+	// ApproverName Who approved the script (the example name is illustrative).
 	//
 	// Example: Jane Doe
-	ApproverName *string `json:"approverName,omitempty"`
+	ApproverName string `json:"approverName,omitempty,omitzero"`
 
 	// AssetTags A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	AssetTags UndocumentedValue `json:"assetTags,omitempty"`
+	AssetTags UndocumentedValue `json:"assetTags,omitempty,omitzero"`
 
 	// Assets A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Assets UndocumentedValue `json:"assets,omitempty"`
+	Assets UndocumentedValue `json:"assets,omitempty,omitzero"`
 
 	// AutorScriptsMetadata Control ID Remediation metadata (CAR 2.5.1), or AUTOR metadata of an imported library script.
-	AutorScriptsMetadata *AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata AutorScriptsMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// BlacklistedCommands Blocked commands the script contains.
 	//
 	// Example: rm
-	BlacklistedCommands *string `json:"blacklistedCommands,omitempty"`
+	BlacklistedCommands string `json:"blacklistedCommands,omitempty,omitzero"`
 
 	// Category A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Category *NamedID `json:"category,omitempty"`
+	Category NamedID `json:"category,omitempty,omitzero"`
 
 	// Created When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Created *AuditStamp `json:"created,omitempty"`
+	Created AuditStamp `json:"created,omitempty,omitzero"`
 
 	// CustomScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	CustomScriptMetadata UndocumentedValue `json:"customScriptMetadata,omitempty"`
+	CustomScriptMetadata UndocumentedValue `json:"customScriptMetadata,omitempty,omitzero"`
 
 	// CustomerUUID UUID of the subscription.
 	//
 	// Example: 74c1bcdd-9bbb-e9dd-802a-65e2c579abc0
-	CustomerUUID *string `json:"customerUuid,omitempty"`
+	CustomerUUID string `json:"customerUuid,omitempty,omitzero"`
 
 	// Description Description.
 	//
 	// Example: This script is for QID remediation of given vuln office QID
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// Disclaimer A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Disclaimer UndocumentedValue `json:"disclaimer,omitempty"`
+	Disclaimer UndocumentedValue `json:"disclaimer,omitempty,omitzero"`
 
 	// ExcludedAssets A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	ExcludedAssets UndocumentedValue `json:"excludedAssets,omitempty"`
+	ExcludedAssets UndocumentedValue `json:"excludedAssets,omitempty,omitzero"`
 
 	// GitHubAutoSync Synced automatically.
 	//
 	// Example: false
-	GitHubAutoSync *bool `json:"gitHubAutoSync,omitempty"`
+	GitHubAutoSync bool `json:"gitHubAutoSync,omitempty,omitzero"`
 
 	// GitHubLastSyncDateTime Epoch milliseconds; 0 = never synced.
 	//
 	// Example: 0
-	GitHubLastSyncDateTime *int64 `json:"gitHubLastSyncDateTime,omitempty"`
+	GitHubLastSyncDateTime int64 `json:"gitHubLastSyncDateTime,omitempty,omitzero"`
 
 	// GithubSyncEnabled Kept in sync with GitHub.
 	//
 	// Example: false
-	GithubSyncEnabled *bool `json:"githubSyncEnabled,omitempty"`
+	GithubSyncEnabled bool `json:"githubSyncEnabled,omitempty,omitzero"`
 
 	// GithubSyncStatus A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	GithubSyncStatus UndocumentedValue `json:"githubSyncStatus,omitempty"`
+	GithubSyncStatus UndocumentedValue `json:"githubSyncStatus,omitempty,omitzero"`
 
 	// HasBlacklistedCommands The script contains blocked commands.
 	//
 	// Example: true
-	HasBlacklistedCommands *bool `json:"hasBlacklistedCommands,omitempty"`
+	HasBlacklistedCommands bool `json:"hasBlacklistedCommands,omitempty,omitzero"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ID *FlexibleID `json:"id,omitempty"`
+	ID FlexibleID `json:"id,omitempty,omitzero"`
 
 	// ImportedFromGitHubPublicRepo Created from a public GitHub repository (spelled `importedFromGitHubPubRepo` in library records).
 	//
 	// Example: false
-	ImportedFromGitHubPublicRepo *bool `json:"importedFromGitHubPublicRepo,omitempty"`
+	ImportedFromGitHubPublicRepo bool `json:"importedFromGitHubPublicRepo,omitempty,omitzero"`
 
-	// ImportedFromID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ImportedFromID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ImportedFromID *FlexibleID `json:"importedFromId,omitempty"`
+	ImportedFromID FlexibleID `json:"importedFromId,omitempty,omitzero"`
 
 	// ImportedFromScriptLibrary Imported from the Qualys script library.
 	//
 	// Example: false
-	ImportedFromScriptLibrary *bool `json:"importedFromScriptLibrary,omitempty"`
+	ImportedFromScriptLibrary bool `json:"importedFromScriptLibrary,omitempty,omitzero"`
 
 	// ImportedScriptFromGitHub Created from a GitHub file.
 	//
 	// Example: false
-	ImportedScriptFromGitHub *bool `json:"importedScriptFromGitHub,omitempty"`
+	ImportedScriptFromGitHub bool `json:"importedScriptFromGitHub,omitempty,omitzero"`
 
 	// ImportedUsingGitHubURL Created from a GitHub URL.
 	//
 	// Example: false
-	ImportedUsingGitHubURL *bool `json:"importedUsingGitHubURL,omitempty"`
+	ImportedUsingGitHubURL bool `json:"importedUsingGitHubURL,omitempty,omitzero"`
 
 	// Language A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Language *NamedID `json:"language,omitempty"`
+	Language NamedID `json:"language,omitempty,omitzero"`
 
 	// LastExecutedDateTime Epoch milliseconds; 0 = never.
 	//
 	// Example: 1681298850400
-	LastExecutedDateTime *int64 `json:"lastExecutedDateTime,omitempty"`
+	LastExecutedDateTime int64 `json:"lastExecutedDateTime,omitempty,omitzero"`
 
 	// ModuleCode Qualys module of an imported library script.
-	ModuleCode *string `json:"moduleCode,omitempty"`
+	ModuleCode string `json:"moduleCode,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
 	// QIDData The Custom QID the script detects, for Custom QID scripts.
-	QIDData *QIDData `json:"qidData,omitempty"`
+	QIDData QIDData `json:"qidData,omitempty,omitzero"`
 
 	// Schedule Schedule summary of a script record. Only `recurringDay` has a typed sample.
 	//
 	// Example: {"frequency":null,"recurringDay":0,"recurringTime":null}
-	Schedule *ScriptSchedule `json:"schedule,omitempty"`
+	Schedule ScriptSchedule `json:"schedule,omitempty,omitzero"`
 
-	// ScriptLibraryID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ScriptLibraryID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
-	ScriptLibraryID *FlexibleID `json:"scriptLibraryId,omitempty"`
+	ScriptLibraryID FlexibleID `json:"scriptLibraryId,omitempty,omitzero"`
 
 	// Severity Severity 1-5.
 	//
 	// Example: 3
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Status Approval status (`APPROVED` seen; other values not published).
 	//
 	// Example: APPROVED
-	Status *string `json:"status,omitempty"`
+	Status string `json:"status,omitempty,omitzero"`
 
 	// SubscribedModules A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	SubscribedModules UndocumentedValue `json:"subscribedModules,omitempty"`
+	SubscribedModules UndocumentedValue `json:"subscribedModules,omitempty,omitzero"`
 
 	// TestAssets A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	TestAssets UndocumentedValue `json:"testAssets,omitempty"`
+	TestAssets UndocumentedValue `json:"testAssets,omitempty,omitzero"`
 
 	// Threshold Maximum run time.
 	//
 	// Example: 300
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// Title Script title.
 	//
 	// Example: asp-script.ps1
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 
 	// Type A numbered name, as CAR nests script types, languages and categories (`{name, id}`).
 	//
 	// Example: {"id":4,"name":"PowerShell-Script"}
-	Type *NamedID `json:"type,omitempty"`
+	Type NamedID `json:"type,omitempty,omitzero"`
 
 	// Updated When, and by whom, a record was created or updated.
 	//
 	// Example: {"dateTime":1681197273061,"user":{"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}}
-	Updated *AuditStamp `json:"updated,omitempty"`
+	Updated AuditStamp `json:"updated,omitempty,omitzero"`
 
 	// VmdrScriptMetadata A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	VmdrScriptMetadata UndocumentedValue `json:"vmdrScriptMetadata,omitempty"`
+	VmdrScriptMetadata UndocumentedValue `json:"vmdrScriptMetadata,omitempty,omitzero"`
 }
 
 // ScriptCommonFields Fields that create v5 (`ScriptCreateV5`) and update v4
@@ -1851,12 +1975,12 @@ type ScriptCommonFields struct {
 	// AutorScriptsMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
 	//
 	// Example: {"cid":"7337","policies":["CIS Microsoft Windows 10 Enterprise Benchmark"],"tech":["Windows 10"]}
-	AutorScriptsMetadata *ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// CategoryID Category id (published ids 1 = Data Backup, 7 = Remediation; no list call is documented).
 	//
 	// Example: 7
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Content The script, base64. When absent, the content comes from the GitHub or GitLab fields.
 	//
@@ -1864,12 +1988,12 @@ type ScriptCommonFields struct {
 	Content wire.Base64 `json:"content,omitempty,omitzero"`
 
 	// DetectionRegex A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty"`
+	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty,omitzero"`
 
 	// DisplayName Display name (CAR 2.5.1, Control ID Remediation).
 	//
 	// Example: Disable SMBv1
-	DisplayName *string `json:"displayName,omitempty"`
+	DisplayName string `json:"displayName,omitempty,omitzero"`
 
 	// GitHubAutoSync Sync automatically.
 	//
@@ -1879,17 +2003,17 @@ type ScriptCommonFields struct {
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilePath Path of the file inside the repository; needed with `gitHubUser`.
 	//
 	// Example: windows/cleanup.ps1
-	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+	GitHubFilePath string `json:"gitHubFilePath,omitempty,omitzero"`
 
 	// GitHubRepo GitHub repository name; needed with `gitHubUser`.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubSyncEnabled Keep the script in sync with GitHub.
 	//
@@ -1899,12 +2023,12 @@ type ScriptCommonFields struct {
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository; needed when `content` is absent and no GitHub URL is given.
 	//
 	// Example: acme
-	GitHubUser *string `json:"gitHubUser,omitempty"`
+	GitHubUser string `json:"gitHubUser,omitempty,omitzero"`
 
 	// GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
 	// true. Import by URL (`inputUrl`) or by parameters (`repoUser`,
@@ -1912,7 +2036,7 @@ type ScriptCommonFields struct {
 	//
 	//
 	// Example: {"branch":"main","filePath":"windows/cleanup.ps1","repoName":"car-scripts","repoUser":"acme","syncEnabled":true}
-	GitLabDetails *GitLabDetails `json:"gitLabDetails,omitempty"`
+	GitLabDetails GitLabDetails `json:"gitLabDetails,omitempty,omitzero"`
 
 	// HasParameters True for a parameterized script, whose `params` are then mandatory (CAR 2.4.1).
 	//
@@ -1922,20 +2046,20 @@ type ScriptCommonFields struct {
 	// ImportedScriptFromGitLab True to take the content from GitLab (`gitLabDetails`, CAR 2.7).
 	//
 	// Example: false
-	ImportedScriptFromGitLab *bool `json:"importedScriptFromGitLab,omitempty"`
+	ImportedScriptFromGitLab bool `json:"importedScriptFromGitLab,omitempty,omitzero"`
 
 	// Params Parameters of a parameterized script, base64 key and value (array of objects inferred).
-	Params []ScriptParam `json:"params,omitempty"`
+	Params []ScriptParam `json:"params,omitempty,omitzero"`
 
 	// ScriptApprovalUserConsent Save the script already approved.
 	//
 	// Example: true
-	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+	ScriptApprovalUserConsent bool `json:"scriptApprovalUserConsent,omitempty,omitzero"`
 
 	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
 	//
 	// Example: Response
-	SubType *ScriptSubType `json:"subType,omitempty"`
+	SubType ScriptSubType `json:"subType,omitempty,omitzero"`
 }
 
 // ScriptCreateV2 Body of `createScriptV2` ("Create Custom Scripts with GitHub URL and Parameter"). The GitHub user and file path are mandatory; there is no `typeId` and no inline content.
@@ -1945,22 +2069,22 @@ type ScriptCreateV2 struct {
 	// CategoryID Category id.
 	//
 	// Example: 1
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Description Description.
 	//
 	// Example: Removes temporary files.
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// GitHubAutoSync Sync automatically.
 	//
 	// Example: false
-	GitHubAutoSync *bool `json:"gitHubAutoSync,omitempty"`
+	GitHubAutoSync bool `json:"gitHubAutoSync,omitempty,omitzero"`
 
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilePath Path of the file inside the repository (mandatory here, optional in v5).
 	//
@@ -1970,17 +2094,17 @@ type ScriptCreateV2 struct {
 	// GitHubRepo GitHub repository name.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubSyncEnabled Keep the script in sync with GitHub.
 	//
 	// Example: true
-	GitHubSyncEnabled *bool `json:"gitHubSyncEnabled,omitempty"`
+	GitHubSyncEnabled bool `json:"gitHubSyncEnabled,omitempty,omitzero"`
 
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository (mandatory here, optional in v5).
 	//
@@ -2000,7 +2124,7 @@ type ScriptCreateV2 struct {
 	// ScriptApprovalUserConsent Save the script already approved.
 	//
 	// Example: true
-	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+	ScriptApprovalUserConsent bool `json:"scriptApprovalUserConsent,omitempty,omitzero"`
 
 	// Severity Severity 1-5.
 	//
@@ -2010,12 +2134,12 @@ type ScriptCreateV2 struct {
 	// Threshold Maximum run time, in `thresholdTimeUnit`.
 	//
 	// Example: 300
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// ThresholdTimeUnit Unit of `threshold`, the maximum run time.
 	//
 	// Example: SECONDS
-	ThresholdTimeUnit *ThresholdTimeUnit `json:"thresholdTimeUnit,omitempty"`
+	ThresholdTimeUnit ThresholdTimeUnit `json:"thresholdTimeUnit,omitempty,omitzero"`
 
 	// Title Script name.
 	//
@@ -2033,7 +2157,7 @@ type ScriptCreateV3 struct {
 	// CategoryID Category id.
 	//
 	// Example: 7
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Content The script, base64; when absent the content comes from GitHub.
 	//
@@ -2043,37 +2167,37 @@ type ScriptCreateV3 struct {
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilePath Path of the file inside the repository.
 	//
 	// Example: linux/detect-openssl.sh
-	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+	GitHubFilePath string `json:"gitHubFilePath,omitempty,omitzero"`
 
 	// GitHubRepo GitHub repository name.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubSyncEnabled Keep the script in sync with GitHub.
 	//
 	// Example: false
-	GitHubSyncEnabled *bool `json:"gitHubSyncEnabled,omitempty"`
+	GitHubSyncEnabled bool `json:"gitHubSyncEnabled,omitempty,omitzero"`
 
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository.
 	//
 	// Example: acme
-	GitHubUser *string `json:"gitHubUser,omitempty"`
+	GitHubUser string `json:"gitHubUser,omitempty,omitzero"`
 
 	// GithubInputURL Full URL of the file on GitHub.
 	//
 	// Example: https://github.com/acme/car-scripts/blob/main/linux/detect-openssl.sh
-	GithubInputURL *string `json:"githubInputUrl,omitempty"`
+	GithubInputURL string `json:"githubInputUrl,omitempty,omitzero"`
 
 	// LanguageID Language id from `listScriptLanguages` (4 = PowerShell-Script, 6 = Shell).
 	//
@@ -2100,12 +2224,12 @@ type ScriptCreateV5 struct {
 	// AutorScriptsMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
 	//
 	// Example: {"cid":"7337","policies":["CIS Microsoft Windows 10 Enterprise Benchmark"],"tech":["Windows 10"]}
-	AutorScriptsMetadata *ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// CategoryID Category id (published ids 1 = Data Backup, 7 = Remediation; no list call is documented).
 	//
 	// Example: 7
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Content The script, base64. When absent, the content comes from the GitHub or GitLab fields.
 	//
@@ -2115,15 +2239,15 @@ type ScriptCreateV5 struct {
 	// Description Description (inferred; not among the printed v5 rows).
 	//
 	// Example: Removes temporary files.
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// DetectionRegex A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty"`
+	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty,omitzero"`
 
 	// DisplayName Display name (CAR 2.5.1, Control ID Remediation).
 	//
 	// Example: Disable SMBv1
-	DisplayName *string `json:"displayName,omitempty"`
+	DisplayName string `json:"displayName,omitempty,omitzero"`
 
 	// GitHubAutoSync Sync automatically.
 	//
@@ -2133,17 +2257,17 @@ type ScriptCreateV5 struct {
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilePath Path of the file inside the repository; needed with `gitHubUser`.
 	//
 	// Example: windows/cleanup.ps1
-	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+	GitHubFilePath string `json:"gitHubFilePath,omitempty,omitzero"`
 
 	// GitHubRepo GitHub repository name; needed with `gitHubUser`.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubSyncEnabled Keep the script in sync with GitHub.
 	//
@@ -2153,12 +2277,12 @@ type ScriptCreateV5 struct {
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository; needed when `content` is absent and no GitHub URL is given.
 	//
 	// Example: acme
-	GitHubUser *string `json:"gitHubUser,omitempty"`
+	GitHubUser string `json:"gitHubUser,omitempty,omitzero"`
 
 	// GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
 	// true. Import by URL (`inputUrl`) or by parameters (`repoUser`,
@@ -2166,12 +2290,12 @@ type ScriptCreateV5 struct {
 	//
 	//
 	// Example: {"branch":"main","filePath":"windows/cleanup.ps1","repoName":"car-scripts","repoUser":"acme","syncEnabled":true}
-	GitLabDetails *GitLabDetails `json:"gitLabDetails,omitempty"`
+	GitLabDetails GitLabDetails `json:"gitLabDetails,omitempty,omitzero"`
 
 	// GithubInputURL Full URL of the file on GitHub; used when `content` is absent and no parameters are used. Spelled `githubInputURL` on update v4.
 	//
 	// Example: https://github.com/acme/car-scripts/blob/main/windows/cleanup.ps1
-	GithubInputURL *string `json:"githubInputUrl,omitempty"`
+	GithubInputURL string `json:"githubInputUrl,omitempty,omitzero"`
 
 	// HasParameters True for a parameterized script, whose `params` are then mandatory (CAR 2.4.1).
 	//
@@ -2181,7 +2305,7 @@ type ScriptCreateV5 struct {
 	// ImportedScriptFromGitLab True to take the content from GitLab (`gitLabDetails`, CAR 2.7).
 	//
 	// Example: false
-	ImportedScriptFromGitLab *bool `json:"importedScriptFromGitLab,omitempty"`
+	ImportedScriptFromGitLab bool `json:"importedScriptFromGitLab,omitempty,omitzero"`
 
 	// LanguageID Language id from `listScriptLanguages` (4 = PowerShell-Script, 6 = Shell).
 	//
@@ -2189,37 +2313,37 @@ type ScriptCreateV5 struct {
 	LanguageID int32 `json:"languageId"`
 
 	// Params Parameters of a parameterized script, base64 key and value (array of objects inferred).
-	Params []ScriptParam `json:"params,omitempty"`
+	Params []ScriptParam `json:"params,omitempty,omitzero"`
 
 	// Platform Operating-system family a script targets.
 	//
 	// Example: WINDOWS
-	Platform *Platform `json:"platform,omitempty"`
+	Platform Platform `json:"platform,omitempty,omitzero"`
 
 	// ScriptApprovalUserConsent Save the script already approved.
 	//
 	// Example: true
-	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+	ScriptApprovalUserConsent bool `json:"scriptApprovalUserConsent,omitempty,omitzero"`
 
 	// Severity Severity 1-5 (inferred; not among the printed v5 rows).
 	//
 	// Example: 3
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
 	//
 	// Example: Response
-	SubType *ScriptSubType `json:"subType,omitempty"`
+	SubType ScriptSubType `json:"subType,omitempty,omitzero"`
 
 	// Threshold Maximum run time, in `thresholdTimeUnit` (inferred; not among the printed v5 rows).
 	//
 	// Example: 300
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// ThresholdTimeUnit Unit of `threshold`, the maximum run time.
 	//
 	// Example: SECONDS
-	ThresholdTimeUnit *ThresholdTimeUnit `json:"thresholdTimeUnit,omitempty"`
+	ThresholdTimeUnit ThresholdTimeUnit `json:"thresholdTimeUnit,omitempty,omitzero"`
 
 	// Title Script name.
 	//
@@ -2241,56 +2365,56 @@ type ScriptExecution struct {
 	// AssetIDs Comma-separated ids of the assets to run on.
 	//
 	// Example: 22467561,22467562
-	AssetIDs *string `json:"assetIds,omitempty"`
+	AssetIDs string `json:"assetIds,omitempty,omitzero"`
 
 	// AssetTagIDs Comma-separated ids of asset tags whose assets to run on.
 	//
 	// Example: 16245104
-	AssetTagIDs *string `json:"assetTagIds,omitempty"`
+	AssetTagIDs string `json:"assetTagIds,omitempty,omitzero"`
 
 	// Description Description of the run (CAR 2.5 sample).
 	//
 	// Example: Remediate office QID
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// ExcludedAssetIDs Comma-separated ids of assets to skip.
 	//
 	// Example: 22467563
-	ExcludedAssetIDs *string `json:"excludedAssetIds,omitempty"`
+	ExcludedAssetIDs string `json:"excludedAssetIds,omitempty,omitzero"`
 
 	// ExecutionPolicyBypassEnabled Windows PowerShell only; true ignores the host's execution policy, absent or false honours it.
 	//
 	// Example: false
-	ExecutionPolicyBypassEnabled *bool `json:"executionPolicyBypassEnabled,omitempty"`
+	ExecutionPolicyBypassEnabled bool `json:"executionPolicyBypassEnabled,omitempty,omitzero"`
 
 	// RebootAfterScriptExecution Reboot the asset after the script ran (CAR 2.5 sample).
 	//
 	// Example: false
-	RebootAfterScriptExecution *bool `json:"rebootAfterScriptExecution,omitempty"`
+	RebootAfterScriptExecution bool `json:"rebootAfterScriptExecution,omitempty,omitzero"`
 
 	// RebootDelayInSeconds Delay before the reboot (the CAR 2.5 sample sends null; unit in `rebootDelayTimeUnit`).
-	RebootDelayInSeconds *float64 `json:"rebootDelayInSeconds,omitempty"`
+	RebootDelayInSeconds float64 `json:"rebootDelayInSeconds,omitempty,omitzero"`
 
 	// RebootDelayTimeUnit Unit of the reboot delay, lower case as Qualys prints it.
 	//
 	// Example: minutes
-	RebootDelayTimeUnit *RebootDelayTimeUnit `json:"rebootDelayTimeUnit,omitempty"`
+	RebootDelayTimeUnit RebootDelayTimeUnit `json:"rebootDelayTimeUnit,omitempty,omitzero"`
 
 	// TestAssets Lab assets to run on in test mode (lab asset id and agent UUID).
-	TestAssets []TargetRef `json:"testAssets,omitempty"`
+	TestAssets []TargetRef `json:"testAssets,omitempty,omitzero"`
 
 	// TestMode A boolean that Qualys documents as the string "true"/"false" and whose samples send as a JSON boolean.
 	//
 	// Example: true
-	TestMode *FlexibleFlag `json:"testMode,omitempty"`
+	TestMode FlexibleFlag `json:"testMode,omitempty,omitzero"`
 
 	// TestTags Lab asset tags to run on in test mode (CAR 2.5); ids and UUIDs from `searchAssetTags`.
-	TestTags []TargetRef `json:"testTags,omitempty"`
+	TestTags []TargetRef `json:"testTags,omitempty,omitzero"`
 
 	// User A Qualys user as CAR records it.
 	//
 	// Example: {"id":"ddf20f3a-cfd3-6fd4-81d0-53071ad1d389","name":"Jane Doe"}
-	User *UserRef `json:"user,omitempty"`
+	User UserRef `json:"user,omitempty,omitzero"`
 }
 
 // ScriptExecutionResult Answer of `executeScript` (`{body}` only).
@@ -2325,10 +2449,12 @@ type ScriptList struct {
 	// List The records of this page.
 	List []Script `json:"list"`
 
-	// TotalCount Records matching the filter, over all pages.
+	// TotalCount A record count. Qualys prints it as a JSON number on most pages and
+	// quoted ("2") on the asset-tag page; both forms are accepted.
+	//
 	//
 	// Example: 1
-	TotalCount int64 `json:"totalCount"`
+	TotalCount Count `json:"totalCount"`
 }
 
 // ScriptListResult Answer of `searchScripts`.
@@ -2338,7 +2464,7 @@ type ScriptListResult struct {
 	// Body One page of scripts.
 	//
 	// Example: {"list":[],"totalCount":0}
-	Body *ScriptList `json:"body,omitempty"`
+	Body ScriptList `json:"body,omitempty,omitzero"`
 }
 
 // ScriptParam One parameter of a parameterized script (CAR 2.4.1), key and value
@@ -2364,44 +2490,38 @@ type ScriptParam struct {
 // Example: {"frequency":null,"recurringDay":0,"recurringTime":null}
 type ScriptSchedule struct {
 	// Frequency A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Frequency UndocumentedValue `json:"frequency,omitempty"`
+	Frequency UndocumentedValue `json:"frequency,omitempty,omitzero"`
 
 	// RecurringDay Day of the recurrence (0 when none).
 	//
 	// Example: 0
-	RecurringDay *int32 `json:"recurringDay,omitempty"`
+	RecurringDay int32 `json:"recurringDay,omitempty,omitzero"`
 
 	// RecurringTime A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	RecurringTime UndocumentedValue `json:"recurringTime,omitempty"`
+	RecurringTime UndocumentedValue `json:"recurringTime,omitempty,omitzero"`
 }
 
 // ScriptSearch Body of `searchScripts`.
-//
-// Example: {"filter":"language:PowerShell-Script"}
 type ScriptSearch struct {
 	// Filter Qualys query; tokens shown are `language` and `type`, e.g. `language:PowerShell-Script`, `type:Custom Script`.
 	//
 	// Example: language:PowerShell-Script
-	Filter *string `json:"filter,omitempty"`
+	Filter string `json:"filter,omitempty,omitzero"`
 
 	// PageNumber Page index, starting at 0. Qualys' tables type it as text; its samples send numbers.
 	//
 	// Example: 0
-	PageNumber *PageNumber `json:"pageNumber,omitempty"`
+	PageNumber int32 `json:"pageNumber,omitempty,omitzero"`
 
 	// PageSize Records per page; 10 when absent. No maximum is documented.
 	//
 	// Example: 10
-	PageSize *PageSize `json:"pageSize,omitempty"`
+	PageSize int32 `json:"pageSize,omitempty,omitzero"`
 
-	// Sort A string holding a JSON array of one-key objects, field to
-	// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
-	// `[{"created.dateTime":"desc"}]`. The array is serialised into the
-	// string, not sent as JSON.
-	//
+	// Sort A string holding a JSON array of one-key objects, field to direction (`asc` or `desc`), e.g. `[{"id":"asc"}]`; the array is serialised into the string.
 	//
 	// Example: [{"id":"asc"}]
-	Sort *Sort `json:"sort,omitempty"`
+	Sort string `json:"sort,omitempty,omitzero"`
 }
 
 // ScriptSubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
@@ -2425,67 +2545,67 @@ type ScriptUpdateV2 struct {
 	// CategoryIDUpper Category id as the table spells and types it (String); numbers are accepted too.
 	//
 	// Example: 7
-	CategoryIDUpper *wire.ID `json:"categoryID,omitempty"`
+	CategoryIDUpper wire.ID `json:"categoryID,omitempty,omitzero"`
 
 	// CategoryID Category id as the page's sample sends it (a number).
 	//
 	// Example: 7
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Description Description (sent by Qualys' sample, not in the table).
 	//
 	// Example: Removes temporary files.
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilepath Path of the file inside the repository (lower-case p on this version).
 	//
 	// Example: windows/cleanup.ps1
-	GitHubFilepath *string `json:"gitHubFilepath,omitempty"`
+	GitHubFilepath string `json:"gitHubFilepath,omitempty,omitzero"`
 
 	// GitHubRepo GitHub repository name.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository.
 	//
 	// Example: acme
-	GitHubUser *string `json:"gitHubUser,omitempty"`
+	GitHubUser string `json:"gitHubUser,omitempty,omitzero"`
 
 	// GithubInputURL Full URL of the file on GitHub.
 	//
 	// Example: https://github.com/acme/car-scripts/blob/main/windows/cleanup.ps1
-	GithubInputURL *string `json:"githubInputUrl,omitempty"`
+	GithubInputURL string `json:"githubInputUrl,omitempty,omitzero"`
 
 	// ScriptApprovalUserConsent Save the script already approved.
 	//
 	// Example: true
-	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+	ScriptApprovalUserConsent bool `json:"scriptApprovalUserConsent,omitempty,omitzero"`
 
 	// Severity Severity 1-5.
 	//
 	// Example: 3
-	Severity *int32 `json:"severity,omitempty"`
+	Severity int32 `json:"severity,omitempty,omitzero"`
 
 	// Threshold Maximum run time.
 	//
 	// Example: 300
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold int32 `json:"threshold,omitempty,omitzero"`
 
 	// Title Script name.
 	//
 	// Example: cleanup.ps1
-	Title *string `json:"title,omitempty"`
+	Title string `json:"title,omitempty,omitzero"`
 }
 
 // ScriptUpdateV4 Body of `updateScriptV4`: the shared fields plus `comment` and
@@ -2495,17 +2615,17 @@ type ScriptUpdateV4 struct {
 	// AutorScriptsMetadata The `autorScriptsMetadata` of a Control ID Remediation script on create and update (CAR 2.5.1); mandatory for that type only.
 	//
 	// Example: {"cid":"7337","policies":["CIS Microsoft Windows 10 Enterprise Benchmark"],"tech":["Windows 10"]}
-	AutorScriptsMetadata *ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty"`
+	AutorScriptsMetadata ControlRemediationMetadata `json:"autorScriptsMetadata,omitempty,omitzero"`
 
 	// CategoryID Category id (published ids 1 = Data Backup, 7 = Remediation; no list call is documented).
 	//
 	// Example: 7
-	CategoryID *int64 `json:"categoryId,omitempty"`
+	CategoryID int64 `json:"categoryId,omitempty,omitzero"`
 
 	// Comment Consent comment; mandatory when `content` changes.
 	//
 	// Example: Fix the cleanup path
-	Comment *string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty,omitzero"`
 
 	// Content The script, base64. When absent, the content comes from the GitHub or GitLab fields.
 	//
@@ -2513,12 +2633,12 @@ type ScriptUpdateV4 struct {
 	Content wire.Base64 `json:"content,omitempty,omitzero"`
 
 	// DetectionRegex A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty"`
+	DetectionRegex UndocumentedValue `json:"detectionRegex,omitempty,omitzero"`
 
 	// DisplayName Display name (CAR 2.5.1, Control ID Remediation).
 	//
 	// Example: Disable SMBv1
-	DisplayName *string `json:"displayName,omitempty"`
+	DisplayName string `json:"displayName,omitempty,omitzero"`
 
 	// GitHubAutoSync Sync automatically.
 	//
@@ -2528,17 +2648,17 @@ type ScriptUpdateV4 struct {
 	// GitHubBranch Branch to read.
 	//
 	// Example: main
-	GitHubBranch *string `json:"gitHubBranch,omitempty"`
+	GitHubBranch string `json:"gitHubBranch,omitempty,omitzero"`
 
 	// GitHubFilePath Path of the file inside the repository; needed with `gitHubUser`.
 	//
 	// Example: windows/cleanup.ps1
-	GitHubFilePath *string `json:"gitHubFilePath,omitempty"`
+	GitHubFilePath string `json:"gitHubFilePath,omitempty,omitzero"`
 
 	// GitHubRepo GitHub repository name; needed with `gitHubUser`.
 	//
 	// Example: car-scripts
-	GitHubRepo *string `json:"gitHubRepo,omitempty"`
+	GitHubRepo string `json:"gitHubRepo,omitempty,omitzero"`
 
 	// GitHubSyncEnabled Keep the script in sync with GitHub.
 	//
@@ -2548,12 +2668,12 @@ type ScriptUpdateV4 struct {
 	// GitHubToken GitHub access token; mandatory for private repositories.
 	//
 	// Example: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-	GitHubToken *string `json:"gitHubToken,omitempty"`
+	GitHubToken string `json:"gitHubToken,omitempty,omitzero"`
 
 	// GitHubUser GitHub owner of the repository; needed when `content` is absent and no GitHub URL is given.
 	//
 	// Example: acme
-	GitHubUser *string `json:"gitHubUser,omitempty"`
+	GitHubUser string `json:"gitHubUser,omitempty,omitzero"`
 
 	// GitLabDetails GitLab source of a script (CAR 2.7), with `importedScriptFromGitLab`
 	// true. Import by URL (`inputUrl`) or by parameters (`repoUser`,
@@ -2561,12 +2681,12 @@ type ScriptUpdateV4 struct {
 	//
 	//
 	// Example: {"branch":"main","filePath":"windows/cleanup.ps1","repoName":"car-scripts","repoUser":"acme","syncEnabled":true}
-	GitLabDetails *GitLabDetails `json:"gitLabDetails,omitempty"`
+	GitLabDetails GitLabDetails `json:"gitLabDetails,omitempty,omitzero"`
 
 	// GithubInputURL Full URL of the file on GitHub (spelled `githubInputUrl` on create).
 	//
 	// Example: https://github.com/acme/car-scripts/blob/main/windows/cleanup.ps1
-	GithubInputURL *string `json:"githubInputURL,omitempty"`
+	GithubInputURL string `json:"githubInputURL,omitempty,omitzero"`
 
 	// HasParameters True for a parameterized script, whose `params` are then mandatory (CAR 2.4.1).
 	//
@@ -2576,20 +2696,20 @@ type ScriptUpdateV4 struct {
 	// ImportedScriptFromGitLab True to take the content from GitLab (`gitLabDetails`, CAR 2.7).
 	//
 	// Example: false
-	ImportedScriptFromGitLab *bool `json:"importedScriptFromGitLab,omitempty"`
+	ImportedScriptFromGitLab bool `json:"importedScriptFromGitLab,omitempty,omitzero"`
 
 	// Params Parameters of a parameterized script, base64 key and value (array of objects inferred).
-	Params []ScriptParam `json:"params,omitempty"`
+	Params []ScriptParam `json:"params,omitempty,omitzero"`
 
 	// ScriptApprovalUserConsent Save the script already approved.
 	//
 	// Example: true
-	ScriptApprovalUserConsent *bool `json:"scriptApprovalUserConsent,omitempty"`
+	ScriptApprovalUserConsent bool `json:"scriptApprovalUserConsent,omitempty,omitzero"`
 
 	// SubType Sub-type of a script. Custom QID scripts are always Detection and Control ID Remediation scripts always Response.
 	//
 	// Example: Response
-	SubType *ScriptSubType `json:"subType,omitempty"`
+	SubType ScriptSubType `json:"subType,omitempty,omitzero"`
 }
 
 // ScriptVersion One published version of a library script.
@@ -2599,26 +2719,18 @@ type ScriptVersion struct {
 	// Path Path of the script in Qualys' library repository.
 	//
 	// Example: AUTOR/Remediation/Custom Script/Windows/PowerShell-Script/v1/CIS/1052.ps1
-	Path *string `json:"path,omitempty"`
+	Path string `json:"path,omitempty,omitzero"`
 
 	// Sha Git object hash of this version.
 	//
 	// Example: d697ad836009ea29f86abf01d0bf1573e2ad563b
-	Sha *string `json:"sha,omitempty"`
+	Sha string `json:"sha,omitempty,omitzero"`
 
 	// Version Version label.
 	//
 	// Example: v1
-	Version *string `json:"version,omitempty"`
+	Version string `json:"version,omitempty,omitzero"`
 }
-
-// Sort A string holding a JSON array of one-key objects, field to
-// direction (`asc` or `desc`), e.g. `[{"id":"asc"}]` or
-// `[{"created.dateTime":"desc"}]`. The array is serialised into the
-// string, not sent as JSON.
-//
-// Example: [{"id":"asc"}]
-type Sort = string
 
 // TargetRef An asset or asset tag as execution and schedule requests name it, with its UUID under the key `UUId` (capital I). Ids are strings in Qualys' execute sample and integers in the schedule table.
 //
@@ -2629,7 +2741,12 @@ type TargetRef struct {
 	// Example: 665266f4-2474-4678-be93-a67575a2d4bb
 	UUID string `json:"UUId"`
 
-	// ID An id that Qualys sends as a JSON string ("32533") or as a JSON number (32533).
+	// ID A numeric Qualys id (script, library script, job, asset job, asset,
+	// tag, subscription) that Qualys sends as a JSON string ("32533") or as
+	// a JSON number (32533), depending on the endpoint. Either form is
+	// accepted; it is sent back in the form the field expects and printed
+	// as a number.
+	//
 	//
 	// Example: 32533
 	ID FlexibleID `json:"id"`
@@ -2678,22 +2795,21 @@ type UndocumentedValue = json.RawMessage
 // Declared as the CAR envelope with every key optional and `body`
 // kept as raw JSON. By analogy with the create and import calls that
 // are published, a create probably answers `errorCode` "0" and
-// `body.id`; this is not confirmed.
-//
-// Example: {"body":{"id":63511},"errorCode":"0","message":"Script created successfully"}
+// `body.id`; this is not confirmed, and the example (message
+// included) is illustrative.
 type UnpublishedResult struct {
 	// Body A value whose JSON type Qualys does not document (published samples send null, or show none). Any JSON value is accepted and kept raw.
-	Body UndocumentedValue `json:"body,omitempty"`
+	Body UndocumentedValue `json:"body,omitempty,omitzero"`
 
-	// ErrorCode "0" on success in the envelopes that carry it; another value reports a failure.
+	// ErrorCode A CAR error code (text); "0" means success in the envelopes that carry it.
 	//
-	// Example: 0
-	ErrorCode *string `json:"errorCode,omitempty"`
+	// Example: 404
+	ErrorCode string `json:"errorCode,omitempty,omitzero"`
 
-	// Message Outcome text.
+	// Message Human-readable text (the example is illustrative, not printed by Qualys).
 	//
-	// Example: Script created successfully
-	Message *string `json:"message,omitempty"`
+	// Example: Script not found
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // UnpublishedScriptBody Body of the v1 script create and update calls. Qualys publishes no
@@ -2711,48 +2827,40 @@ type UserRef struct {
 	// ID The user's UUID.
 	//
 	// Example: ddf20f3a-cfd3-6fd4-81d0-53071ad1d389
-	ID *string `json:"id,omitempty"`
+	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name Display name (the example name is illustrative; Qualys' samples mask it).
 	//
 	// Example: Jane Doe
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 }
 
-// BadRequest An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
+// UUIDID An id that Qualys gives as UUID text (schedules). It is the same Go
+// id type as the numeric ids, so a listed id goes straight into the
+// next call.
 //
-// Example: {"errorCode":"404","message":"Script not found"}
-type BadRequest = CarError
+// Example: 5f0d6c2e-3b1a-4e8f-9a51-0c7f2d9e4b11
+type UUIDID = wire.ID
 
-// Conflict An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
+// Conflict The CAR result envelope, declared once: `errorCode` and `message`,
+// both optional, so the gateway's `{message}` form fits too. It is the
+// body of CAR errors and the base of every result that carries
+// `errorCode` (null on searches, "0" on a successful create or import,
+// anything else a failure inside an HTTP 200). CAR error bodies are not
+// published; the example is illustrative.
 //
 // Example: {"errorCode":"404","message":"Script not found"}
 type Conflict = CarError
 
-// Forbidden An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
+// Failure The CAR result envelope, declared once: `errorCode` and `message`,
+// both optional, so the gateway's `{message}` form fits too. It is the
+// body of CAR errors and the base of every result that carries
+// `errorCode` (null on searches, "0" on a successful create or import,
+// anything else a failure inside an HTTP 200). CAR error bodies are not
+// published; the example is illustrative.
 //
 // Example: {"errorCode":"404","message":"Script not found"}
-type Forbidden = CarError
-
-// InternalError An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
-//
-// Example: {"errorCode":"404","message":"Script not found"}
-type InternalError = CarError
-
-// NotFound An error answered by CAR or the gateway. CAR error bodies are not
-// published; the envelope keys `errorCode` and `message` are declared,
-// both optional, so the gateway's `{message}` form fits too.
-//
-// Example: {"errorCode":"404","message":"Script not found"}
-type NotFound = CarError
+type Failure = CarError
 
 // Unauthorized Body of a 401 from the gateway for an expired or invalid JWT (documented for the gateway's other modules).
 //
@@ -3159,7 +3267,7 @@ type ClientInterface interface {
 	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
 	UpdateBlockedCommandsV1(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetBlockedCommands List blocked commands of a language (end of support)
+	// GetBlockedCommands List blocked commands of a language (end of life)
 	//
 	// Lists the blocked-command records of one platform and language id
 	// ("Search List of Blocked Commands by LanguageId"). The heading and the
@@ -3170,7 +3278,8 @@ type ClientInterface interface {
 	// `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
 	// CAR Manager role may call it.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts it in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
 	// published method or body, so it is not declared and `replacedBy` is
@@ -3178,7 +3287,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12).
 	GetBlockedCommands(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// BlockTagsWithBody Block tags
@@ -3362,7 +3471,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateScheduleWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScheduleWithBody(ctx context.Context, id UUIDID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSchedule Update a schedule
 	//
@@ -3381,16 +3490,17 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateSchedule(ctx context.Context, id string, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSchedule(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateScriptV1WithBody Create a script (v1, end of support)
+	// CreateScriptV1WithBody Create a script (v1, end of life)
 	//
 	// Creates a script in the account with the first version of the create
 	// API. Qualys publishes no body table for v1 (the Create Script page lists
 	// only v2 to v5), so the body is declared as an open object; the answer is
 	// not published either.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 	//
@@ -3398,17 +3508,18 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 	CreateScriptV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateScriptV1 Create a script (v1, end of support)
+	// CreateScriptV1 Create a script (v1, end of life)
 	//
 	// Creates a script in the account with the first version of the create
 	// API. Qualys publishes no body table for v1 (the Create Script page lists
 	// only v2 to v5), so the body is declared as an open object; the answer is
 	// not published either.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 	//
@@ -3416,7 +3527,7 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 	CreateScriptV1(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListScriptLanguages List script languages
@@ -3509,7 +3620,7 @@ type ClientInterface interface {
 	// Lifecycle: active; introduced by the 2023 CAR API release.
 	//
 	// Corresponds with GET /sm/v1/script-library/{id} (the `GetLibraryScript` operationId).
-	GetLibraryScript(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetLibraryScript(ctx context.Context, id FlexibleID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListScriptTypes List script types
 	//
@@ -3524,14 +3635,15 @@ type ClientInterface interface {
 	// Corresponds with GET /sm/v1/script-types (the `ListScriptTypes` operationId).
 	ListScriptTypes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateScriptV1WithBody Update a script (v1, end of support)
+	// UpdateScriptV1WithBody Update a script (v1, end of life)
 	//
 	// Updates a script with the first version of the update API (the CAR 2.5.2
 	// note names the path parameter `scriptid`). Qualys publishes no body
 	// table for v1, so the body is declared as an open object; the answer is
 	// not published.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 	// replacement.
@@ -3540,17 +3652,18 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-	UpdateScriptV1WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+	UpdateScriptV1WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateScriptV1 Update a script (v1, end of support)
+	// UpdateScriptV1 Update a script (v1, end of life)
 	//
 	// Updates a script with the first version of the update API (the CAR 2.5.2
 	// note names the path parameter `scriptid`). Qualys publishes no body
 	// table for v1, so the body is declared as an open object; the answer is
 	// not published.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 	// replacement.
@@ -3559,8 +3672,8 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-	UpdateScriptV1(ctx context.Context, id int64, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+	UpdateScriptV1(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchScriptsWithBody Search the account's scripts
 	//
@@ -3618,7 +3731,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScriptWithBody(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ExecuteScriptWithBody(ctx context.Context, scriptID FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExecuteScript Run a script now
 	//
@@ -3642,7 +3755,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScript(ctx context.Context, scriptID int64, body ScriptExecution, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ExecuteScript(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteBlockedCommandsV2WithBody Delete blocked-command records (v2)
 	//
@@ -3788,7 +3901,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV2WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV2 Update a script with GitHub URL or parameters (v2)
 	//
@@ -3806,7 +3919,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2(ctx context.Context, id int64, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV2(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV3WithBody Create a script or Custom QID (v3, deprecated)
 	//
@@ -3865,7 +3978,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV4WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateScriptV4 Update a script (v4)
 	//
@@ -3884,7 +3997,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4(ctx context.Context, id int64, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateScriptV4(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateScriptV5WithBody Create a script (v5)
 	//
@@ -4359,7 +4472,7 @@ func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body BlockedComman
 	return c.Client.Do(req)
 }
 
-// GetBlockedCommands List blocked commands of a language (end of support)
+// GetBlockedCommands List blocked commands of a language (end of life)
 //
 // Lists the blocked-command records of one platform and language id
 // ("Search List of Blocked Commands by LanguageId"). The heading and the
@@ -4370,14 +4483,15 @@ func (c *Client) UpdateBlockedCommandsV1(ctx context.Context, body BlockedComman
 // `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
 // CAR Manager role may call it.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts it in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
 // published method or body, so it is not declared and `replacedBy` is
 // empty.
 //
 // Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
+// Deprecated: End of life since 2026-06 (end of support from 2025-12).
 func (c *Client) GetBlockedCommands(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetBlockedCommandsRequest(c.Server, id)
 	if err != nil {
@@ -4671,7 +4785,7 @@ func (c *Client) SearchSchedules(ctx context.Context, body ScheduleSearch, reqEd
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *Client) UpdateScheduleWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScheduleWithBody(ctx context.Context, id UUIDID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScheduleRequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
@@ -4700,7 +4814,7 @@ func (c *Client) UpdateScheduleWithBody(ctx context.Context, id string, contentT
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *Client) UpdateSchedule(ctx context.Context, id string, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateSchedule(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScheduleRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -4712,21 +4826,22 @@ func (c *Client) UpdateSchedule(ctx context.Context, id string, body ScheduleUpd
 	return c.Client.Do(req)
 }
 
-// CreateScriptV1WithBody Create a script (v1, end of support)
+// CreateScriptV1WithBody Create a script (v1, end of life)
 //
 // Creates a script in the account with the first version of the create
 // API. Qualys publishes no body table for v1 (the Create Script page lists
 // only v2 to v5), so the body is declared as an open object; the answer is
 // not published either.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 func (c *Client) CreateScriptV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV1RequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4739,21 +4854,22 @@ func (c *Client) CreateScriptV1WithBody(ctx context.Context, contentType string,
 	return c.Client.Do(req)
 }
 
-// CreateScriptV1 Create a script (v1, end of support)
+// CreateScriptV1 Create a script (v1, end of life)
 //
 // Creates a script in the account with the first version of the create
 // API. Qualys publishes no body table for v1 (the Create Script page lists
 // only v2 to v5), so the body is declared as an open object; the answer is
 // not published either.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 func (c *Client) CreateScriptV1(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateScriptV1Request(c.Server, body)
 	if err != nil {
@@ -4906,7 +5022,7 @@ func (c *Client) SearchLibraryScripts(ctx context.Context, body LibraryScriptSea
 // Lifecycle: active; introduced by the 2023 CAR API release.
 //
 // Corresponds with GET /sm/v1/script-library/{id} (the `GetLibraryScript` operationId).
-func (c *Client) GetLibraryScript(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetLibraryScript(ctx context.Context, id FlexibleID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetLibraryScriptRequest(c.Server, id)
 	if err != nil {
 		return nil, err
@@ -4941,14 +5057,15 @@ func (c *Client) ListScriptTypes(ctx context.Context, reqEditors ...RequestEdito
 	return c.Client.Do(req)
 }
 
-// UpdateScriptV1WithBody Update a script (v1, end of support)
+// UpdateScriptV1WithBody Update a script (v1, end of life)
 //
 // Updates a script with the first version of the update API (the CAR 2.5.2
 // note names the path parameter `scriptid`). Qualys publishes no body
 // table for v1, so the body is declared as an open object; the answer is
 // not published.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 // replacement.
@@ -4956,8 +5073,8 @@ func (c *Client) ListScriptTypes(ctx context.Context, reqEditors ...RequestEdito
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV1RequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
@@ -4969,14 +5086,15 @@ func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id int64, contentTy
 	return c.Client.Do(req)
 }
 
-// UpdateScriptV1 Update a script (v1, end of support)
+// UpdateScriptV1 Update a script (v1, end of life)
 //
 // Updates a script with the first version of the update API (the CAR 2.5.2
 // note names the path parameter `scriptid`). Qualys publishes no body
 // table for v1, so the body is declared as an open object; the answer is
 // not published.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 // replacement.
@@ -4984,8 +5102,8 @@ func (c *Client) UpdateScriptV1WithBody(ctx context.Context, id int64, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-func (c *Client) UpdateScriptV1(ctx context.Context, id int64, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+func (c *Client) UpdateScriptV1(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV1Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5073,7 +5191,7 @@ func (c *Client) SearchScripts(ctx context.Context, body ScriptSearch, reqEditor
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *Client) ExecuteScriptWithBody(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ExecuteScriptWithBody(ctx context.Context, scriptID FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExecuteScriptRequestWithBody(c.Server, scriptID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -5107,7 +5225,7 @@ func (c *Client) ExecuteScriptWithBody(ctx context.Context, scriptID int64, cont
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *Client) ExecuteScript(ctx context.Context, scriptID int64, body ScriptExecution, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ExecuteScript(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExecuteScriptRequest(c.Server, scriptID, body)
 	if err != nil {
 		return nil, err
@@ -5341,7 +5459,7 @@ func (c *Client) ImportLibraryScriptV2(ctx context.Context, body LibraryScriptIm
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *Client) UpdateScriptV2WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV2WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV2RequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
@@ -5369,7 +5487,7 @@ func (c *Client) UpdateScriptV2WithBody(ctx context.Context, id int64, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *Client) UpdateScriptV2(ctx context.Context, id int64, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV2(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV2Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -5456,7 +5574,7 @@ func (c *Client) CreateScriptV3(ctx context.Context, body ScriptCreateV3, reqEdi
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *Client) UpdateScriptV4WithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV4WithBody(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV4RequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
@@ -5485,7 +5603,7 @@ func (c *Client) UpdateScriptV4WithBody(ctx context.Context, id int64, contentTy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *Client) UpdateScriptV4(ctx context.Context, id int64, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateScriptV4(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateScriptV4Request(c.Server, id, body)
 	if err != nil {
 		return nil, err
@@ -6124,7 +6242,7 @@ func NewSearchSchedulesRequestWithBody(server string, contentType string, body i
 }
 
 // NewUpdateScheduleRequest calls the generic UpdateSchedule builder with application/json body
-func NewUpdateScheduleRequest(server string, id string, body ScheduleUpdate) (*http.Request, error) {
+func NewUpdateScheduleRequest(server string, id UUIDID, body ScheduleUpdate) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6135,7 +6253,7 @@ func NewUpdateScheduleRequest(server string, id string, body ScheduleUpdate) (*h
 }
 
 // NewUpdateScheduleRequestWithBody constructs an http.Request for the UpdateSchedule method, with any body, and a specified content type
-func NewUpdateScheduleRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateScheduleRequestWithBody(server string, id UUIDID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6318,12 +6436,12 @@ func NewSearchLibraryScriptsRequestWithBody(server string, contentType string, b
 }
 
 // NewGetLibraryScriptRequest constructs an http.Request for the GetLibraryScript method
-func NewGetLibraryScriptRequest(server string, id int64) (*http.Request, error) {
+func NewGetLibraryScriptRequest(server string, id FlexibleID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -6379,7 +6497,7 @@ func NewListScriptTypesRequest(server string) (*http.Request, error) {
 }
 
 // NewUpdateScriptV1Request calls the generic UpdateScriptV1 builder with application/json body
-func NewUpdateScriptV1Request(server string, id int64, body UnpublishedScriptBody) (*http.Request, error) {
+func NewUpdateScriptV1Request(server string, id FlexibleID, body UnpublishedScriptBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6390,12 +6508,12 @@ func NewUpdateScriptV1Request(server string, id int64, body UnpublishedScriptBod
 }
 
 // NewUpdateScriptV1RequestWithBody constructs an http.Request for the UpdateScriptV1 method, with any body, and a specified content type
-func NewUpdateScriptV1RequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateScriptV1RequestWithBody(server string, id FlexibleID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -6466,7 +6584,7 @@ func NewSearchScriptsRequestWithBody(server string, contentType string, body io.
 }
 
 // NewExecuteScriptRequest calls the generic ExecuteScript builder with application/json body
-func NewExecuteScriptRequest(server string, scriptID int64, body ScriptExecution) (*http.Request, error) {
+func NewExecuteScriptRequest(server string, scriptID FlexibleID, body ScriptExecution) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6477,12 +6595,12 @@ func NewExecuteScriptRequest(server string, scriptID int64, body ScriptExecution
 }
 
 // NewExecuteScriptRequestWithBody constructs an http.Request for the ExecuteScript method, with any body, and a specified content type
-func NewExecuteScriptRequestWithBody(server string, scriptID int64, contentType string, body io.Reader) (*http.Request, error) {
+func NewExecuteScriptRequestWithBody(server string, scriptID FlexibleID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "scriptId", scriptID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "scriptId", scriptID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -6673,7 +6791,7 @@ func NewImportLibraryScriptV2RequestWithBody(server string, contentType string, 
 }
 
 // NewUpdateScriptV2Request calls the generic UpdateScriptV2 builder with application/json body
-func NewUpdateScriptV2Request(server string, id int64, body ScriptUpdateV2) (*http.Request, error) {
+func NewUpdateScriptV2Request(server string, id FlexibleID, body ScriptUpdateV2) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6684,12 +6802,12 @@ func NewUpdateScriptV2Request(server string, id int64, body ScriptUpdateV2) (*ht
 }
 
 // NewUpdateScriptV2RequestWithBody constructs an http.Request for the UpdateScriptV2 method, with any body, and a specified content type
-func NewUpdateScriptV2RequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateScriptV2RequestWithBody(server string, id FlexibleID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -6760,7 +6878,7 @@ func NewCreateScriptV3RequestWithBody(server string, contentType string, body io
 }
 
 // NewUpdateScriptV4Request calls the generic UpdateScriptV4 builder with application/json body
-func NewUpdateScriptV4Request(server string, id int64, body ScriptUpdateV4) (*http.Request, error) {
+func NewUpdateScriptV4Request(server string, id FlexibleID, body ScriptUpdateV4) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -6771,12 +6889,12 @@ func NewUpdateScriptV4Request(server string, id int64, body ScriptUpdateV4) (*ht
 }
 
 // NewUpdateScriptV4RequestWithBody constructs an http.Request for the UpdateScriptV4 method, with any body, and a specified content type
-func NewUpdateScriptV4RequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateScriptV4RequestWithBody(server string, id FlexibleID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -7150,7 +7268,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sm/v1/block-commands/update (the `UpdateBlockedCommandsV1` operationId).
 	UpdateBlockedCommandsV1WithResponse(ctx context.Context, body BlockedCommandsUpdateV1, reqEditors ...RequestEditorFn) (*UpdateBlockedCommandsV1Response, error)
 
-	// GetBlockedCommandsWithResponse List blocked commands of a language (end of support)
+	// GetBlockedCommandsWithResponse List blocked commands of a language (end of life)
 	//
 	// Lists the blocked-command records of one platform and language id
 	// ("Search List of Blocked Commands by LanguageId"). The heading and the
@@ -7161,7 +7279,8 @@ type ClientWithResponsesInterface interface {
 	// `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
 	// CAR Manager role may call it.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts it in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
 	// published method or body, so it is not declared and `replacedBy` is
@@ -7171,7 +7290,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12).
 	GetBlockedCommandsWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetBlockedCommandsResponse, error)
 
 	// BlockTagsWithBodyWithResponse Block tags
@@ -7355,7 +7474,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateScheduleWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
+	UpdateScheduleWithBodyWithResponse(ctx context.Context, id UUIDID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
 
 	// UpdateScheduleWithResponse Update a schedule
 	//
@@ -7374,16 +7493,17 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-	UpdateScheduleWithResponse(ctx context.Context, id string, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
+	UpdateScheduleWithResponse(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error)
 
-	// CreateScriptV1WithBodyWithResponse Create a script (v1, end of support)
+	// CreateScriptV1WithBodyWithResponse Create a script (v1, end of life)
 	//
 	// Creates a script in the account with the first version of the create
 	// API. Qualys publishes no body table for v1 (the Create Script page lists
 	// only v2 to v5), so the body is declared as an open object; the answer is
 	// not published either.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 	//
@@ -7391,17 +7511,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 	CreateScriptV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
 
-	// CreateScriptV1WithResponse Create a script (v1, end of support)
+	// CreateScriptV1WithResponse Create a script (v1, end of life)
 	//
 	// Creates a script in the account with the first version of the create
 	// API. Qualys publishes no body table for v1 (the Create Script page lists
 	// only v2 to v5), so the body is declared as an open object; the answer is
 	// not published either.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 	//
@@ -7409,7 +7530,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 	CreateScriptV1WithResponse(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error)
 
 	// ListScriptLanguagesWithResponse List script languages
@@ -7506,7 +7627,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sm/v1/script-library/{id} (the `GetLibraryScript` operationId).
-	GetLibraryScriptWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetLibraryScriptResponse, error)
+	GetLibraryScriptWithResponse(ctx context.Context, id FlexibleID, reqEditors ...RequestEditorFn) (*GetLibraryScriptResponse, error)
 
 	// ListScriptTypesWithResponse List script types
 	//
@@ -7523,14 +7644,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /sm/v1/script-types (the `ListScriptTypes` operationId).
 	ListScriptTypesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListScriptTypesResponse, error)
 
-	// UpdateScriptV1WithBodyWithResponse Update a script (v1, end of support)
+	// UpdateScriptV1WithBodyWithResponse Update a script (v1, end of life)
 	//
 	// Updates a script with the first version of the update API (the CAR 2.5.2
 	// note names the path parameter `scriptid`). Qualys publishes no body
 	// table for v1, so the body is declared as an open object; the answer is
 	// not published.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 	// replacement.
@@ -7539,17 +7661,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-	UpdateScriptV1WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+	UpdateScriptV1WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
 
-	// UpdateScriptV1WithResponse Update a script (v1, end of support)
+	// UpdateScriptV1WithResponse Update a script (v1, end of life)
 	//
 	// Updates a script with the first version of the update API (the CAR 2.5.2
 	// note names the path parameter `scriptid`). Qualys publishes no body
 	// table for v1, so the body is declared as an open object; the answer is
 	// not published.
 	//
-	// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+	// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+	// note (June 2025) puts v1 in
 	// End of Support from December 2025 to June 2026 and End of Life in June
 	// 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 	// replacement.
@@ -7558,8 +7681,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 	//
-	// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-	UpdateScriptV1WithResponse(ctx context.Context, id int64, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
+	// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+	UpdateScriptV1WithResponse(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error)
 
 	// SearchScriptsWithBodyWithResponse Search the account's scripts
 	//
@@ -7617,7 +7740,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScriptWithBodyWithResponse(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
+	ExecuteScriptWithBodyWithResponse(ctx context.Context, scriptID FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
 
 	// ExecuteScriptWithResponse Run a script now
 	//
@@ -7641,7 +7764,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-	ExecuteScriptWithResponse(ctx context.Context, scriptID int64, body ScriptExecution, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
+	ExecuteScriptWithResponse(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error)
 
 	// DeleteBlockedCommandsV2WithBodyWithResponse Delete blocked-command records (v2)
 	//
@@ -7787,7 +7910,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
+	UpdateScriptV2WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
 
 	// UpdateScriptV2WithResponse Update a script with GitHub URL or parameters (v2)
 	//
@@ -7805,7 +7928,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-	UpdateScriptV2WithResponse(ctx context.Context, id int64, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
+	UpdateScriptV2WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error)
 
 	// CreateScriptV3WithBodyWithResponse Create a script or Custom QID (v3, deprecated)
 	//
@@ -7864,7 +7987,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
+	UpdateScriptV4WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
 
 	// UpdateScriptV4WithResponse Update a script (v4)
 	//
@@ -7883,7 +8006,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-	UpdateScriptV4WithResponse(ctx context.Context, id int64, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
+	UpdateScriptV4WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error)
 
 	// CreateScriptV5WithBodyWithResponse Create a script (v5)
 	//
@@ -7941,11 +8064,11 @@ type ClientWithResponsesInterface interface {
 // ResponseHeaders holds the response headers the API declares (rate limits
 // and throttling). A field is zero when the response did not carry it.
 type ResponseHeaders struct {
-	XRateLimitLimit        *int32
+	XRateLimitLimit        int32
 	XRateLimitRemaining    *int32
-	XConcurrencyLimitLimit *int32
+	XConcurrencyLimitLimit int32
 	XRateLimitToWaitSec    *int32
-	XRateLimitWindowSec    *int32
+	XRateLimitWindowSec    int32
 }
 
 type CreateCarTokenResponse struct {
@@ -7995,15 +8118,15 @@ type SearchAssetJobsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *AssetJobListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8018,7 +8141,7 @@ func (r SearchAssetJobsResponse) GetJSON200() *AssetJobListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchAssetJobsResponse) GetJSON400() *BadRequest {
+func (r SearchAssetJobsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8028,7 +8151,7 @@ func (r SearchAssetJobsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchAssetJobsResponse) GetJSON403() *Forbidden {
+func (r SearchAssetJobsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8038,7 +8161,7 @@ func (r SearchAssetJobsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchAssetJobsResponse) GetJSON500() *InternalError {
+func (r SearchAssetJobsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8077,15 +8200,15 @@ type SearchAssetTagsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *AssetTagListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8100,7 +8223,7 @@ func (r SearchAssetTagsResponse) GetJSON200() *AssetTagListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchAssetTagsResponse) GetJSON400() *BadRequest {
+func (r SearchAssetTagsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8110,7 +8233,7 @@ func (r SearchAssetTagsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchAssetTagsResponse) GetJSON403() *Forbidden {
+func (r SearchAssetTagsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8120,7 +8243,7 @@ func (r SearchAssetTagsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchAssetTagsResponse) GetJSON500() *InternalError {
+func (r SearchAssetTagsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8159,15 +8282,15 @@ type BlockAssetsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8182,7 +8305,7 @@ func (r BlockAssetsResponse) GetJSON200() *BatchResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r BlockAssetsResponse) GetJSON400() *BadRequest {
+func (r BlockAssetsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8192,7 +8315,7 @@ func (r BlockAssetsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r BlockAssetsResponse) GetJSON403() *Forbidden {
+func (r BlockAssetsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8202,7 +8325,7 @@ func (r BlockAssetsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r BlockAssetsResponse) GetJSON500() *InternalError {
+func (r BlockAssetsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8241,15 +8364,15 @@ type UnblockAssetsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8264,7 +8387,7 @@ func (r UnblockAssetsResponse) GetJSON200() *BatchResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UnblockAssetsResponse) GetJSON400() *BadRequest {
+func (r UnblockAssetsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8274,7 +8397,7 @@ func (r UnblockAssetsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UnblockAssetsResponse) GetJSON403() *Forbidden {
+func (r UnblockAssetsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8284,7 +8407,7 @@ func (r UnblockAssetsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UnblockAssetsResponse) GetJSON500() *InternalError {
+func (r UnblockAssetsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8323,15 +8446,15 @@ type CreateBlockedCommandsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CreatedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8346,7 +8469,7 @@ func (r CreateBlockedCommandsResponse) GetJSON200() *CreatedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateBlockedCommandsResponse) GetJSON400() *BadRequest {
+func (r CreateBlockedCommandsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8356,7 +8479,7 @@ func (r CreateBlockedCommandsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateBlockedCommandsResponse) GetJSON403() *Forbidden {
+func (r CreateBlockedCommandsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8366,7 +8489,7 @@ func (r CreateBlockedCommandsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateBlockedCommandsResponse) GetJSON500() *InternalError {
+func (r CreateBlockedCommandsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8405,15 +8528,15 @@ type DeleteBlockedCommandsV1Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8428,7 +8551,7 @@ func (r DeleteBlockedCommandsV1Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteBlockedCommandsV1Response) GetJSON400() *BadRequest {
+func (r DeleteBlockedCommandsV1Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8438,7 +8561,7 @@ func (r DeleteBlockedCommandsV1Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteBlockedCommandsV1Response) GetJSON403() *Forbidden {
+func (r DeleteBlockedCommandsV1Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8448,7 +8571,7 @@ func (r DeleteBlockedCommandsV1Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeleteBlockedCommandsV1Response) GetJSON500() *InternalError {
+func (r DeleteBlockedCommandsV1Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8487,15 +8610,15 @@ type UpdateBlockedCommandsV1Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TextResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8510,7 +8633,7 @@ func (r UpdateBlockedCommandsV1Response) GetJSON200() *TextResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateBlockedCommandsV1Response) GetJSON400() *BadRequest {
+func (r UpdateBlockedCommandsV1Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8520,7 +8643,7 @@ func (r UpdateBlockedCommandsV1Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateBlockedCommandsV1Response) GetJSON403() *Forbidden {
+func (r UpdateBlockedCommandsV1Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8530,7 +8653,7 @@ func (r UpdateBlockedCommandsV1Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateBlockedCommandsV1Response) GetJSON500() *InternalError {
+func (r UpdateBlockedCommandsV1Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8569,17 +8692,17 @@ type GetBlockedCommandsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BlockedCommandsListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8594,7 +8717,7 @@ func (r GetBlockedCommandsResponse) GetJSON200() *BlockedCommandsListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetBlockedCommandsResponse) GetJSON400() *BadRequest {
+func (r GetBlockedCommandsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8604,12 +8727,12 @@ func (r GetBlockedCommandsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetBlockedCommandsResponse) GetJSON403() *Forbidden {
+func (r GetBlockedCommandsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetBlockedCommandsResponse) GetJSON404() *NotFound {
+func (r GetBlockedCommandsResponse) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -8619,7 +8742,7 @@ func (r GetBlockedCommandsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetBlockedCommandsResponse) GetJSON500() *InternalError {
+func (r GetBlockedCommandsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8658,15 +8781,15 @@ type BlockTagsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8681,7 +8804,7 @@ func (r BlockTagsResponse) GetJSON200() *BatchResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r BlockTagsResponse) GetJSON400() *BadRequest {
+func (r BlockTagsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8691,7 +8814,7 @@ func (r BlockTagsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r BlockTagsResponse) GetJSON403() *Forbidden {
+func (r BlockTagsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8701,7 +8824,7 @@ func (r BlockTagsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r BlockTagsResponse) GetJSON500() *InternalError {
+func (r BlockTagsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8740,15 +8863,15 @@ type UnblockTagsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8763,7 +8886,7 @@ func (r UnblockTagsResponse) GetJSON200() *BatchResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UnblockTagsResponse) GetJSON400() *BadRequest {
+func (r UnblockTagsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8773,7 +8896,7 @@ func (r UnblockTagsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UnblockTagsResponse) GetJSON403() *Forbidden {
+func (r UnblockTagsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8783,7 +8906,7 @@ func (r UnblockTagsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UnblockTagsResponse) GetJSON500() *InternalError {
+func (r UnblockTagsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8822,15 +8945,15 @@ type SearchJobsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *JobListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8845,7 +8968,7 @@ func (r SearchJobsResponse) GetJSON200() *JobListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchJobsResponse) GetJSON400() *BadRequest {
+func (r SearchJobsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8855,7 +8978,7 @@ func (r SearchJobsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchJobsResponse) GetJSON403() *Forbidden {
+func (r SearchJobsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8865,7 +8988,7 @@ func (r SearchJobsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchJobsResponse) GetJSON500() *InternalError {
+func (r SearchJobsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8904,15 +9027,15 @@ type DeleteLabAssetsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -8927,7 +9050,7 @@ func (r DeleteLabAssetsResponse) GetJSON200() *BatchResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteLabAssetsResponse) GetJSON400() *BadRequest {
+func (r DeleteLabAssetsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -8937,7 +9060,7 @@ func (r DeleteLabAssetsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteLabAssetsResponse) GetJSON403() *Forbidden {
+func (r DeleteLabAssetsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -8947,7 +9070,7 @@ func (r DeleteLabAssetsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeleteLabAssetsResponse) GetJSON500() *InternalError {
+func (r DeleteLabAssetsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -8986,15 +9109,15 @@ type SearchSchedulesResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ScheduleListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9009,7 +9132,7 @@ func (r SearchSchedulesResponse) GetJSON200() *ScheduleListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchSchedulesResponse) GetJSON400() *BadRequest {
+func (r SearchSchedulesResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9019,7 +9142,7 @@ func (r SearchSchedulesResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchSchedulesResponse) GetJSON403() *Forbidden {
+func (r SearchSchedulesResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9029,7 +9152,7 @@ func (r SearchSchedulesResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchSchedulesResponse) GetJSON500() *InternalError {
+func (r SearchSchedulesResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9068,17 +9191,17 @@ type UpdateScheduleResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9093,7 +9216,7 @@ func (r UpdateScheduleResponse) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateScheduleResponse) GetJSON400() *BadRequest {
+func (r UpdateScheduleResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9103,12 +9226,12 @@ func (r UpdateScheduleResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateScheduleResponse) GetJSON403() *Forbidden {
+func (r UpdateScheduleResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateScheduleResponse) GetJSON404() *NotFound {
+func (r UpdateScheduleResponse) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -9118,7 +9241,7 @@ func (r UpdateScheduleResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateScheduleResponse) GetJSON500() *InternalError {
+func (r UpdateScheduleResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9157,15 +9280,15 @@ type CreateScriptV1Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9180,7 +9303,7 @@ func (r CreateScriptV1Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateScriptV1Response) GetJSON400() *BadRequest {
+func (r CreateScriptV1Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9190,7 +9313,7 @@ func (r CreateScriptV1Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateScriptV1Response) GetJSON403() *Forbidden {
+func (r CreateScriptV1Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9200,7 +9323,7 @@ func (r CreateScriptV1Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateScriptV1Response) GetJSON500() *InternalError {
+func (r CreateScriptV1Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9239,15 +9362,15 @@ type ListScriptLanguagesResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UndocumentedValue
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9262,7 +9385,7 @@ func (r ListScriptLanguagesResponse) GetJSON200() *UndocumentedValue {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListScriptLanguagesResponse) GetJSON400() *BadRequest {
+func (r ListScriptLanguagesResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9272,7 +9395,7 @@ func (r ListScriptLanguagesResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListScriptLanguagesResponse) GetJSON403() *Forbidden {
+func (r ListScriptLanguagesResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9282,7 +9405,7 @@ func (r ListScriptLanguagesResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListScriptLanguagesResponse) GetJSON500() *InternalError {
+func (r ListScriptLanguagesResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9321,17 +9444,17 @@ type ImportLibraryScriptV1Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CreatedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9346,7 +9469,7 @@ func (r ImportLibraryScriptV1Response) GetJSON200() *CreatedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ImportLibraryScriptV1Response) GetJSON400() *BadRequest {
+func (r ImportLibraryScriptV1Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9356,12 +9479,12 @@ func (r ImportLibraryScriptV1Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ImportLibraryScriptV1Response) GetJSON403() *Forbidden {
+func (r ImportLibraryScriptV1Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ImportLibraryScriptV1Response) GetJSON404() *NotFound {
+func (r ImportLibraryScriptV1Response) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -9371,7 +9494,7 @@ func (r ImportLibraryScriptV1Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ImportLibraryScriptV1Response) GetJSON500() *InternalError {
+func (r ImportLibraryScriptV1Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9410,15 +9533,15 @@ type SearchLibraryScriptsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *LibraryScriptListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9433,7 +9556,7 @@ func (r SearchLibraryScriptsResponse) GetJSON200() *LibraryScriptListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchLibraryScriptsResponse) GetJSON400() *BadRequest {
+func (r SearchLibraryScriptsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9443,7 +9566,7 @@ func (r SearchLibraryScriptsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchLibraryScriptsResponse) GetJSON403() *Forbidden {
+func (r SearchLibraryScriptsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9453,7 +9576,7 @@ func (r SearchLibraryScriptsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchLibraryScriptsResponse) GetJSON500() *InternalError {
+func (r SearchLibraryScriptsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9492,17 +9615,17 @@ type GetLibraryScriptResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *LibraryScriptResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9517,7 +9640,7 @@ func (r GetLibraryScriptResponse) GetJSON200() *LibraryScriptResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetLibraryScriptResponse) GetJSON400() *BadRequest {
+func (r GetLibraryScriptResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9527,12 +9650,12 @@ func (r GetLibraryScriptResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetLibraryScriptResponse) GetJSON403() *Forbidden {
+func (r GetLibraryScriptResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetLibraryScriptResponse) GetJSON404() *NotFound {
+func (r GetLibraryScriptResponse) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -9542,7 +9665,7 @@ func (r GetLibraryScriptResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetLibraryScriptResponse) GetJSON500() *InternalError {
+func (r GetLibraryScriptResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9581,15 +9704,15 @@ type ListScriptTypesResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UndocumentedValue
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9604,7 +9727,7 @@ func (r ListScriptTypesResponse) GetJSON200() *UndocumentedValue {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListScriptTypesResponse) GetJSON400() *BadRequest {
+func (r ListScriptTypesResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9614,7 +9737,7 @@ func (r ListScriptTypesResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListScriptTypesResponse) GetJSON403() *Forbidden {
+func (r ListScriptTypesResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9624,7 +9747,7 @@ func (r ListScriptTypesResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListScriptTypesResponse) GetJSON500() *InternalError {
+func (r ListScriptTypesResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9663,17 +9786,17 @@ type UpdateScriptV1Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9688,7 +9811,7 @@ func (r UpdateScriptV1Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateScriptV1Response) GetJSON400() *BadRequest {
+func (r UpdateScriptV1Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9698,12 +9821,12 @@ func (r UpdateScriptV1Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateScriptV1Response) GetJSON403() *Forbidden {
+func (r UpdateScriptV1Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateScriptV1Response) GetJSON404() *NotFound {
+func (r UpdateScriptV1Response) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -9713,7 +9836,7 @@ func (r UpdateScriptV1Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateScriptV1Response) GetJSON500() *InternalError {
+func (r UpdateScriptV1Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9752,15 +9875,15 @@ type SearchScriptsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ScriptListResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9775,7 +9898,7 @@ func (r SearchScriptsResponse) GetJSON200() *ScriptListResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchScriptsResponse) GetJSON400() *BadRequest {
+func (r SearchScriptsResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9785,7 +9908,7 @@ func (r SearchScriptsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchScriptsResponse) GetJSON403() *Forbidden {
+func (r SearchScriptsResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9795,7 +9918,7 @@ func (r SearchScriptsResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchScriptsResponse) GetJSON500() *InternalError {
+func (r SearchScriptsResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9834,17 +9957,17 @@ type ExecuteScriptResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ScriptExecutionResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9859,7 +9982,7 @@ func (r ExecuteScriptResponse) GetJSON200() *ScriptExecutionResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ExecuteScriptResponse) GetJSON400() *BadRequest {
+func (r ExecuteScriptResponse) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9869,12 +9992,12 @@ func (r ExecuteScriptResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ExecuteScriptResponse) GetJSON403() *Forbidden {
+func (r ExecuteScriptResponse) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ExecuteScriptResponse) GetJSON404() *NotFound {
+func (r ExecuteScriptResponse) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -9884,7 +10007,7 @@ func (r ExecuteScriptResponse) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ExecuteScriptResponse) GetJSON500() *InternalError {
+func (r ExecuteScriptResponse) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -9923,15 +10046,15 @@ type DeleteBlockedCommandsV2Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TextResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -9946,7 +10069,7 @@ func (r DeleteBlockedCommandsV2Response) GetJSON200() *TextResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteBlockedCommandsV2Response) GetJSON400() *BadRequest {
+func (r DeleteBlockedCommandsV2Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -9956,7 +10079,7 @@ func (r DeleteBlockedCommandsV2Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteBlockedCommandsV2Response) GetJSON403() *Forbidden {
+func (r DeleteBlockedCommandsV2Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -9966,7 +10089,7 @@ func (r DeleteBlockedCommandsV2Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeleteBlockedCommandsV2Response) GetJSON500() *InternalError {
+func (r DeleteBlockedCommandsV2Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10005,15 +10128,15 @@ type UpdateBlockedCommandsV2Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TextResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -10028,7 +10151,7 @@ func (r UpdateBlockedCommandsV2Response) GetJSON200() *TextResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateBlockedCommandsV2Response) GetJSON400() *BadRequest {
+func (r UpdateBlockedCommandsV2Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10038,7 +10161,7 @@ func (r UpdateBlockedCommandsV2Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateBlockedCommandsV2Response) GetJSON403() *Forbidden {
+func (r UpdateBlockedCommandsV2Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -10048,7 +10171,7 @@ func (r UpdateBlockedCommandsV2Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateBlockedCommandsV2Response) GetJSON500() *InternalError {
+func (r UpdateBlockedCommandsV2Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10087,15 +10210,15 @@ type CreateScriptV2Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -10110,7 +10233,7 @@ func (r CreateScriptV2Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateScriptV2Response) GetJSON400() *BadRequest {
+func (r CreateScriptV2Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10120,7 +10243,7 @@ func (r CreateScriptV2Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateScriptV2Response) GetJSON403() *Forbidden {
+func (r CreateScriptV2Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -10130,7 +10253,7 @@ func (r CreateScriptV2Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateScriptV2Response) GetJSON500() *InternalError {
+func (r CreateScriptV2Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10169,17 +10292,17 @@ type ImportLibraryScriptV2Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CreatedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -10194,7 +10317,7 @@ func (r ImportLibraryScriptV2Response) GetJSON200() *CreatedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ImportLibraryScriptV2Response) GetJSON400() *BadRequest {
+func (r ImportLibraryScriptV2Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10204,12 +10327,12 @@ func (r ImportLibraryScriptV2Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ImportLibraryScriptV2Response) GetJSON403() *Forbidden {
+func (r ImportLibraryScriptV2Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ImportLibraryScriptV2Response) GetJSON404() *NotFound {
+func (r ImportLibraryScriptV2Response) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -10219,7 +10342,7 @@ func (r ImportLibraryScriptV2Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ImportLibraryScriptV2Response) GetJSON500() *InternalError {
+func (r ImportLibraryScriptV2Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10258,17 +10381,17 @@ type UpdateScriptV2Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -10283,7 +10406,7 @@ func (r UpdateScriptV2Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateScriptV2Response) GetJSON400() *BadRequest {
+func (r UpdateScriptV2Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10293,12 +10416,12 @@ func (r UpdateScriptV2Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateScriptV2Response) GetJSON403() *Forbidden {
+func (r UpdateScriptV2Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateScriptV2Response) GetJSON404() *NotFound {
+func (r UpdateScriptV2Response) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -10308,7 +10431,7 @@ func (r UpdateScriptV2Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateScriptV2Response) GetJSON500() *InternalError {
+func (r UpdateScriptV2Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10347,15 +10470,15 @@ type CreateScriptV3Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -10370,7 +10493,7 @@ func (r CreateScriptV3Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateScriptV3Response) GetJSON400() *BadRequest {
+func (r CreateScriptV3Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10380,7 +10503,7 @@ func (r CreateScriptV3Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateScriptV3Response) GetJSON403() *Forbidden {
+func (r CreateScriptV3Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -10390,7 +10513,7 @@ func (r CreateScriptV3Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateScriptV3Response) GetJSON500() *InternalError {
+func (r CreateScriptV3Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10429,17 +10552,17 @@ type UpdateScriptV4Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -10454,7 +10577,7 @@ func (r UpdateScriptV4Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateScriptV4Response) GetJSON400() *BadRequest {
+func (r UpdateScriptV4Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10464,12 +10587,12 @@ func (r UpdateScriptV4Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateScriptV4Response) GetJSON403() *Forbidden {
+func (r UpdateScriptV4Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateScriptV4Response) GetJSON404() *NotFound {
+func (r UpdateScriptV4Response) GetJSON404() *Failure {
 	return r.JSON404
 }
 
@@ -10479,7 +10602,7 @@ func (r UpdateScriptV4Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateScriptV4Response) GetJSON500() *InternalError {
+func (r UpdateScriptV4Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10518,15 +10641,15 @@ type CreateScriptV5Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *UnpublishedResult
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Failure
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *Failure
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *Failure
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResponseHeaders
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -10541,7 +10664,7 @@ func (r CreateScriptV5Response) GetJSON200() *UnpublishedResult {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateScriptV5Response) GetJSON400() *BadRequest {
+func (r CreateScriptV5Response) GetJSON400() *Failure {
 	return r.JSON400
 }
 
@@ -10551,7 +10674,7 @@ func (r CreateScriptV5Response) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateScriptV5Response) GetJSON403() *Forbidden {
+func (r CreateScriptV5Response) GetJSON403() *Failure {
 	return r.JSON403
 }
 
@@ -10561,7 +10684,7 @@ func (r CreateScriptV5Response) GetJSON409() *Conflict {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateScriptV5Response) GetJSON500() *InternalError {
+func (r CreateScriptV5Response) GetJSON500() *Failure {
 	return r.JSON500
 }
 
@@ -10950,7 +11073,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Co
 	return ParseUpdateBlockedCommandsV1Response(rsp)
 }
 
-// GetBlockedCommandsWithResponse List blocked commands of a language (end of support)
+// GetBlockedCommandsWithResponse List blocked commands of a language (end of life)
 //
 // Lists the blocked-command records of one platform and language id
 // ("Search List of Blocked Commands by LanguageId"). The heading and the
@@ -10961,7 +11084,8 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Co
 // `updateBlockedCommandsV2` and `deleteBlockedCommandsV2` take. Only the
 // CAR Manager role may call it.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts it in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts it in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026. Its named replacement, `/sm/v1/block-commands/search`, has no
 // published method or body, so it is not declared and `replacedBy` is
@@ -10971,7 +11095,7 @@ func (c *ClientWithResponses) UpdateBlockedCommandsV1WithResponse(ctx context.Co
 //
 // Corresponds with GET /sm/v1/block-commands/{id} (the `GetBlockedCommands` operationId).
 //
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06.
+// Deprecated: End of life since 2026-06 (end of support from 2025-12).
 func (c *ClientWithResponses) GetBlockedCommandsWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetBlockedCommandsResponse, error) {
 	rsp, err := c.GetBlockedCommands(ctx, id, reqEditors...)
 	if err != nil {
@@ -11221,7 +11345,7 @@ func (c *ClientWithResponses) SearchSchedulesWithResponse(ctx context.Context, b
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *ClientWithResponses) UpdateScheduleWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
+func (c *ClientWithResponses) UpdateScheduleWithBodyWithResponse(ctx context.Context, id UUIDID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
 	rsp, err := c.UpdateScheduleWithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11246,7 +11370,7 @@ func (c *ClientWithResponses) UpdateScheduleWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scheduler/{id} (the `UpdateSchedule` operationId).
-func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id string, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
+func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id UUIDID, body ScheduleUpdate, reqEditors ...RequestEditorFn) (*UpdateScheduleResponse, error) {
 	rsp, err := c.UpdateSchedule(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11254,14 +11378,15 @@ func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id
 	return ParseUpdateScheduleResponse(rsp)
 }
 
-// CreateScriptV1WithBodyWithResponse Create a script (v1, end of support)
+// CreateScriptV1WithBodyWithResponse Create a script (v1, end of life)
 //
 // Creates a script in the account with the first version of the create
 // API. Qualys publishes no body table for v1 (the Create Script page lists
 // only v2 to v5), so the body is declared as an open object; the answer is
 // not published either.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 //
@@ -11269,7 +11394,7 @@ func (c *ClientWithResponses) UpdateScheduleWithResponse(ctx context.Context, id
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
 //
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 func (c *ClientWithResponses) CreateScriptV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
 	rsp, err := c.CreateScriptV1WithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -11278,21 +11403,22 @@ func (c *ClientWithResponses) CreateScriptV1WithBodyWithResponse(ctx context.Con
 	return ParseCreateScriptV1Response(rsp)
 }
 
-// CreateScriptV1WithResponse Create a script (v1, end of support)
+// CreateScriptV1WithResponse Create a script (v1, end of life)
 //
 // Creates a script in the account with the first version of the create
 // API. Qualys publishes no body table for v1 (the Create Script page lists
 // only v2 to v5), so the body is declared as an open object; the answer is
 // not published either.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `POST /sm/v5/script` (`createScriptV5`) as the replacement.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/script (the `CreateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use createScriptV5.
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use createScriptV5.
 func (c *ClientWithResponses) CreateScriptV1WithResponse(ctx context.Context, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*CreateScriptV1Response, error) {
 	rsp, err := c.CreateScriptV1(ctx, body, reqEditors...)
 	if err != nil {
@@ -11425,7 +11551,7 @@ func (c *ClientWithResponses) SearchLibraryScriptsWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sm/v1/script-library/{id} (the `GetLibraryScript` operationId).
-func (c *ClientWithResponses) GetLibraryScriptWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetLibraryScriptResponse, error) {
+func (c *ClientWithResponses) GetLibraryScriptWithResponse(ctx context.Context, id FlexibleID, reqEditors ...RequestEditorFn) (*GetLibraryScriptResponse, error) {
 	rsp, err := c.GetLibraryScript(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11454,14 +11580,15 @@ func (c *ClientWithResponses) ListScriptTypesWithResponse(ctx context.Context, r
 	return ParseListScriptTypesResponse(rsp)
 }
 
-// UpdateScriptV1WithBodyWithResponse Update a script (v1, end of support)
+// UpdateScriptV1WithBodyWithResponse Update a script (v1, end of life)
 //
 // Updates a script with the first version of the update API (the CAR 2.5.2
 // note names the path parameter `scriptid`). Qualys publishes no body
 // table for v1, so the body is declared as an open object; the answer is
 // not published.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 // replacement.
@@ -11470,8 +11597,8 @@ func (c *ClientWithResponses) ListScriptTypesWithResponse(ctx context.Context, r
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
 //
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
 	rsp, err := c.UpdateScriptV1WithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11479,14 +11606,15 @@ func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Con
 	return ParseUpdateScriptV1Response(rsp)
 }
 
-// UpdateScriptV1WithResponse Update a script (v1, end of support)
+// UpdateScriptV1WithResponse Update a script (v1, end of life)
 //
 // Updates a script with the first version of the update API (the CAR 2.5.2
 // note names the path parameter `scriptid`). Qualys publishes no body
 // table for v1, so the body is declared as an open object; the answer is
 // not published.
 //
-// Lifecycle: deprecated. The CAR 2.5.2 release note (June 2025) puts v1 in
+// Lifecycle: end of life; the month has passed. The CAR 2.5.2 release
+// note (June 2025) puts v1 in
 // End of Support from December 2025 to June 2026 and End of Life in June
 // 2026, with `PATCH /sm/v4/script/{scriptid}` (`updateScriptV4`) as the
 // replacement.
@@ -11494,8 +11622,8 @@ func (c *ClientWithResponses) UpdateScriptV1WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v1/script/{id} (the `UpdateScriptV1` operationId).
-// Deprecated: Deprecated by Qualys, end of support 2025-12, end of life 2026-06; use updateScriptV4.
-func (c *ClientWithResponses) UpdateScriptV1WithResponse(ctx context.Context, id int64, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
+// Deprecated: End of life since 2026-06 (end of support from 2025-12); use updateScriptV4.
+func (c *ClientWithResponses) UpdateScriptV1WithResponse(ctx context.Context, id FlexibleID, body UnpublishedScriptBody, reqEditors ...RequestEditorFn) (*UpdateScriptV1Response, error) {
 	rsp, err := c.UpdateScriptV1(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11571,7 +11699,7 @@ func (c *ClientWithResponses) SearchScriptsWithResponse(ctx context.Context, bod
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *ClientWithResponses) ExecuteScriptWithBodyWithResponse(ctx context.Context, scriptID int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
+func (c *ClientWithResponses) ExecuteScriptWithBodyWithResponse(ctx context.Context, scriptID FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
 	rsp, err := c.ExecuteScriptWithBody(ctx, scriptID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11601,7 +11729,7 @@ func (c *ClientWithResponses) ExecuteScriptWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sm/v1/scripts/{scriptId}/execute (the `ExecuteScript` operationId).
-func (c *ClientWithResponses) ExecuteScriptWithResponse(ctx context.Context, scriptID int64, body ScriptExecution, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
+func (c *ClientWithResponses) ExecuteScriptWithResponse(ctx context.Context, scriptID FlexibleID, body ScriptExecution, reqEditors ...RequestEditorFn) (*ExecuteScriptResponse, error) {
 	rsp, err := c.ExecuteScript(ctx, scriptID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11800,7 +11928,7 @@ func (c *ClientWithResponses) ImportLibraryScriptV2WithResponse(ctx context.Cont
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *ClientWithResponses) UpdateScriptV2WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
+func (c *ClientWithResponses) UpdateScriptV2WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
 	rsp, err := c.UpdateScriptV2WithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11824,7 +11952,7 @@ func (c *ClientWithResponses) UpdateScriptV2WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v2/script/{id} (the `UpdateScriptV2` operationId).
-func (c *ClientWithResponses) UpdateScriptV2WithResponse(ctx context.Context, id int64, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
+func (c *ClientWithResponses) UpdateScriptV2WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV2, reqEditors ...RequestEditorFn) (*UpdateScriptV2Response, error) {
 	rsp, err := c.UpdateScriptV2(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11900,7 +12028,7 @@ func (c *ClientWithResponses) CreateScriptV3WithResponse(ctx context.Context, bo
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *ClientWithResponses) UpdateScriptV4WithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
+func (c *ClientWithResponses) UpdateScriptV4WithBodyWithResponse(ctx context.Context, id FlexibleID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
 	rsp, err := c.UpdateScriptV4WithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -11925,7 +12053,7 @@ func (c *ClientWithResponses) UpdateScriptV4WithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /sm/v4/script/{id} (the `UpdateScriptV4` operationId).
-func (c *ClientWithResponses) UpdateScriptV4WithResponse(ctx context.Context, id int64, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
+func (c *ClientWithResponses) UpdateScriptV4WithResponse(ctx context.Context, id FlexibleID, body ScriptUpdateV4, reqEditors ...RequestEditorFn) (*UpdateScriptV4Response, error) {
 	rsp, err := c.UpdateScriptV4(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -12045,7 +12173,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12059,7 +12187,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12076,7 +12204,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12092,7 +12220,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12109,14 +12237,14 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12137,7 +12265,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -12147,14 +12275,14 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12175,7 +12303,7 @@ func ParseSearchAssetJobsResponse(rsp *http.Response) (*SearchAssetJobsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -12205,7 +12333,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12219,7 +12347,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12236,7 +12364,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12252,7 +12380,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12269,14 +12397,14 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12297,7 +12425,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -12307,14 +12435,14 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12335,7 +12463,7 @@ func ParseSearchAssetTagsResponse(rsp *http.Response) (*SearchAssetTagsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -12365,7 +12493,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12379,7 +12507,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12396,7 +12524,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12412,7 +12540,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12429,14 +12557,14 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12457,7 +12585,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -12467,14 +12595,14 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12495,7 +12623,7 @@ func ParseBlockAssetsResponse(rsp *http.Response) (*BlockAssetsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -12525,7 +12653,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12539,7 +12667,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12556,7 +12684,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12572,7 +12700,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12589,14 +12717,14 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12617,7 +12745,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -12627,14 +12755,14 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12655,7 +12783,7 @@ func ParseUnblockAssetsResponse(rsp *http.Response) (*UnblockAssetsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -12685,7 +12813,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12699,7 +12827,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12716,7 +12844,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12732,7 +12860,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12749,14 +12877,14 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12777,7 +12905,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -12787,14 +12915,14 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12815,7 +12943,7 @@ func ParseCreateBlockedCommandsResponse(rsp *http.Response) (*CreateBlockedComma
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -12845,7 +12973,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12859,7 +12987,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12876,7 +13004,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12892,7 +13020,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12909,14 +13037,14 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12937,7 +13065,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -12947,14 +13075,14 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -12975,7 +13103,7 @@ func ParseDeleteBlockedCommandsV1Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13005,7 +13133,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13019,7 +13147,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13036,7 +13164,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13052,7 +13180,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13069,14 +13197,14 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13097,7 +13225,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -13107,14 +13235,14 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13135,7 +13263,7 @@ func ParseUpdateBlockedCommandsV1Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13165,7 +13293,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13179,14 +13307,14 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13203,7 +13331,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13219,7 +13347,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13236,14 +13364,14 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13264,7 +13392,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -13274,14 +13402,14 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13302,7 +13430,7 @@ func ParseGetBlockedCommandsResponse(rsp *http.Response) (*GetBlockedCommandsRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13332,7 +13460,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13346,7 +13474,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13363,7 +13491,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13379,7 +13507,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13396,14 +13524,14 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13424,7 +13552,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -13434,14 +13562,14 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13462,7 +13590,7 @@ func ParseBlockTagsResponse(rsp *http.Response) (*BlockTagsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13492,7 +13620,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13506,7 +13634,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13523,7 +13651,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13539,7 +13667,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13556,14 +13684,14 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13584,7 +13712,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -13594,14 +13722,14 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13622,7 +13750,7 @@ func ParseUnblockTagsResponse(rsp *http.Response) (*UnblockTagsResponse, error) 
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13652,7 +13780,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13666,7 +13794,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13683,7 +13811,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13699,7 +13827,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13716,14 +13844,14 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13744,7 +13872,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -13754,14 +13882,14 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13782,7 +13910,7 @@ func ParseSearchJobsResponse(rsp *http.Response) (*SearchJobsResponse, error) {
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13812,7 +13940,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13826,7 +13954,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13843,7 +13971,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13859,7 +13987,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13876,14 +14004,14 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13904,7 +14032,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -13914,14 +14042,14 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -13942,7 +14070,7 @@ func ParseDeleteLabAssetsResponse(rsp *http.Response) (*DeleteLabAssetsResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -13972,7 +14100,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13986,7 +14114,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14003,7 +14131,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14019,7 +14147,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14036,14 +14164,14 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14064,7 +14192,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -14074,14 +14202,14 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14102,7 +14230,7 @@ func ParseSearchSchedulesResponse(rsp *http.Response) (*SearchSchedulesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14132,7 +14260,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14146,14 +14274,14 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14170,7 +14298,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14186,7 +14314,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14203,14 +14331,14 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14231,7 +14359,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -14241,14 +14369,14 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14269,7 +14397,7 @@ func ParseUpdateScheduleResponse(rsp *http.Response) (*UpdateScheduleResponse, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14299,7 +14427,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14313,7 +14441,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14330,7 +14458,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14346,7 +14474,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14363,14 +14491,14 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14391,7 +14519,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -14401,14 +14529,14 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14429,7 +14557,7 @@ func ParseCreateScriptV1Response(rsp *http.Response) (*CreateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14459,7 +14587,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14473,7 +14601,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14490,7 +14618,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14506,7 +14634,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14523,14 +14651,14 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14551,7 +14679,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -14561,14 +14689,14 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14589,7 +14717,7 @@ func ParseListScriptLanguagesResponse(rsp *http.Response) (*ListScriptLanguagesR
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14619,7 +14747,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14633,14 +14761,14 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14657,7 +14785,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14673,7 +14801,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14690,14 +14818,14 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14718,7 +14846,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -14728,14 +14856,14 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14756,7 +14884,7 @@ func ParseImportLibraryScriptV1Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14786,7 +14914,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14800,7 +14928,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14817,7 +14945,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14833,7 +14961,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14850,14 +14978,14 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14878,7 +15006,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -14888,14 +15016,14 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -14916,7 +15044,7 @@ func ParseSearchLibraryScriptsResponse(rsp *http.Response) (*SearchLibraryScript
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -14946,7 +15074,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14960,14 +15088,14 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14984,7 +15112,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15000,7 +15128,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15017,14 +15145,14 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15045,7 +15173,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -15055,14 +15183,14 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15083,7 +15211,7 @@ func ParseGetLibraryScriptResponse(rsp *http.Response) (*GetLibraryScriptRespons
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15113,7 +15241,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15127,7 +15255,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15144,7 +15272,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15160,7 +15288,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15177,14 +15305,14 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15205,7 +15333,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -15215,14 +15343,14 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15243,7 +15371,7 @@ func ParseListScriptTypesResponse(rsp *http.Response) (*ListScriptTypesResponse,
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15273,7 +15401,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15287,14 +15415,14 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15311,7 +15439,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15327,7 +15455,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15344,14 +15472,14 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15372,7 +15500,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -15382,14 +15510,14 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15410,7 +15538,7 @@ func ParseUpdateScriptV1Response(rsp *http.Response) (*UpdateScriptV1Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15440,7 +15568,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15454,7 +15582,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15471,7 +15599,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15487,7 +15615,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15504,14 +15632,14 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15532,7 +15660,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -15542,14 +15670,14 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15570,7 +15698,7 @@ func ParseSearchScriptsResponse(rsp *http.Response) (*SearchScriptsResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15600,7 +15728,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15614,14 +15742,14 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15638,7 +15766,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15654,7 +15782,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15671,14 +15799,14 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15699,7 +15827,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -15709,14 +15837,14 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15737,7 +15865,7 @@ func ParseExecuteScriptResponse(rsp *http.Response) (*ExecuteScriptResponse, err
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15767,7 +15895,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15781,7 +15909,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15798,7 +15926,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15814,7 +15942,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15831,14 +15959,14 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15859,7 +15987,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -15869,14 +15997,14 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15897,7 +16025,7 @@ func ParseDeleteBlockedCommandsV2Response(rsp *http.Response) (*DeleteBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -15927,7 +16055,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15941,7 +16069,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15958,7 +16086,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15974,7 +16102,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -15991,14 +16119,14 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16019,7 +16147,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -16029,14 +16157,14 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16057,7 +16185,7 @@ func ParseUpdateBlockedCommandsV2Response(rsp *http.Response) (*UpdateBlockedCom
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16087,7 +16215,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16101,7 +16229,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16118,7 +16246,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16134,7 +16262,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16151,14 +16279,14 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16179,7 +16307,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -16189,14 +16317,14 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16217,7 +16345,7 @@ func ParseCreateScriptV2Response(rsp *http.Response) (*CreateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16247,7 +16375,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16261,14 +16389,14 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16285,7 +16413,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16301,7 +16429,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16318,14 +16446,14 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16346,7 +16474,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -16356,14 +16484,14 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16384,7 +16512,7 @@ func ParseImportLibraryScriptV2Response(rsp *http.Response) (*ImportLibraryScrip
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16414,7 +16542,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16428,14 +16556,14 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16452,7 +16580,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16468,7 +16596,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16485,14 +16613,14 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16513,7 +16641,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -16523,14 +16651,14 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16551,7 +16679,7 @@ func ParseUpdateScriptV2Response(rsp *http.Response) (*UpdateScriptV2Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16581,7 +16709,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16595,7 +16723,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16612,7 +16740,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16628,7 +16756,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16645,14 +16773,14 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16673,7 +16801,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -16683,14 +16811,14 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16711,7 +16839,7 @@ func ParseCreateScriptV3Response(rsp *http.Response) (*CreateScriptV3Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16741,7 +16869,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16755,14 +16883,14 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16779,7 +16907,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16795,7 +16923,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16812,14 +16940,14 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16840,7 +16968,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -16850,14 +16978,14 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16878,7 +17006,7 @@ func ParseUpdateScriptV4Response(rsp *http.Response) (*UpdateScriptV4Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
@@ -16908,7 +17036,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16922,7 +17050,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16939,7 +17067,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest Failure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16955,7 +17083,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -16972,14 +17100,14 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17000,7 +17128,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
@@ -17010,14 +17138,14 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-ConcurrencyLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XConcurrencyLimitLimit = &value
+			headers.XConcurrencyLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitLimit = &value
+			headers.XRateLimitLimit = value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
 			var value int32
@@ -17038,7 +17166,7 @@ func ParseCreateScriptV5Response(rsp *http.Response) (*CreateScriptV5Response, e
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Window-Sec", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
-			headers.XRateLimitWindowSec = &value
+			headers.XRateLimitWindowSec = value
 		}
 		response.Headers429 = &headers
 	}
