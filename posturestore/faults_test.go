@@ -96,3 +96,39 @@ func TestUntrustedAnswersAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleInterruptedRunIsFollowedByANewOne: a run interrupted longer
+// ago than the overlap is finished, then a new run brings the store up to
+// date; one interrupted within the overlap is only finished.
+func TestStaleInterruptedRunIsFollowedByANewOne(t *testing.T) {
+	ctx := context.Background()
+	sim := qualystest.NewServer(t, qualystest.WithHosts(20), qualystest.WithPolicies(2), qualystest.WithControlsPerPolicy(4))
+	client := newClient(t, sim)
+	start := sim.Data().Now.Add(time.Hour)
+	for name, tc := range map[string]struct {
+		restart time.Time
+		runs    int
+	}{
+		"within the overlap": {start.Add(time.Hour), 1},
+		"stale":              {start.Add(2 * time.Hour), 2},
+	} {
+		st := openStore(t, sqliteLocation(t))
+		sim.Fail("getPostureInfoV5", qualystest.Status(400, `{"message":"bad"}`))
+		if _, err := st.Sync(ctx, client, WithClock(fixedClock(start)), WithOverlap(90*time.Minute)); err == nil {
+			t.Fatalf("%s: the first sync did not fail", name)
+		}
+		sim.ClearFaults()
+		res, err := st.Sync(ctx, client, WithClock(fixedClock(tc.restart)), WithOverlap(90*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var runs int
+		st.DB().QueryRow(`SELECT count(*) FROM sync_runs WHERE finished_at IS NOT NULL`).Scan(&runs)
+		if runs != tc.runs || res.RunID != int64(tc.runs) {
+			t.Errorf("%s: %d finished runs, result of run %d; want %d", name, runs, res.RunID, tc.runs)
+		}
+		if got, want := readCurrent(t, st), truthCurrent(sim.Data()); !slices.Equal(got, want) {
+			t.Errorf("%s: posture_current differs:\n%s", name, diff(want, got))
+		}
+	}
+}

@@ -127,8 +127,9 @@ type SyncResult struct {
 // Sync brings the store up to date with the subscription: a full pull of
 // policies it has never synced, changes since the last checkpoint minus
 // the overlap for the others. An interrupted run is finished first, with
-// the plan and date it started with. Each batch of hosts commits together
-// with its checkpoint.
+// the plan and date it started with; a new run follows when it covered
+// other policies or started longer ago than the overlap. Each batch of
+// hosts commits together with its checkpoint.
 func (s *Store) Sync(ctx context.Context, c *qualys.Client, opts ...SyncOption) (SyncResult, error) {
 	if c == nil {
 		return SyncResult{}, errors.New("posturestore: Sync needs a client")
@@ -168,14 +169,13 @@ func (s *Store) sync(ctx context.Context, src source, cfg syncConfig) (SyncResul
 	if err != nil {
 		return SyncResult{}, err
 	}
-	if resumed && r.selection == selectionText(cfg.policyIDs) {
-		return r.finish(ctx, true)
-	}
 	if resumed {
-		// The interrupted run covered other policies: finish it, then
-		// run the one asked for.
-		if _, err := r.finish(ctx, true); err != nil {
-			return SyncResult{}, err
+		res, err := r.finish(ctx, true)
+		// Finishing it is the sync asked for, unless it covered other
+		// policies or its plan is older than the overlap (the changes
+		// since would wait for the next sync): then a new run follows.
+		if err != nil || (r.selection == selectionText(cfg.policyIDs) && !cfg.now().After(r.startedAt.Add(cfg.overlap))) {
+			return res, err
 		}
 		r = &run{ss: ss, src: src, cfg: cfg}
 	}
