@@ -1,7 +1,7 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all generate verify test test-short test-slow lint demo bench bench-store fuzz surface
+.PHONY: all generate verify test test-fast test-slow lint demo bench bench-store fuzz surface stress contract typescript
 
 all: verify test
 
@@ -17,17 +17,29 @@ verify:
 test:
 	$(GO) test -race -count=1 ./...
 
-## test-short: every test but the slow ones (the store's kill and memory tests), with the race detector
-test-short:
-	$(GO) test -race -count=1 -short ./...
+# The store's slow tests: syncs killed with SIGKILL at random points end
+# like clean ones; a sync's memory does not follow the posture's size.
+SLOW_TESTS = ^(TestKilledSyncsEndLikeCleanOnes|TestSyncMemoryDoesNotGrowWithThePosture)$$
 
-## test-slow: the store's slow tests: syncs killed with SIGKILL at random points end like clean ones; memory does not follow the posture's size
+## test-fast: every test but the store's slow ones, with the race detector
+test-fast:
+	$(GO) test -race -count=1 -skip '$(SLOW_TESTS)' ./...
+
+## test-slow: the store's slow tests alone (kill and memory)
 test-slow:
-	$(GO) test -race -count=1 -run 'Kill|Memory' ./posturestore/
+	$(GO) test -race -count=1 -run '$(SLOW_TESTS)' ./posturestore/
 
 ## lint: spec validation, Redocly, Spectral, TypeScript reuse proof, vet, staticcheck, govulncheck
 lint:
 	scripts/lint.sh
+
+## contract: generated clients and wrapper against Prism; the proxy's 200 MB memory figure
+contract:
+	scripts/contract.sh
+
+## typescript: the TypeScript client's tests against qualys simulate
+typescript:
+	scripts/typescript.sh
 
 ## demo: the CLI against the bundled simulator, no credentials needed
 demo:
@@ -48,3 +60,7 @@ fuzz:
 ## surface: pointer share of the generated models, exported types of gen/, exported identifiers of the wrapper
 surface:
 	$(GO) test -count=1 -run TestSurface -v ./internal/apisurface/ | grep -E 'pointer fields|exported|^(ok|FAIL|---)'
+
+## stress: fault, stream and concurrency tests, -race -count=3, with a busy loop on every core
+stress:
+	scripts/stress.sh

@@ -32,6 +32,7 @@ type Server struct {
 	tokens  *tokenIssuer
 	limiter *rateLimiter
 	faults  *faultQueues
+	drifts  driftQueues
 	latency atomic.Int64
 	done    chan struct{}
 

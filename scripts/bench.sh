@@ -61,3 +61,6 @@ awk '
 	v["mode"] == "stream" && v["file"] ~ /\.json$/ { plain = v["peak_rss_MiB"] }
 	END { if (base > 0 && plain > 0) printf "fresh-process peak RSS, streaming/generated: 1/%.0f\n", base / plain }
 ' "$tmp/process.txt"
+
+echo "== specproxy: latency added per request (alternating direct and proxied, medians)"
+go test -run '^$' -bench '^BenchmarkAddedLatency$' -benchtime 2000x ./internal/specproxy/ | grep '^BenchmarkAddedLatency'

@@ -36,9 +36,11 @@ echo "== openapi-typescript + tsc --strict (reuse proof)"
 
 echo "== go vet"
 go vet ./...
+go vet -tags prism ./contract_test/prism/
 
 echo "== staticcheck"
 go run "$STATICCHECK" ./...
+go run "$STATICCHECK" -tags prism ./contract_test/prism/
 
 echo "== govulncheck"
 # The vulnerability database lives at vuln.go.dev, which machines limited to

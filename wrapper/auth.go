@@ -2,6 +2,7 @@ package qualys
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -135,6 +136,7 @@ type jwtSource struct {
 	creds   userCredentials
 	client  *http.Client
 	margin  time.Duration
+	timeout time.Duration // bound on one /auth request
 	logger  *slog.Logger
 	now     func() time.Time
 
@@ -149,11 +151,12 @@ type refreshCall struct {
 	done  chan struct{}
 	token string
 	err   error
-	// abandoned is set when the request failed because its caller's
-	// context ended; others waiting on it then try again themselves
-	// instead of inheriting a cancellation that was not theirs.
-	abandoned bool
 }
+
+// defaultAuthTimeout bounds one /auth request when WithAttemptTimeout does
+// not: a token is a few KB, and a request that hangs must not hold every
+// caller waiting for it.
+const defaultAuthTimeout = 30 * time.Second
 
 // newTokenSourceFor returns a jwtSource for the gateway at gatewayURL (see
 // Platform.GatewayURL). It uses WithHTTPClient, WithLogger,
@@ -185,6 +188,7 @@ func newTokenSource(cfg *config, gateway *url.URL, creds userCredentials) (*jwtS
 		creds:   creds,
 		client:  &client,
 		margin:  cfg.refreshMargin,
+		timeout: cmp.Or(cfg.attemptTimeout, defaultAuthTimeout),
 		logger:  cfg.logger,
 		now:     cfg.now,
 	}, nil
@@ -201,43 +205,51 @@ func (s *jwtSource) GatewayURL() string { return s.gateway.String() }
 
 // Token returns a valid token, fetching a new one when none is cached or
 // the cached one is within the refresh margin of its expiry.
+//
+// The /auth request runs on its own, bounded by the attempt timeout
+// (WithAttemptTimeout, else 30 s) and not by the context of the caller
+// that happened to start it; every caller waits for it only as long as its
+// own ctx allows. So a caller giving up does not fail the others, and a
+// request that never answers holds nobody past the attempt timeout, after
+// which the next caller asks again.
 func (s *jwtSource) Token(ctx context.Context) (string, error) {
-	for {
-		s.mu.Lock()
-		if s.token != "" && s.now().Before(s.refreshAt) {
-			tok := s.token
-			s.mu.Unlock()
-			return tok, nil
-		}
-		if c := s.inflight; c != nil {
-			s.mu.Unlock()
-			select {
-			case <-c.done:
-			case <-ctx.Done():
-				return "", ctx.Err()
-			}
-			if c.abandoned && ctx.Err() == nil {
-				continue
-			}
-			return c.token, c.err
-		}
-		c := &refreshCall{done: make(chan struct{})}
-		s.inflight = c
+	s.mu.Lock()
+	if s.token != "" && s.now().Before(s.refreshAt) {
+		tok := s.token
 		s.mu.Unlock()
-
-		tok, refreshAt, err := s.fetch(ctx)
-
-		s.mu.Lock()
-		s.inflight = nil
-		if err == nil {
-			s.token, s.refreshAt = tok, refreshAt
-		}
-		c.token, c.err = tok, err
-		c.abandoned = err != nil && ctx.Err() != nil
-		s.mu.Unlock()
-		close(c.done)
-		return tok, err
+		return tok, nil
 	}
+	c := s.inflight
+	if c == nil {
+		c = &refreshCall{done: make(chan struct{})}
+		s.inflight = c
+		go s.refresh(context.WithoutCancel(ctx), c)
+	}
+	s.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.token, c.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// refresh performs one shared /auth request under its own timeout.
+func (s *jwtSource) refresh(ctx context.Context, c *refreshCall) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	tok, refreshAt, err := s.fetch(ctx)
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("qualys: POST /auth: no answer within the attempt timeout of %s: %w", s.timeout, err)
+	}
+	cancel()
+	s.mu.Lock()
+	s.inflight = nil
+	if err == nil {
+		s.token, s.refreshAt = tok, refreshAt
+	}
+	c.token, c.err = tok, err
+	s.mu.Unlock()
+	close(c.done)
 }
 
 // Invalidate drops token if it is still the cached one, so the next Token
@@ -267,8 +279,10 @@ func (s *jwtSource) fetch(ctx context.Context) (token string, refreshAt time.Tim
 	start := s.now()
 	resp, err := s.client.Do(req)
 	if err != nil {
+		// net/http quotes malformed responses in its errors: server text.
+		err = scrubError("qualys: POST /auth: ", err, s.scrub)
 		s.log(ctx, "qualys auth failed", slog.String("error", err.Error()), slog.Duration("duration", s.now().Sub(start)))
-		return "", time.Time{}, fmt.Errorf("qualys: POST /auth: %w", err)
+		return "", time.Time{}, err
 	}
 	defer resp.Body.Close()
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAuthBody+1))
@@ -276,21 +290,21 @@ func (s *jwtSource) fetch(ctx context.Context) (token string, refreshAt time.Tim
 	s.log(ctx, "qualys auth", slog.Int("status", resp.StatusCode), slog.Duration("duration", received.Sub(start)))
 
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
-		apiErr := parseErrorResponse(resp, []byte(s.scrub(string(body))))
+		// Every field, headers included, goes through the scrubber with
+		// the password: a gateway may echo it anywhere.
+		apiErr := parseErrorScrubbed(resp, body, s.scrub)
 		apiErr.Operation = "POST /auth"
-		apiErr.Code = s.scrub(apiErr.Code)
-		apiErr.Message = s.scrub(apiErr.Message)
 		return "", time.Time{}, apiErr
 	}
 	if readErr != nil {
-		return "", time.Time{}, fmt.Errorf("qualys: POST /auth: reading the token: %w", readErr)
+		return "", time.Time{}, scrubError("qualys: POST /auth: reading the token: ", readErr, s.scrub)
 	}
 	tok := strings.Trim(strings.TrimSpace(string(body)), `"`)
 	if !validToken(tok) || len(body) > maxAuthBody {
 		// Never echo the body: if it is some form of token, it must not
 		// reach an error message.
 		return "", time.Time{}, fmt.Errorf("qualys: POST /auth: HTTP %d returned %d bytes of %q that are not a token",
-			resp.StatusCode, len(body), resp.Header.Get("Content-Type"))
+			resp.StatusCode, len(body), scrubServerText(resp.Header.Get("Content-Type"), 100, s.scrub))
 	}
 	return tok, s.refreshTime(tok, received), nil
 }

@@ -307,14 +307,21 @@ func TestTokenSourceSingleFlightFailure(t *testing.T) {
 	}
 }
 
+// TestTokenSourceAbandonedRefresh: the caller that started a refresh gives
+// up; the request goes on for the others, who get its token, and no second
+// request is made.
 func TestTokenSourceAbandonedRefresh(t *testing.T) {
 	g := newTestGateway(t, newFakeClock(), nil)
 	firstArrived := make(chan struct{})
+	release := make(chan struct{})
 	g.setAuth(func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
 			close(firstArrived)
-			<-r.Context().Done() // the first caller gives up
-			return
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return // cancelled with its first caller: the defect
+			}
 		}
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprintf(w, "token-%d", n)
@@ -336,13 +343,16 @@ func TestTokenSourceAbandonedRefresh(t *testing.T) {
 		}
 		waiter <- tok
 	}()
-	time.Sleep(10 * time.Millisecond) // let the waiter join the refresh in flight
 	cancel()
 	if err := <-leaderErr; !errors.Is(err, context.Canceled) {
 		t.Fatalf("leader: %v", err)
 	}
-	if tok := <-waiter; tok != "token-2" {
-		t.Fatalf("waiter got %q", tok)
+	close(release)
+	if tok := <-waiter; tok != "token-1" {
+		t.Fatalf("waiter got %q, want the token of the request its leader abandoned", tok)
+	}
+	if c := g.calls(); c != 1 {
+		t.Fatalf("%d /auth requests, want 1", c)
 	}
 }
 

@@ -32,6 +32,7 @@ type Client struct {
 	transport *authTransport
 	http      *http.Client
 	gateway   string
+	maxRecord int64 // bound on one streamed posture record
 }
 
 // NewClient builds a client from options; see newAuthTransport for where the
@@ -56,7 +57,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("qualys: building the PCRS client: %w", err)
 	}
-	return &Client{CAR: carClient, PCRS: pcrsClient, transport: t, http: hc, gateway: gateway}, nil
+	return &Client{CAR: carClient, PCRS: pcrsClient, transport: t, http: hc, gateway: gateway, maxRecord: cfg.maxRecord}, nil
 }
 
 // GatewayURL is the gateway every request goes to, e.g.
@@ -94,16 +95,28 @@ func call[R any](ctx context.Context, op string, send func(context.Context) (*ht
 	var zero R
 	resp, err := send(ctx)
 	if err != nil {
-		return zero, fmt.Errorf("qualys: %s: %w", op, err)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return zero, fmt.Errorf("qualys: %s: %w", op, ctxErr)
+		}
+		return zero, scrubError("qualys: "+op+": ", err, nil)
 	}
-	body, err := io.ReadAll(resp.Body)
+	// The transport bounds every body (see Transport.RoundTrip), so this
+	// read is bounded too.
+	body, n, err := readAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		if !isSuccess(resp.StatusCode) {
+		switch {
+		case ctx.Err() != nil:
+			// The body was cut because the caller gave up: say so,
+			// rather than blame the server.
+			return zero, fmt.Errorf("qualys: %s: %w", op, ctx.Err())
+		case errors.Is(err, ErrBodyTooLarge):
+			return zero, err
+		case !isSuccess(resp.StatusCode):
 			return zero, parseErrorResponse(resp, body)
 		}
 		return zero, fmt.Errorf("qualys: %s: HTTP %d (%s): body cut after %d bytes: %w: %w",
-			op, resp.StatusCode, contentType(resp), len(body), ErrUnexpectedBody, err)
+			op, resp.StatusCode, contentType(resp), n, ErrUnexpectedBody, scrubError("", err, nil))
 	}
 	if !isSuccess(resp.StatusCode) {
 		return zero, parseErrorResponse(resp, body)
@@ -124,11 +137,45 @@ func call[R any](ctx context.Context, op string, send func(context.Context) (*ht
 	return parsed, nil
 }
 
+// readAll reads a body whole. It reads into blocks of growing size and
+// joins them once at the end into a buffer of the exact size, so a body
+// that fails (too large, cut) never costs more than what was read, and a
+// complete one at most twice its size, where appending to one buffer
+// would cost up to twice again at each growth. On error, the bytes read
+// are returned only when they are few enough to describe (error bodies are
+// capped far below); n counts them all.
+func readAll(r io.Reader) (body []byte, n int, err error) {
+	var blocks [][]byte
+	size := 4 << 10
+	for {
+		buf := make([]byte, size)
+		m := 0
+		var rerr error
+		for m < len(buf) && rerr == nil {
+			var k int
+			k, rerr = r.Read(buf[m:])
+			m += k
+		}
+		blocks = append(blocks, buf[:m])
+		n += m
+		if rerr == io.EOF {
+			return bytes.Join(blocks, nil), n, nil
+		}
+		if rerr != nil {
+			if n > maxErrorBody {
+				return nil, n, rerr
+			}
+			return bytes.Join(blocks, nil), n, rerr
+		}
+		size = min(2*size, 1<<20)
+	}
+}
+
 // unexpectedBody describes a 2xx body that is not the documented JSON.
 func unexpectedBody(op string, resp *http.Response, body []byte, cause error) error {
 	msg := "qualys: " + op + ": " + describeBody(resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	if cause != nil {
-		return fmt.Errorf("%s: %w: %w", msg, ErrUnexpectedBody, cause)
+		return fmt.Errorf("%s: %w: %w", msg, ErrUnexpectedBody, scrubError("", cause, nil))
 	}
 	return fmt.Errorf("%s: %w", msg, ErrUnexpectedBody)
 }
@@ -148,9 +195,10 @@ func looksLikeJSON(body []byte) bool {
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
-// contentType names a response's content type for messages.
+// contentType names a response's content type for messages, scrubbed
+// like any server text.
 func contentType(resp *http.Response) string {
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
+	if ct := scrubServerText(resp.Header.Get("Content-Type"), 100, nil); ct != "" {
 		return ct
 	}
 	return "no content type"

@@ -49,6 +49,10 @@ var (
 	// ErrInBody: a successful (2xx) response whose body reports a failure;
 	// see carBodyError and pcrsBodyError.
 	ErrInBody = errors.New("qualys: error reported in a successful response")
+	// ErrBodyTooLarge: a response body, or one posture record, larger than
+	// the client accepts (WithMaxResponseSize, WithMaxPostureRecordSize).
+	// The error names the operation and the limit.
+	ErrBodyTooLarge = errors.New("qualys: response body too large")
 )
 
 // Classic Qualys API codes that PCRS and the classic server pass through.
@@ -193,26 +197,45 @@ func (e *RateLimitError) Unwrap() []error {
 // Anything else (HTML or text pages, empty or truncated bodies) gives a
 // message naming the status and content type with a short, sanitized
 // snippet. resp.Request, when set, supplies Operation.
+//
+// Only the first 64 KiB of body are looked at, so the cost is bounded
+// whatever the server sent. Every string taken from the server (code,
+// message, content type, request id) is sanitized: valid UTF-8, no control
+// characters, no token-shaped text, bounded length.
 func parseErrorResponse(resp *http.Response, body []byte) *APIError {
+	return parseErrorScrubbed(resp, body, nil)
+}
+
+// parseErrorScrubbed is parseErrorResponse with an extra scrubber for
+// secrets the caller knows (the /auth password), applied to the body
+// before parsing and to every field after.
+func parseErrorScrubbed(resp *http.Response, body []byte, secret func(string) string) *APIError {
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
+	}
+	clean := func(s string, n int) string { return scrubServerText(s, n, secret) }
+	if secret != nil {
+		body = []byte(secret(string(body)))
+	}
 	e := &APIError{}
 	if resp == nil {
-		e.Message = describeBody(0, "", body)
+		e.Message = clean(describeBody(0, "", body), maxMessage)
 		return e
 	}
 	e.StatusCode = resp.StatusCode
-	e.ContentType = resp.Header.Get("Content-Type")
+	e.ContentType = clean(resp.Header.Get("Content-Type"), 100)
 	e.RateLimit = parseRateLimit(resp.Header)
-	e.RequestID = firstHeader(resp.Header, "X-Request-Id", "X-Qualys-Request-Id")
+	e.RequestID = clean(firstHeader(resp.Header, "X-Request-Id", "X-Qualys-Request-Id"), 128)
 	if resp.Request != nil && resp.Request.URL != nil {
 		e.Operation = resp.Request.Method + " " + resp.Request.URL.Path
 	}
 	code, msg, ok := parseErrorBody(body)
 	if ok {
-		e.Code = sanitize(code, 64)
-		e.Message = sanitize(msg, maxMessage)
+		e.Code = clean(code, 64)
+		e.Message = clean(msg, maxMessage)
 	}
 	if e.Message == "" {
-		e.Message = describeBody(e.StatusCode, e.ContentType, body)
+		e.Message = clean(describeBody(e.StatusCode, e.ContentType, body), maxMessage)
 	}
 	return e
 }
@@ -220,15 +243,53 @@ func parseErrorResponse(resp *http.Response, body []byte) *APIError {
 const (
 	maxMessage = 500 // runes kept of a server message
 	maxSnippet = 200 // runes kept of an unstructured body
+	// maxErrorBody bounds what is read of an error body and what the
+	// error parser looks at: Qualys error bodies are a few hundred bytes.
+	maxErrorBody = 64 << 10
 )
 
 func firstHeader(h http.Header, names ...string) string {
 	for _, n := range names {
 		if v := strings.TrimSpace(h.Get(n)); v != "" {
-			return sanitize(v, 128)
+			return v
 		}
 	}
 	return ""
+}
+
+// scrubServerText is the one scrubber for text a server supplied (bodies,
+// header values, content types, transport errors quoting a response) on
+// its way into an error, a log line or a panic: secret removes what the
+// caller knows to be secret, before and after sanitize, which removes
+// token-shaped text, control characters and excess length.
+func scrubServerText(s string, n int, secret func(string) string) string {
+	if secret != nil {
+		s = secret(s)
+	}
+	s = sanitize(s, n)
+	if secret != nil {
+		s = secret(s)
+	}
+	return s
+}
+
+// scrubbedError shows a scrubbed message for an error whose own text may
+// quote the server (net/http quotes malformed responses), and still
+// unwraps to it for errors.Is and errors.As.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// scrubError wraps err so that its message passes through the scrubber.
+func scrubError(prefix string, err error, secret func(string) string) error {
+	if err == nil {
+		return nil
+	}
+	return &scrubbedError{msg: prefix + scrubServerText(err.Error(), 1000, secret), err: err}
 }
 
 // parseErrorBody extracts a code and message from a structured body; ok is
@@ -392,6 +453,9 @@ func parseXMLError(b []byte) (code, msg string, ok bool) {
 
 // describeBody is the message for a body without a recognised structure.
 func describeBody(status int, contentType string, body []byte) string {
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
+	}
 	ct := sanitize(contentType, 100) // the header is server text too
 	if ct == "" {
 		ct = "no content type"

@@ -46,6 +46,8 @@ type config struct {
 	pcrsRequests      int
 	pcrsWindow        time.Duration
 	refreshMargin     time.Duration
+	maxBody           int64
+	maxRecord         int64
 
 	creds      *userCredentials // nil: read the environment
 	platform   string
@@ -70,6 +72,8 @@ func defaultConfig() *config {
 		pcrsRequests:    defaultPCRSRequests,
 		pcrsWindow:      defaultPCRSWindow,
 		refreshMargin:   defaultRefreshMargin,
+		maxBody:         defaultMaxBody,
+		maxRecord:       defaultMaxRecord,
 		getenv:          os.Getenv,
 		now:             time.Now,
 		sleep:           sleepContext,
@@ -170,6 +174,42 @@ func WithAttemptTimeout(d time.Duration) Option {
 			return
 		}
 		cfg.attemptTimeout = d
+	}
+}
+
+// Defaults of WithMaxResponseSize and WithMaxPostureRecordSize: far above
+// any documented page or record, far below what would hurt a process.
+const (
+	defaultMaxBody   = 64 << 20
+	defaultMaxRecord = 16 << 20
+)
+
+// WithMaxResponseSize bounds a successful response body that is read whole
+// (every call except posture streams), in bytes after decompression
+// (default 64 MiB). A longer body fails the call with an error that names
+// the operation and the limit and matches ErrBodyTooLarge.
+func WithMaxResponseSize(n int64) Option {
+	return func(cfg *config) {
+		if n <= 0 {
+			cfg.fail("WithMaxResponseSize(%d): must be positive", n)
+			return
+		}
+		cfg.maxBody = n
+	}
+}
+
+// WithMaxPostureRecordSize bounds one streamed posture record, with the
+// white space before it, in bytes after decompression (default 16 MiB).
+// A bigger record, or a longer run of white space, ends the stream with an
+// error matching ErrBodyTooLarge. The bound is what keeps the memory of a
+// stream flat: a record is held whole while it is decoded.
+func WithMaxPostureRecordSize(n int64) Option {
+	return func(cfg *config) {
+		if n <= 0 {
+			cfg.fail("WithMaxPostureRecordSize(%d): must be positive", n)
+			return
+		}
+		cfg.maxRecord = n
 	}
 }
 

@@ -3,8 +3,10 @@ package qualys
 import (
 	"encoding/base64"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -99,6 +101,7 @@ func FuzzJWTTimes(f *testing.F) {
 func FuzzParseRateLimit(f *testing.F) {
 	f.Add("25", "60", "24", "0", "2")
 	f.Add("-1", "1.5", "abc", "99999999999999999999", "")
+	f.Add("1e308", "NaN", "+Inf", "-1e308", "2147483648")
 	f.Fuzz(func(t *testing.T, limit, window, remaining, wait, conc string) {
 		h := http.Header{}
 		h.Set("X-RateLimit-Limit", limit)
@@ -108,8 +111,22 @@ func FuzzParseRateLimit(f *testing.F) {
 		h.Set("X-ConcurrencyLimit-Limit", conc)
 		rl := parseRateLimit(h)
 		for _, v := range []*int{rl.Limit, rl.WindowSec, rl.Remaining, rl.ToWaitSec, rl.ConcurrencyLimit} {
-			if v != nil && *v < 0 {
-				t.Fatalf("negative value from %q %q %q %q %q: %+v", limit, window, remaining, wait, conc, rl)
+			if v != nil && (*v < 0 || *v > maxRateValue) {
+				t.Fatalf("value outside [0, %d] from %q %q %q %q %q: %+v", maxRateValue, limit, window, remaining, wait, conc, rl)
+			}
+		}
+		// One path for every value: a number at or above the cap reads
+		// as the cap, a negative one or NaN as absent.
+		if f, err := strconv.ParseFloat(strings.TrimSpace(wait), 64); err == nil || errors.Is(err, strconv.ErrRange) {
+			switch {
+			case math.IsNaN(f) || f < 0:
+				if rl.ToWaitSec != nil {
+					t.Fatalf("%q read as %d, want absent", wait, *rl.ToWaitSec)
+				}
+			case f >= maxRateValue:
+				if rl.ToWaitSec == nil || *rl.ToWaitSec != maxRateValue {
+					t.Fatalf("%q read as %v, want the cap", wait, rl.ToWaitSec)
+				}
 			}
 		}
 		if d, ok := rl.ToWait(); ok && d <= 0 {

@@ -2,10 +2,13 @@ package qualys
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"net/http"
+	"strings"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/jsonstream"
@@ -52,8 +55,17 @@ type PostureRequest struct {
 // An error is yielded once and ends the sequence: an HTTP error as an
 // *APIError; a body that is not a JSON array, or that is cut short, after
 // every record read before the damage, wrapping ErrUnexpectedBody (and
-// io.ErrUnexpectedEOF for a cut). Breaking out of the loop closes the body.
-// Each range sends the request anew.
+// io.ErrUnexpectedEOF for a cut). A lone object that is an error envelope
+// (a message or errorCode and no record identifiers) is an *APIError
+// carrying the server's message and matching ErrInBody; a record without
+// hostId, policyId or controlId wraps ErrUnexpectedBody. A record (with the
+// white space before it) larger than WithMaxPostureRecordSize matches
+// ErrBodyTooLarge.
+//
+// The context is checked between records: once it has ended, the sequence
+// yields its error and stops, even if more records were already buffered.
+// Breaking out of the loop closes the body. Each range sends the request
+// anew.
 func (c *Client) PostureStream(ctx context.Context, r PostureRequest) iter.Seq2[pcrs.PostureRecord, error] {
 	return func(yield func(pcrs.PostureRecord, error) bool) {
 		var zero pcrs.PostureRecord
@@ -63,32 +75,108 @@ func (c *Client) PostureStream(ctx context.Context, r PostureRequest) iter.Seq2[
 			return
 		}
 		op := opName(req.Method, req.URL.Path)
+		ctxErr := func() error {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("qualys: %s: %w", op, err)
+			}
+			return nil
+		}
 		resp, err := c.http.Do(req)
 		if err != nil {
-			yield(zero, fmt.Errorf("qualys: %s: %w", op, err))
+			if cerr := ctxErr(); cerr != nil {
+				err = cerr
+			} else {
+				err = scrubError("qualys: "+op+": ", err, nil)
+			}
+			yield(zero, err)
 			return
 		}
 		if !isSuccess(resp.StatusCode) {
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, peekLimit))
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 			resp.Body.Close()
 			yield(zero, parseErrorResponse(resp, body))
 			return
 		}
-		for rec, err := range jsonstream.ElementsCloser[pcrs.PostureRecord](resp.Body) {
+		maxRecord := c.maxRecord
+		if maxRecord <= 0 {
+			maxRecord = defaultMaxRecord
+		}
+		opts := []jsonstream.Option{
+			jsonstream.MaxElementSize(maxRecord),
+			jsonstream.CheckObject(func(raw []byte) error { return envelopeError(resp, raw) }),
+		}
+		index := 0
+		for rec, err := range jsonstream.ElementsCloser[pcrs.PostureRecord](resp.Body, opts...) {
+			if cerr := ctxErr(); cerr != nil {
+				yield(zero, cerr)
+				return
+			}
 			if err != nil {
-				if ctxErr := ctx.Err(); ctxErr != nil {
-					err = fmt.Errorf("qualys: %s: %w", op, ctxErr)
-				} else {
-					err = fmt.Errorf("qualys: %s: HTTP %d (%s): %w: %w", op, resp.StatusCode, contentType(resp), ErrUnexpectedBody, err)
+				var apiErr *APIError
+				switch {
+				case errors.As(err, &apiErr):
+					err = apiErr
+				case errors.Is(err, jsonstream.ErrTooLarge):
+					err = fmt.Errorf("qualys: %s: HTTP %d: record %d, with the white space before it, is larger than the %d-byte limit (WithMaxPostureRecordSize): %w",
+						op, resp.StatusCode, index, maxRecord, ErrBodyTooLarge)
+				default:
+					err = fmt.Errorf("qualys: %s: HTTP %d (%s): %w: %w", op, resp.StatusCode, contentType(resp), ErrUnexpectedBody, scrubError("", err, nil))
 				}
 				yield(zero, err)
+				return
+			}
+			if missing := missingIdentifiers(&rec); missing != "" {
+				yield(zero, fmt.Errorf("qualys: %s: HTTP %d: record %d has no %s: %w", op, resp.StatusCode, index, missing, ErrUnexpectedBody))
 				return
 			}
 			if !yield(rec, nil) {
 				return
 			}
+			index++
+		}
+		// Records may all have been buffered before the caller gave up:
+		// a stream whose caller cancelled never ends as a success.
+		if cerr := ctxErr(); cerr != nil {
+			yield(zero, cerr)
 		}
 	}
+}
+
+// envelopeError recognises a lone object that is not a record but an error
+// envelope ({"message": ...}, {"errorCode": ...}): a gateway failure
+// answered with 200. It returns nil for anything holding a record
+// identifier, and for objects that are neither (missingIdentifiers then
+// rejects them).
+func envelopeError(resp *http.Response, raw []byte) error {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return nil // the decoder reports what is wrong with it
+	}
+	for _, id := range []string{"hostId", "policyId", "controlId", "id"} {
+		if _, ok := fields[id]; ok {
+			return nil
+		}
+	}
+	if _, _, ok := parseErrorBody(raw); !ok {
+		return nil
+	}
+	return parseErrorResponse(resp, raw)
+}
+
+// missingIdentifiers names the identifiers a posture record lacks: without
+// its host, policy and control a record cannot be attributed, and an
+// all-zero record is what an object that is not a record decodes to.
+func missingIdentifiers(rec *pcrs.PostureRecord) string {
+	var missing []string
+	for _, f := range []struct {
+		name string
+		id   wire.ID
+	}{{"hostId", rec.HostID}, {"policyId", rec.PolicyID}, {"controlId", rec.ControlID}} {
+		if f.id.IsZero() {
+			missing = append(missing, f.name)
+		}
+	}
+	return strings.Join(missing, ", ")
 }
 
 // opName is what errors call an operation: method and path.

@@ -111,7 +111,8 @@ const batchRetries = 2
 // interleave; each record appears once.
 //
 // The first error (resolution, an HTTP error, a broken stream) is yielded
-// once and stops every batch; records yielded before it are valid.
+// once and stops every batch; records yielded before it are valid. Once
+// ctx ends, the next record is replaced by ctx's error.
 // Breaking out of the loop stops and waits for every request, so no
 // goroutine outlives the loop.
 func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...FetchOption) iter.Seq2[pcrs.PostureRecord, error] {
@@ -189,6 +190,12 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 				return
 			}
 			for _, rec := range ev.records {
+				// Checked between records: a caller that gave up gets
+				// its context's error, not the rest of a buffered chunk.
+				if err := ctx.Err(); err != nil {
+					yield(zero, err)
+					return
+				}
 				if !yield(rec, nil) {
 					return
 				}
@@ -201,6 +208,9 @@ func (c *Client) FetchPosture(ctx context.Context, q PostureQuery, opts ...Fetch
 					cfg.progress(prog)
 				}
 			}
+		}
+		if err := ctx.Err(); err != nil {
+			yield(zero, err)
 		}
 	}
 }

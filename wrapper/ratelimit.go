@@ -2,6 +2,7 @@ package qualys
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -54,30 +55,37 @@ func (r RateLimit) ToWait() (time.Duration, bool) {
 	if r.ToWaitSec == nil || *r.ToWaitSec <= 0 {
 		return 0, false
 	}
-	if *r.ToWaitSec > int(math.MaxInt64/time.Second) { // would overflow: longer than any cap
-		return math.MaxInt64, true
-	}
-	return time.Duration(*r.ToWaitSec) * time.Second, true
+	return time.Duration(min(*r.ToWaitSec, maxRateValue)) * time.Second, true
 }
 
-// headerInt parses a non-negative integer header. Fractions are rounded up
-// so that a wait of "0.5" seconds is not read as "no wait".
+// maxRateValue caps every rate-limit header value: about 68 years as a
+// wait, longer than any throttle cap, and small enough that no count or
+// wait derived from it overflows.
+const maxRateValue = math.MaxInt32
+
+// headerInt parses a rate-limit header. Every value takes one path: it is
+// read as a decimal number, integer or not; a fraction rounds up (a wait
+// of "0.5" seconds is not "no wait"); anything above maxRateValue, a huge
+// integer, a huge float or +Inf alike, reads as maxRateValue, so a huge
+// wait always fails at once against WithMaxThrottleWait; a negative value,
+// NaN or anything unreadable reads as absent.
 func headerInt(h http.Header, name string) *int {
 	v := strings.TrimSpace(h.Get(name))
 	if v == "" {
 		return nil
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		f, ferr := strconv.ParseFloat(v, 64)
-		if ferr != nil || math.IsNaN(f) || math.IsInf(f, 0) || f > math.MaxInt32 {
-			return nil
-		}
-		n = int(math.Ceil(f))
-	}
-	if n < 0 {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return nil
 	}
+	switch {
+	case math.IsNaN(f) || f < 0:
+		return nil
+	case f >= maxRateValue:
+		n := maxRateValue
+		return &n
+	}
+	n := int(math.Ceil(f))
 	return &n
 }
 

@@ -3,6 +3,7 @@ package qualys_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -65,12 +66,38 @@ func policies(ctx context.Context, c *qualys.Client) error {
 	return err
 }
 
-// jobs reads every page of a CAR search (a POST .../search: retried too).
+// jobs reads every page of a CAR search (a POST .../search: retried too),
+// 5 records a page, and checks that it read every job once: the same set as
+// one single-page search made after the fault.
 func jobs(ctx context.Context, c *qualys.Client) error {
-	for _, err := range c.Jobs(ctx, qualys.WithPageSize(5)) {
-		if err != nil {
-			return err
+	read := func(pageSize int32) (map[string]int, error) {
+		seen := map[string]int{}
+		for j, err := range c.Jobs(ctx, qualys.WithPageSize(pageSize)) {
+			if err != nil {
+				return nil, err
+			}
+			seen[j.ID.String()]++
 		}
+		return seen, nil
+	}
+	paged, err := read(5)
+	if err != nil {
+		return err
+	}
+	whole, err := read(1000)
+	if err != nil {
+		return fmt.Errorf("reference search: %w", err)
+	}
+	if len(whole) <= 5 {
+		return fmt.Errorf("the simulator holds %d jobs: too few to need pages", len(whole))
+	}
+	for id, n := range paged {
+		if n != 1 || whole[id] != 1 {
+			return fmt.Errorf("job %s read %d times", id, n)
+		}
+	}
+	if len(paged) != len(whole) {
+		return fmt.Errorf("read %d jobs page by page, the search holds %d: the walk stopped early", len(paged), len(whole))
 	}
 	return nil
 }
@@ -122,7 +149,8 @@ func TestReliability(t *testing.T) {
 		{"200 with an HTML page", "searchJobs", []qualystest.Fault{qualystest.Status(200, "<html><body>Maintenance</body></html>")}, nil, jobs,
 			outcome{is: []error{qualys.ErrUnexpectedBody}, msg: "text/html"}},
 		{"XML error body", "listPoliciesV2", []qualystest.Fault{qualystest.Status(400, "<SIMPLE_RETURN><RESPONSE><CODE>1905</CODE><TEXT>Bad parameter.</TEXT></RESPONSE></SIMPLE_RETURN>")}, nil, policies,
-			outcome{is: []error{qualys.ErrInvalidRequest}, msg: "Bad parameter.", calls: 1}},
+			// The code is read from the XML, not only the text.
+			outcome{is: []error{qualys.ErrInvalidRequest}, msg: "code 1905: Bad parameter.", calls: 1}},
 		{"slow response past the attempt timeout", "listPoliciesV2", []qualystest.Fault{qualystest.Slow(2 * time.Second)}, []qualys.Option{qualys.WithAttemptTimeout(200 * time.Millisecond)}, policies,
 			outcome{ok: true, calls: 2}},
 		{"import whose response is lost is not re-sent", "importLibraryScriptV1", []qualystest.Fault{qualystest.ResetBeforeResponse()}, nil,
@@ -284,8 +312,22 @@ func TestReliabilityNothingLost(t *testing.T) {
 		}
 		// A batch broken before any record is retried; after records it
 		// is an error. Either way no short result passes silently.
-		if last == nil && n == 0 {
-			t.Fatal("no records and no error")
+		if last != nil {
+			if !errors.Is(last, qualys.ErrUnexpectedBody) {
+				t.Fatalf("error %v does not say the body was damaged", last)
+			}
+			return
+		}
+		sim.ClearFaults() // the reference
+		clean := 0
+		for _, err := range c.FetchPosture(ctx, qualys.PostureQuery{PolicyIDs: []wire.ID{wire.NewID(sim.Data().Policies[0].ID)}}, qualys.WithConcurrency(1)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			clean++
+		}
+		if n != clean || n == 0 {
+			t.Fatalf("%d records and no error, a clean fetch has %d", n, clean)
 		}
 	})
 }

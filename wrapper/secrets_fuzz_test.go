@@ -146,7 +146,7 @@ func FuzzRetryAfter(f *testing.F) {
 		}
 		var n int64
 		if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d", &n); err == nil && fmt.Sprint(n) == strings.TrimSpace(v) && n > 0 {
-			if want := time.Duration(min(n, 1<<32)) * time.Second; d != want {
+			if want := time.Duration(min(n, maxRateValue)) * time.Second; d != want {
 				t.Fatalf("%q: %v, want %v", v, d, want)
 			}
 		}

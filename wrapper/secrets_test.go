@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -95,8 +96,11 @@ func TestAuthBodyNeverEchoed(t *testing.T) {
 	const password = "Echo-Me-If-You-Can-42"
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(body))
 		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprintf(w, "bad login: %s (Authorization: %s)", body, r.Header.Get("Authorization"))
+		// The form as sent (caught by its password= shape) and the
+		// password alone (caught only by the token source's scrubber).
+		fmt.Fprintf(w, "bad login: %s (Authorization: %s); password %s rejected", body, r.Header.Get("Authorization"), form.Get("password"))
 	}))
 	defer srv.Close()
 	c, err := qualys.NewClient(qualys.WithGatewayURL(srv.URL), qualys.WithCredentials("acme_ab12", password), qualys.WithHTTPClient(srv.Client()))

@@ -41,7 +41,13 @@ const peekLimit = 64 << 10
 //     and re-sends; a wait above WithMaxThrottleWait fails at once with a
 //     *RateLimitError;
 //   - re-sends after a 5xx or a connection error only when retryableRequest says
-//     the operation is safe to repeat (or the connection was never made).
+//     the operation is safe to repeat (or the connection was never made);
+//   - bounds the body it returns: an error body yields at most 64 KiB
+//     (the rest is never read), a success body at most WithMaxResponseSize
+//     (default 64 MiB) before reads fail with ErrBodyTooLarge. Posture
+//     info bodies are exempt: they are streamed, and PostureStream bounds
+//     each record instead. The bounds count decoded bytes, so a
+//     compressed body cannot expand past them.
 //
 // Re-sending a request with a body needs req.GetBody, which
 // http.NewRequest sets for in-memory bodies. When retries run out, the
@@ -56,6 +62,7 @@ type authTransport struct {
 	attemptTimeout    time.Duration
 	plainHTTPLoopback bool
 	logger            *slog.Logger
+	maxBody           int64 // bound on a success body that is read whole
 	limiters          *limiterSet
 	client            *http.Client // template for Client
 	rates             rateBook
@@ -112,6 +119,7 @@ func newTransport(cfg *config) (*authTransport, *jwtSource, error) {
 		attemptTimeout:    cfg.attemptTimeout,
 		plainHTTPLoopback: cfg.plainHTTPLoopback,
 		logger:            cfg.logger,
+		maxBody:           cfg.maxBody,
 		limiters:          newLimiterSet(cfg.pcrsRequests, cfg.pcrsWindow, cfg.now, cfg.sleep),
 		client:            cfg.baseClient(),
 		now:               cfg.now,
@@ -183,8 +191,57 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		auth:       t.tokens != nil && req.Header.Get("Authorization") == "" && sameOrigin(req.URL, t.tokens.gateway),
 		limiter:    t.limiters.get(pcrsAPI(req.URL.Path)),
 	}
-	return ex.run(ctx)
+	resp, err := ex.run(ctx)
+	if resp != nil {
+		t.boundBody(resp, ex.op, req.URL.Path)
+	}
+	return resp, err
 }
+
+// boundBody caps what can be read of a response body (see authTransport).
+func (t *authTransport) boundBody(resp *http.Response, op, path string) {
+	switch {
+	case !isSuccess(resp.StatusCode):
+		resp.Body = &cappedBody{rc: resp.Body, left: maxErrorBody}
+	case pcrsAPI(path) == "postureInfo" || t.maxBody <= 0:
+	default:
+		resp.Body = &cappedBody{rc: resp.Body, left: t.maxBody, fail: func() error {
+			return fmt.Errorf("qualys: %s: HTTP %d: the body is larger than the %d-byte limit (WithMaxResponseSize): %w",
+				op, resp.StatusCode, t.maxBody, ErrBodyTooLarge)
+		}}
+	}
+}
+
+// cappedBody lets left more bytes through. Past them it ends the body
+// early (io.EOF) when fail is nil, which suits error bodies whose head
+// says all there is to say; otherwise reads fail with fail's error.
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+	fail func() error
+}
+
+func (c *cappedBody) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		if c.fail == nil {
+			return 0, io.EOF
+		}
+		// Tell a body that ends exactly at the limit from a longer one.
+		var one [1]byte
+		if n, err := c.rc.Read(one[:]); n == 0 && err != nil {
+			return 0, err
+		}
+		return 0, c.fail()
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.rc.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+func (c *cappedBody) Close() error { return c.rc.Close() }
 
 // exchange is one call through the transport, across its attempts.
 type exchange struct {
@@ -233,7 +290,7 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 		resp, err := t.send(r)
 		dur := t.now().Sub(start)
 		if err != nil {
-			t.log(ctx, "qualys request failed", x.attrs(attempt, slog.Duration("duration", dur), slog.String("error", redactSecrets(err.Error())))...)
+			t.log(ctx, "qualys request failed", x.attrs(attempt, slog.Duration("duration", dur), slog.String("error", scrubServerText(err.Error(), 1000, nil)))...)
 			if ctx.Err() != nil {
 				return nil, err
 			}
@@ -402,13 +459,14 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		if n <= 0 {
 			return 0, false
 		}
-		// Clamp before converting so a huge value cannot overflow into a
-		// short wait; the throttle cap then rejects it.
-		return time.Duration(min(n, 1<<32)) * time.Second, true
+		// Clamped like the rate-limit headers, before converting, so a
+		// huge value cannot overflow into a short wait; the throttle cap
+		// then rejects it.
+		return time.Duration(min(n, maxRateValue)) * time.Second, true
 	}
 	if at, err := http.ParseTime(v); err == nil {
 		if d := at.Sub(now); d > 0 {

@@ -71,6 +71,7 @@ Usage:
   qualys pcrs sync [--db FILE|URL] [--policy-id ID[,ID...]] [--overlap 24h] [--wait 1m]
   qualys pcrs report [--db FILE|URL] [--html FILE]
   qualys simulate [--addr 127.0.0.1:8443] [--hosts N] [--ca-file PATH]
+  qualys proxy --upstream URL --report FILE [--listen 127.0.0.1:8480] [--strict] [--allow-remote] [--plain-http]
 
 Every command takes --platform, --gateway-url, --username, --password-stdin,
 --output jsonl|json|table and --timeout. Credentials and platform default to
@@ -126,6 +127,7 @@ func commands() map[string]*command {
 		"pcrs sync":          pcrsSyncCommand(),
 		"pcrs report":        pcrsReportCommand(),
 		"simulate":           simulateCommand(),
+		"proxy":              proxyCommand(),
 	}
 }
 
@@ -233,6 +235,11 @@ func (c *cli) client() (*qualys.Client, error) {
 		opts = append(opts, qualys.WithPlatform(c.getenv(qualys.EnvPlatform)))
 	default:
 		return nil, usagef("platform: set QUALYS_PLATFORM (or --platform) or QUALYS_GATEWAY_URL (or --gateway-url)")
+	}
+	if strings.HasPrefix(c.gatewayURL, "http://") || (c.gatewayURL == "" && strings.HasPrefix(c.getenv(qualys.EnvGatewayURL), "http://")) {
+		// An explicit http:// gateway is the opt-in, e.g. for qualys proxy;
+		// the client still refuses one that is not on loopback.
+		opts = append(opts, qualys.WithPlainHTTPLoopback())
 	}
 	if c.httpClient != nil {
 		opts = append(opts, qualys.WithHTTPClient(c.httpClient))

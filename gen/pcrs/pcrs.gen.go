@@ -850,8 +850,10 @@ type PostureRecord struct {
 	// Example: 2024-10-04T09:47:33Z
 	PostureModifiedDate OptionalDateTime `json:"postureModifiedDate,omitempty,omitzero"`
 
-	// PreviousStatus Previous posture status; null when there is none (inferred).
-	PreviousStatus PostureStatus `json:"previousStatus,omitempty,omitzero"`
+	// PreviousStatus Previous posture status (`Passed`, `Failed` or `Error`, as `PostureStatus`); null when there is none (inferred).
+	//
+	// Example: Passed
+	PreviousStatus PreviousPostureStatus `json:"previousStatus,omitempty,omitzero"`
 
 	// QGHostID Qualys host GUID (agent hosts).
 	//
@@ -929,6 +931,11 @@ type PostureRecordList = []PostureRecord
 //
 // Example: Passed
 type PostureStatus string
+
+// PreviousPostureStatus Previous posture status (`Passed`, `Failed` or `Error`, as `PostureStatus`); null when there is none (inferred).
+//
+// Example: Passed
+type PreviousPostureStatus = PostureStatus
 
 // TagScope How the listed tags combine (2.0 with `requireTagInfo=1`; placement unconfirmed). ALL = assets with all tags, ANY = assets with any of them.
 //

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/qualyskit/qualys-go/internal/posturegen"
 )
 
@@ -75,12 +77,80 @@ func FuzzElements(f *testing.F) {
 		case len(raw.values) != want:
 			t.Fatalf("body %q: %d elements, want %d", body, len(raw.values), want)
 		}
+		if gzipOK && wantOK {
+			compareValues(t, payload, body)
+		}
 
 		records := collect[*posturegen.Record](t, Elements[*posturegen.Record](bytes.NewReader(body)))
 		if gzipOK && wantOK && len(records.values) > want {
 			t.Fatalf("body %q: %d records from %d elements", body, len(records.values), want)
 		}
 	})
+}
+
+// compareValues checks that each element decodes to what encoding/json
+// makes of it: as generic values, and as posture records when encoding/json
+// accepts them.
+func compareValues(t *testing.T, payload, body []byte) {
+	t.Helper()
+	// Generic values are compared for strict JSON (RFC 7493: no duplicate
+	// names, valid UTF-8). With duplicate names, v2 merges the second
+	// value into the first where encoding/json replaces it; that matters
+	// for `any` only, never for the generated records compared below.
+	if jsontext.Value(payload).IsValid() {
+		wantAny := elementsOf[any](payload)
+		gotAny := collect[any](t, Elements[any](bytes.NewReader(body)))
+		if gotAny.err != nil {
+			t.Fatalf("body %q: generic decode failed: %v", body, gotAny.err)
+		}
+		if diff := cmp.Diff(wantAny, gotAny.values, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("body %q: generic values differ from encoding/json (-want +got):\n%s", body, diff)
+		}
+	}
+	wantRecs, ok := recordsOf(payload)
+	if !ok {
+		return
+	}
+	gotRecs := collect[*posturegen.Record](t, Elements[*posturegen.Record](bytes.NewReader(body)))
+	if gotRecs.err != nil {
+		t.Fatalf("body %q: encoding/json decodes the records, Elements fails: %v", body, gotRecs.err)
+	}
+	if diff := cmp.Diff(wantRecs, gotRecs.values, cmpWire, cmpopts.EquateEmpty()); diff != "" {
+		t.Fatalf("body %q: records differ from encoding/json (-want +got):\n%s", body, diff)
+	}
+}
+
+// elementsOf decodes a valid array or lone object with encoding/json.
+func elementsOf[T any](payload []byte) []T {
+	trimmed := bytes.TrimLeft(payload, " \t\r\n")
+	if trimmed[0] == '{' {
+		var v T
+		if json.Unmarshal(payload, &v) != nil {
+			return nil
+		}
+		return []T{v}
+	}
+	var out []T
+	_ = json.Unmarshal(payload, &out)
+	return out
+}
+
+// recordsOf decodes the payload as posture records with encoding/json; ok
+// is false when encoding/json refuses them.
+func recordsOf(payload []byte) ([]*posturegen.Record, bool) {
+	trimmed := bytes.TrimLeft(payload, " \t\r\n")
+	if trimmed[0] == '{' {
+		var v *posturegen.Record
+		if json.Unmarshal(payload, &v) != nil {
+			return nil, false
+		}
+		return []*posturegen.Record{v}, true
+	}
+	var out []*posturegen.Record
+	if json.Unmarshal(payload, &out) != nil {
+		return nil, false
+	}
+	return out, true
 }
 
 // expectedElements reports what encoding/json makes of a payload: the

@@ -16,6 +16,9 @@
 //     prints a one-record posture answer as a bare object (PA 1.7 sample),
 //     so a single record is accepted in either form.
 //
+// A caller may inspect that lone object first ([CheckObject]), e.g. to tell
+// an error envelope from a record.
+//
 // Anything else (an HTML or XML error page, text, a JSON string, number,
 // boolean or null, an empty body) yields one error that wraps [ErrNotArray]
 // and quotes the first bytes that were found; an empty body also wraps
@@ -33,6 +36,16 @@
 // id that is not an integer) also ends the iteration: the decoder cannot
 // resynchronise reliably after it, and a caller that skipped it would
 // silently lose a record.
+//
+// # Size bounds
+//
+// No element may take more than [MaxElementSize] bytes of decoded JSON
+// (default [DefaultMaxElementSize]), counting the white space before it,
+// and a run of white space between elements is bounded the same way. The
+// bytes counted are those after decompression, so a small gzip body that
+// expands to an endless string or an ocean of blanks fails as soon as the
+// bound is passed, in memory of the order of the bound. Such an error wraps
+// [ErrTooLarge].
 //
 // # Decoding rules
 //
@@ -91,6 +104,10 @@ import (
 // not a JSON array or object (an HTML error page, XML, text, an empty body).
 var ErrNotArray = errors.New("body is not a JSON array")
 
+// ErrTooLarge is wrapped by the error for an element (with the white space
+// before it) larger than [MaxElementSize].
+var ErrTooLarge = errors.New("element too large")
+
 // errReused is the error for a second range over the same sequence.
 var errReused = errors.New("sequence already used: a body can be read only once")
 
@@ -135,8 +152,10 @@ func (e *Error) Unwrap() error { return e.Err }
 type Option func(*config)
 
 type config struct {
-	bufferSize int
-	extra      []json.Options
+	bufferSize  int
+	maxElement  int64
+	checkObject func([]byte) error
+	extra       []json.Options
 }
 
 // BufferSize sets the size of the read buffer in front of the body
@@ -147,6 +166,28 @@ func BufferSize(n int) Option {
 			c.bufferSize = n
 		}
 	}
+}
+
+// DefaultMaxElementSize is the default of [MaxElementSize].
+const DefaultMaxElementSize = 16 << 20
+
+// MaxElementSize bounds the decoded bytes of one element, white space
+// before it included (default [DefaultMaxElementSize]); n <= 0 keeps the
+// default. A bigger element ends the iteration with an error wrapping
+// [ErrTooLarge].
+func MaxElementSize(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxElement = n
+		}
+	}
+}
+
+// CheckObject runs check on the raw JSON of a body whose top-level value is
+// a lone object, before it is decoded as the only element. An error from
+// check is yielded instead of the element (wrapped in an [*Error]).
+func CheckObject(check func(raw []byte) error) Option {
+	return func(c *config) { c.checkObject = check }
 }
 
 // DecodeOptions adds json or jsontext options after the package's defaults,
@@ -207,7 +248,7 @@ func ElementsCloser[T any](rc io.ReadCloser, opts ...Option) iter.Seq2[T, error]
 }
 
 func newConfig(opts []Option) config {
-	c := config{bufferSize: defaultBufferSize}
+	c := config{bufferSize: defaultBufferSize, maxElement: DefaultMaxElementSize}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -245,7 +286,18 @@ func decode[T any](r io.Reader, c config, yield func(T, error) bool) {
 	if len(c.extra) > 0 {
 		jsonOpts = json.JoinOptions(append([]json.Options{v1Compatible}, c.extra...)...)
 	}
-	dec := jsontext.NewDecoder(src, jsonOpts)
+	// The bound sits after decompression: what counts is what the decoder
+	// must hold, not what crossed the wire.
+	budget := &budgetReader{r: src, limit: c.maxElement, max: c.maxElement}
+	dec := jsontext.NewDecoder(budget, jsonOpts)
+	// fail reports a tripped bound as such, whatever the decoder made of
+	// the refused read.
+	fail = func(index int, where stage, err error) {
+		if budget.tripped {
+			err = fmt.Errorf("%w: more than %d bytes", ErrTooLarge, c.maxElement)
+		}
+		yield(zero, &Error{Index: index, Err: err, stage: where})
+	}
 
 	// The first token decides the form of the body.
 	n := 0
@@ -281,13 +333,29 @@ func decode[T any](r io.Reader, c config, yield func(T, error) bool) {
 				return
 			}
 			n++
+			budget.next(dec.InputOffset())
 		}
 	case '{':
 		var v T
-		if err := json.UnmarshalDecode(dec, &v); err != nil {
+		if c.checkObject != nil {
+			raw, err := dec.ReadValue()
+			if err != nil {
+				fail(0, inElement, err)
+				return
+			}
+			if err := c.checkObject(raw); err != nil {
+				fail(0, inElement, err)
+				return
+			}
+			if err := json.Unmarshal(raw, &v, jsonOpts); err != nil {
+				fail(0, inElement, err)
+				return
+			}
+		} else if err := json.UnmarshalDecode(dec, &v); err != nil {
 			fail(0, inElement, err)
 			return
 		}
+		budget.next(dec.InputOffset())
 		if !yield(v, nil) {
 			return
 		}
@@ -318,6 +386,42 @@ func checkEnd(dec *jsontext.Decoder, n int, fail func(int, stage, error)) {
 		fail(n, betweenElements, errors.New("unexpected data after the top-level value"))
 	default:
 		fail(n, betweenElements, err)
+	}
+}
+
+// budgetReader refuses to read more than max bytes past the end of the
+// last element decoded, which bounds the decoder's buffer: it grows only
+// to hold one element (and the white space before it).
+type budgetReader struct {
+	r       io.Reader
+	read    int64 // bytes handed to the decoder
+	limit   int64 // read may not pass this offset
+	max     int64
+	tripped bool
+}
+
+var errBudget = errors.New("read refused: element bound reached")
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	room := b.limit - b.read
+	if room <= 0 {
+		b.tripped = true
+		return 0, errBudget
+	}
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
+}
+
+// next starts the budget of the next element at offset, where the last
+// one ended.
+func (b *budgetReader) next(offset int64) {
+	b.limit = offset + b.max
+	if b.limit < offset { // overflow: no bound left to enforce
+		b.limit = 1<<63 - 1
 	}
 }
 

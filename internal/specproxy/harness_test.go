@@ -1,0 +1,152 @@
+package specproxy_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qualyskit/qualys-go/internal/specproxy"
+	"github.com/qualyskit/qualys-go/qualystest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the proxy's goroutines and the
+// test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// harness is a proxy on loopback in front of an upstream, with its report
+// and logs captured.
+type harness struct {
+	url    string
+	report *syncBuffer
+	logs   *syncBuffer
+	client *http.Client
+	active sync.WaitGroup
+}
+
+// newHarness starts a proxy in front of upstream, reached with transport.
+func newHarness(t *testing.T, upstream string, transport http.RoundTripper, strict bool) *harness {
+	t.Helper()
+	return newProxyHarness(t, upstream, transport, strict, &syncBuffer{})
+}
+
+func newProxyHarness(t testing.TB, upstream string, transport http.RoundTripper, strict bool, report *syncBuffer) *harness {
+	t.Helper()
+	h := &harness{report: report, logs: &syncBuffer{}}
+	p, err := specproxy.New(specproxy.Options{
+		Upstream:  upstream,
+		Report:    h.report,
+		Strict:    strict,
+		Transport: transport,
+		Logger:    slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.active.Add(1)
+		defer h.active.Done()
+		p.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	h.url = srv.URL
+	h.client = srv.Client()
+	return h
+}
+
+// simHarness is a proxy in front of a fresh simulator.
+func simHarness(t *testing.T, strict bool, opts ...qualystest.Option) (*harness, *qualystest.Server) {
+	t.Helper()
+	sim := qualystest.NewServer(t, opts...)
+	return newHarness(t, sim.URL, sim.Client().Transport, strict), sim
+}
+
+// settle waits until no exchange is in flight: every finding of the
+// requests made so far is then in the report.
+func (h *harness) settle(t testing.TB) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { h.active.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the proxy did not finish its exchanges within 30 s")
+	}
+}
+
+// do sends one request through the proxy and returns status and body.
+func (h *harness) do(t *testing.T, method, path string, header http.Header, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, h.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.settle(t)
+	return resp.StatusCode, raw
+}
+
+// findings parses the report strictly: every line one Finding with every
+// field of the report format.
+func (h *harness) findings(t *testing.T) []specproxy.Finding {
+	t.Helper()
+	var out []specproxy.Finding
+	sc := bufio.NewScanner(strings.NewReader(h.report.String()))
+	for sc.Scan() {
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(sc.Bytes(), &keys); err != nil {
+			t.Fatalf("report line %q: %v", sc.Text(), err)
+		}
+		for _, k := range []string{"time", "operation", "direction", "status", "pointer", "rule", "message"} {
+			if _, ok := keys[k]; !ok {
+				t.Errorf("report line %q has no %q", sc.Text(), k)
+			}
+		}
+		if len(keys) != 7 {
+			t.Errorf("report line %q: want exactly the 7 report fields", sc.Text())
+		}
+		var f specproxy.Finding
+		if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func bearer(token string) http.Header {
+	return http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}}
+}

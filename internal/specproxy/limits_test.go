@@ -1,0 +1,60 @@
+package specproxy_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/qualyskit/qualys-go/internal/specproxy"
+)
+
+// TestSizeLimits: a request body over MaxRequestBody is answered 413 and
+// not forwarded; an answer over MaxCheckedBody is forwarded whole but not
+// checked, and says so.
+func TestSizeLimits(t *testing.T) {
+	var forwarded atomic.Int32
+	answer := `{"errorCode":null,"message":null,"body":{"totalCount":1,"list":[{"platform":"BEOS","title":"` + strings.Repeat("x", 4096) + `"}]}}`
+	upstream := newTLSUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		forwarded.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(answer))
+	})
+	report := &syncBuffer{}
+	p, err := specproxy.New(specproxy.Options{
+		Upstream: upstream.URL, Transport: upstream.Client().Transport, Report: report,
+		MaxRequestBody: 64, MaxCheckedBody: 1024,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewServer(p)
+	defer front.Close()
+	post := func(body string) (int, int) {
+		resp, err := front.Client().Post(front.URL+"/sm/v1/jobs/search", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		got, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, len(got)
+	}
+	if status, _ := post(`{"filter":"` + strings.Repeat("a", 100) + `"}`); status != http.StatusRequestEntityTooLarge || forwarded.Load() != 0 {
+		t.Errorf("large request: status %d, forwarded %d; want 413 and nothing forwarded", status, forwarded.Load())
+	}
+	status, n := post(`{}`)
+	front.Close() // waits for the exchange to finish
+	if status != 200 || n != len(answer) || forwarded.Load() != 1 {
+		t.Errorf("large answer: status %d, %d of %d bytes, forwarded %d", status, n, len(answer), forwarded.Load())
+	}
+	lines := strings.Split(strings.TrimSpace(report.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"status":413`) || !strings.Contains(lines[0], `"rule":"body-too-large"`) ||
+		!strings.Contains(lines[1], `"direction":"response"`) || !strings.Contains(lines[1], `"rule":"body-too-large"`) {
+		t.Errorf("report:\n%s\nwant a 413 request finding and an unchecked answer, and nothing about the enum in it", report.String())
+	}
+}
