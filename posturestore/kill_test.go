@@ -197,7 +197,7 @@ func testKills(t *testing.T, dialect Dialect) {
 
 	start := sim.Data().Now.Add(time.Hour)
 	kills, resumed := 0, 0
-	deadline := time.Now().Add(4 * time.Minute)
+	deadline := time.Now().Add(8 * time.Minute) // generous: a busy 2-core CI machine runs the race-built children slowly
 	for round := range 3 {
 		at := start.Add(time.Duration(round) * 24 * time.Hour)
 		if round > 0 {
