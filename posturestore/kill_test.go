@@ -175,7 +175,7 @@ func TestKilledSyncsEndLikeCleanOnes(t *testing.T) {
 func testKills(t *testing.T, dialect Dialect) {
 	const (
 		trialStores  = 4
-		killsPerSync = 4
+		killsPerSync = 5
 		minKills     = 20
 		// minResumed is how many kills must land inside a planned run
 		// (after its plan committed, before its end), the part a resume
@@ -217,8 +217,13 @@ func testKills(t *testing.T, dialect Dialect) {
 			// commits, the others anywhere from the start of the sync.
 			for range killsPerSync {
 				plan := &killPlan{delay: time.Duration(rng.Int64N(int64(20 * time.Millisecond)))}
-				if rng.IntN(4) > 0 && cleanBatches > 2 {
-					plan.afterBatches = 1 + rng.IntN(cleanBatches-2)
+				// A resumed run has only its remaining batches to commit.
+				left := cleanBatches
+				if n := pendingHosts(t, loc); n > 0 {
+					left = (n + childBatchHosts - 1) / childBatchHosts
+				}
+				if rng.IntN(4) > 0 && left > 2 {
+					plan.afterBatches = 1 + rng.IntN(left-2)
 				} else {
 					plan.delay = time.Duration(rng.Int64N(int64(500 * time.Millisecond)))
 				}
@@ -275,6 +280,18 @@ func runInterrupted(t *testing.T, location string) bool {
 		t.Fatal(err)
 	}
 	return n > 0
+}
+
+// pendingHosts counts the hosts an interrupted run has still to pull.
+func pendingHosts(t *testing.T, location string) int {
+	t.Helper()
+	st := openStoreQuiet(t, location)
+	defer st.Close()
+	var n int
+	if err := st.DB().QueryRow(`SELECT count(*) FROM sync_pending`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // syncCompleted tells whether the store holds a finished sync dated at.
