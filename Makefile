@@ -1,9 +1,13 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all generate verify test test-fast test-slow lint demo bench bench-store fuzz surface stress contract typescript
+.PHONY: all build generate verify test test-fast test-slow lint demo newcomer bench bench-store fuzz surface stress contract typescript
 
 all: verify test
+
+## build: the command-line tool, to bin/qualys
+build:
+	$(GO) build -o bin/qualys ./cmd/qualys
 
 ## generate: regenerate gen/car and gen/pcrs from spec/ with the pinned oapi-codegen
 generate:
@@ -41,9 +45,13 @@ contract:
 typescript:
 	scripts/typescript.sh
 
-## demo: the CLI against the bundled simulator, no credentials needed
-demo:
+## demo: builds bin/qualys and runs it against the bundled simulator, no credentials needed
+demo: build
 	scripts/demo.sh
+
+## newcomer: about 20 first commands typed into a real terminal (tmux) at 80 and 200 columns
+newcomer: build
+	scripts/newcomer.sh
 
 ## bench: streaming posture benchmarks, reported as ratios against the generated path
 bench:

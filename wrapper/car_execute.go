@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/qualyskit/qualys-go/gen/car"
 	"github.com/qualyskit/qualys-go/wire"
@@ -21,6 +22,10 @@ type Execution struct {
 	TestAssets       []car.TargetRef // lab asset id and agent UUID
 	TestTags         []car.TargetRef // lab tag id and tag UUID
 	Description      string
+	// PollInterval and MaxPollInterval are how RunScript follows the run:
+	// the first wait between two polls (default 2s), doubled while nothing
+	// changes up to the longest (default 30s). ExecuteScript ignores them.
+	PollInterval, MaxPollInterval time.Duration
 }
 
 // ExecuteScript runs a script on demand (POST /sm/v1/scripts/{id}/execute)

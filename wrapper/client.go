@@ -132,6 +132,12 @@ func call[R any](ctx context.Context, op string, send func(context.Context) (*ht
 	}
 	parsed, err := parse(resp)
 	if err != nil {
+		if ctx.Err() != nil {
+			// The body may have ended early, cleanly, because the
+			// caller's context ended mid-read (seen on a busy
+			// machine): the cut is the caller's, not the server's.
+			return zero, fmt.Errorf("qualys: %s: %w", op, ctx.Err())
+		}
 		return zero, unexpectedBody(op, resp, body, err)
 	}
 	return parsed, nil

@@ -37,6 +37,17 @@
 // Ids are [wire.ID] values everywhere: an id read from one call goes
 // straight into the next, whether Qualys sent it as "1039" or 1039.
 //
+// # Running a script
+//
+// [Client.RunScript] runs a script now ([Execution]: assets, tags, or lab
+// assets and lab tags in test mode) and waits for it: one [AssetRun] per
+// asset with its status, decoded output, exit code and timings, and the
+// assets CAR did not run it on with the reason. [Client.RunScriptResults]
+// yields each asset as it finishes. Polls back off while nothing changes
+// and slow down to stay inside the rate limit (Execution.PollInterval);
+// each is logged at debug level for progress displays ([WithLogger]). The
+// context ends the wait.
+//
 // # Posture
 //
 // [Client.PostureStream] streams the records of one postureInfo request

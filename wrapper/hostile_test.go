@@ -728,7 +728,9 @@ func TestHostileAuthThatNeverAnswers(t *testing.T) {
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, makeJWT(map[string]any{"exp": time.Now().Add(time.Hour).Unix()}))
 	}
-	c := h.client(t, WithAttemptTimeout(300*time.Millisecond))
+	// Long enough for a TLS handshake and an answer on a busy machine, so
+	// that only the hung request times out and the count stays exact.
+	c := h.client(t, WithAttemptTimeout(2*time.Second))
 	// The caller that starts the refresh gives up early: that must not
 	// decide anything for the others.
 	starter, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

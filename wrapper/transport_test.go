@@ -637,7 +637,10 @@ func TestTransportAttemptTimeout(t *testing.T) {
 	stall := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 
 	t.Run("stalled GET is retried", func(t *testing.T) {
-		h := newHarness(t, []http.HandlerFunc{stall, ok200}, WithAttemptTimeout(50*time.Millisecond))
+		// The timeout also bounds the retry's TLS handshake and answer
+		// (and /auth): 50 ms was too short for them on a busy machine,
+		// which made the retry time out too.
+		h := newHarness(t, []http.HandlerFunc{stall, ok200}, WithAttemptTimeout(2*time.Second))
 		resp, _, err := h.do(t, "GET", "/sm/v1/script-types", "")
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("%v %v", resp, err)

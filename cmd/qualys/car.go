@@ -1,254 +1,286 @@
 package main
 
 import (
-	"context"
-	"flag"
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"iter"
+	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
-	"github.com/qualyskit/qualys-go/gen/car"
-	"github.com/qualyskit/qualys-go/wire"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
-// searchFlags are the flags of every list command.
-type searchFlags struct {
+func newCARCmd(f *factory) *cobra.Command {
+	c := group("car", "Custom Assessment and Remediation: scripts, jobs, schedules, blocked commands",
+		newScriptsCmd(f), newLibraryCmd(f), newJobsCmd(f), newAssetJobsCmd(f), newSchedulesCmd(f),
+		newBlockedCommandsCmd(f), newTagsCmd(f), newAssetsCmd(f), newLabAssetsCmd(f))
+	c.Long = `Custom Assessment and Remediation (CAR, /sm/...): run scripts on assets and
+read their output, manage scripts, the script library, jobs, schedules,
+blocked commands, blocked assets and tags, and lab assets.`
+	return c
+}
+
+// listFlags are the flags of every list command.
+type listFlags struct {
 	filter   string
 	pageSize int
 	limit    int
 }
 
-func (s *searchFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.filter, "filter", "", "Qualys query, e.g. language:PowerShell-Script")
-	fs.IntVar(&s.pageSize, "page-size", 100, "records per request (all pages are read)")
-	fs.IntVar(&s.limit, "limit", 0, "stop after this many records (0: all)")
+func (l *listFlags) register(fs *pflag.FlagSet, filterExample string) {
+	fs.StringVar(&l.filter, "filter", "", "Qualys query, e.g. "+filterExample)
+	fs.IntVar(&l.pageSize, "page-size", defaultPageSize, "records per request (every page is read)")
+	fs.IntVar(&l.limit, "limit", 0, "stop after this many records (0: all)")
 }
 
-// printAll prints the records of a search, up to limit.
-func printAll[T any](c *cli, seq iter.Seq2[T, error], limit int, each func(T) error) error {
+func (l *listFlags) check() error {
+	switch {
+	case l.pageSize <= 0 || l.pageSize > 1000:
+		return usagef("--page-size %d: want 1 to 1000", l.pageSize)
+	case l.limit < 0:
+		return usagef("--limit %d: must not be negative", l.limit)
+	}
+	return nil
+}
+
+// defaultPageSize keeps requests few without making one answer large.
+const defaultPageSize = 100
+
+// searchOptions are the page size and filter as the options of one
+// search (ScriptsOption, JobsOption...), which every search takes.
+func searchOptions[O any](l *listFlags) []O {
+	size := l.pageSize
+	if l.limit > 0 && l.limit < size {
+		size = l.limit // one small request when fewer records are wanted
+	}
+	opts := []O{any(qualys.WithPageSize(int32(size))).(O)}
+	if l.filter != "" {
+		opts = append(opts, any(qualys.WithFilter(l.filter)).(O))
+	}
+	return opts
+}
+
+// printAll prints the records of a search, up to limit, then flushes.
+func printAll[T any](p *printer, seq iter.Seq2[T, error], limit int, each func(T) (any, error)) error {
 	n := 0
 	for rec, err := range seq {
 		if err != nil {
+			p.flush() // what was read is still shown
 			return err
 		}
+		var v any = rec
 		if each != nil {
-			if err := each(rec); err != nil {
+			if v, err = each(rec); err != nil {
 				return err
 			}
-		} else if err := c.out.record(rec); err != nil {
+		}
+		if err := p.record(v); err != nil {
 			return err
 		}
 		if n++; limit > 0 && n >= limit {
 			break
 		}
 	}
+	return p.flush()
+}
+
+// maxResponse bounds the responses of the calls made through the
+// generated client directly.
+const maxResponse = 16 << 20
+
+// carEnvelope is a CAR answer: errorCode, message and body (shape E), or
+// body alone (shape B), or a bare text.
+type carEnvelope struct {
+	ErrorCode any             `json:"errorCode"`
+	Message   *string         `json:"message"`
+	Body      json.RawMessage `json:"body"`
+}
+
+// carCall sends one request through the generated CAR client and returns
+// the body of its envelope, with errors in the status or in the body.
+func carCall(op string, send func() (*http.Response, error)) (json.RawMessage, error) {
+	resp, err := send()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the answer: %w", op, err)
+	}
+	if len(body) > maxResponse {
+		return nil, fmt.Errorf("%s: the answer is larger than %d MiB", op, maxResponse>>20)
+	}
+	var env carEnvelope
+	jsonErr := json.Unmarshal(body, &env)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, httpError(op, resp, body)
+	}
+	if err := jsonErr; err != nil {
+		if t := bytes.TrimSpace(body); len(t) > 0 && t[0] != '{' {
+			b, _ := json.Marshal(string(t))
+			return b, nil // a plain success text
+		}
+		return nil, fmt.Errorf("%s: the answer is not JSON: %w", op, err)
+	}
+	if code := errorCodeText(env.ErrorCode); code != "" && code != "0" {
+		msg := ""
+		if env.Message != nil {
+			msg = *env.Message
+		}
+		return nil, &qualys.APIError{StatusCode: resp.StatusCode, Code: code, Message: msg, Operation: op}
+	}
+	if len(env.Body) == 0 || string(env.Body) == "null" {
+		if env.Message != nil {
+			b, _ := json.Marshal(map[string]string{"message": *env.Message})
+			return b, nil
+		}
+		return json.RawMessage(`{}`), nil
+	}
+	return env.Body, nil
+}
+
+// errorCodeText is a CAR errorCode, which comes as text, a number or null.
+func errorCodeText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// httpError describes a failed answer as the SDK's *APIError, so that
+// errors.Is finds ErrUnauthorized, ErrNotFound and the rest: the status,
+// and the message of a CAR or gateway error body. Error bodies carry no
+// secrets; other bodies are described, not echoed.
+func httpError(op string, resp *http.Response, body []byte) error {
+	e := &qualys.APIError{StatusCode: resp.StatusCode, Operation: op, ContentType: resp.Header.Get("Content-Type")}
+	var b struct {
+		ErrorCode any    `json:"errorCode"`
+		Error     string `json:"error"`
+		Message   string `json:"message"`
+	}
+	if json.Unmarshal(body, &b) == nil {
+		e.Code, e.Message = errorCodeText(b.ErrorCode), b.Message
+		if e.Code == "" {
+			e.Code = b.Error
+		}
+	}
+	if e.Message == "" {
+		e.Message = fmt.Sprintf("%d bytes of %s", len(body), firstNonEmpty(e.ContentType, "untyped data"))
+	}
+	if len(e.Message) > 300 {
+		e.Message = e.Message[:300] + "…"
+	}
+	return e
+}
+
+// printBody prints the body of a CAR answer: each element of a list, or
+// the object itself.
+func printBody(p *printer, body json.RawMessage) error {
+	var list struct {
+		List *[]json.RawMessage `json:"list"`
+	}
+	if json.Unmarshal(body, &list) == nil && list.List != nil {
+		for _, r := range *list.List {
+			if err := p.record(r); err != nil {
+				return err
+			}
+		}
+		return p.flush()
+	}
+	var arr []json.RawMessage
+	if json.Unmarshal(body, &arr) == nil {
+		for _, r := range arr {
+			if err := p.record(r); err != nil {
+				return err
+			}
+		}
+		return p.flush()
+	}
+	var obj map[string]any
+	if json.Unmarshal(body, &obj) == nil {
+		if err := p.record(obj); err != nil {
+			return err
+		}
+		return p.flush()
+	}
+	var text string
+	if json.Unmarshal(body, &text) == nil {
+		if err := p.record(map[string]string{"message": text}); err != nil {
+			return err
+		}
+		return p.flush()
+	}
+	if err := p.record(body); err != nil {
+		return err
+	}
+	return p.flush()
+}
+
+// readBodyFile reads a request body from a JSON or YAML file ("-" is
+// stdin), checks it against the operation's schema and decodes it into
+// dst, refusing unknown fields: every mistake exits 2 before the request.
+func readBodyFile(f *factory, file, operationID string, dst any) error {
+	if file == "" {
+		return usagef("--file is required: a JSON or YAML file with the request body (- for stdin)")
+	}
+	var data []byte
+	var err error
+	if file == "-" {
+		data, err = io.ReadAll(io.LimitReader(f.stdin, maxResponse))
+	} else {
+		data, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return usagef("--file: %s", clean(err.Error()))
+	}
+	var generic any
+	if t := bytes.TrimSpace(data); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		err = json.Unmarshal(data, &generic)
+	} else {
+		err = yaml.Unmarshal(data, &generic)
+	}
+	if err != nil {
+		return usagef("%s is neither JSON nor YAML: %s", file, oneLine(clean(err.Error())))
+	}
+	if generic == nil {
+		return usagef("%s is empty", file)
+	}
+	js, err := json.Marshal(generic)
+	if err != nil {
+		return usagef("%s: %s", file, clean(err.Error())) // YAML maps with non-string keys
+	}
+	var check any
+	json.Unmarshal(js, &check)
+	if err := checkRequestBody(file, operationID, check); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return usagef("%s: %s", file, clean(err.Error()))
+	}
 	return nil
 }
 
-// listCommand builds a "car ... list" command from a search that takes
-// the common filter and page size.
-func listCommand[T any](search func(ctx context.Context, c *qualys.Client, filter string, pageSize int32) iter.Seq2[T, error]) *command {
-	var sf searchFlags
-	return &command{
-		flags: sf.register,
-		run: func(ctx context.Context, c *cli, _ []string) error {
-			if sf.pageSize <= 0 || sf.limit < 0 {
-				return usagef("--page-size must be positive and --limit not negative")
-			}
-			client, err := c.client()
-			if err != nil {
-				return err
-			}
-			return printAll(c, search(ctx, client, sf.filter, int32(sf.pageSize)), sf.limit, nil)
-		},
+// idList renders ids for messages.
+func idList(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprint(id)
 	}
-}
-
-func scriptsListCommand() *command {
-	return listCommand(func(ctx context.Context, c *qualys.Client, filter string, size int32) iter.Seq2[car.Script, error] {
-		return c.Scripts(ctx, qualys.WithFilter(filter), qualys.WithPageSize(size))
-	})
-}
-
-func libraryListCommand() *command {
-	return listCommand(func(ctx context.Context, c *qualys.Client, filter string, size int32) iter.Seq2[car.LibraryScript, error] {
-		return c.LibraryScripts(ctx, qualys.WithFilter(filter), qualys.WithPageSize(size))
-	})
-}
-
-func jobsListCommand() *command {
-	return listCommand(func(ctx context.Context, c *qualys.Client, filter string, size int32) iter.Seq2[car.Job, error] {
-		return c.Jobs(ctx, qualys.WithFilter(filter), qualys.WithPageSize(size))
-	})
-}
-
-func assetJobsListCommand() *command {
-	var sf searchFlags
-	var jobID int64
-	var results bool
-	return &command{
-		flags: func(fs *flag.FlagSet) {
-			sf.register(fs)
-			fs.Int64Var(&jobID, "job-id", 0, "only the asset jobs of this job")
-			fs.BoolVar(&results, "results", false, "print each run's decoded script output")
-		},
-		run: func(ctx context.Context, c *cli, _ []string) error {
-			client, err := c.client()
-			if err != nil {
-				return err
-			}
-			filter := sf.filter
-			if jobID > 0 {
-				filter = strings.TrimSpace(fmt.Sprintf("job.id:%d", jobID) + andFilter(filter))
-			}
-			opts := []qualys.AssetJobsOption{qualys.WithPageSize(int32(sf.pageSize)), qualys.WithFilter(filter)}
-			if !results {
-				return printAll(c, client.AssetJobs(ctx, opts...), sf.limit, nil)
-			}
-			opts = append(opts, qualys.WithScriptResult())
-			return printAll(c, client.AssetJobs(ctx, opts...), sf.limit, func(j car.AssetJob) error {
-				out, err := qualys.ScriptResult(j)
-				if err != nil {
-					return err
-				}
-				return c.out.record(map[string]any{"id": j.ID, "status": j.Status, "asset": j.Asset, "output": string(out)})
-			})
-		},
-	}
-}
-
-func andFilter(f string) string {
-	if f == "" {
-		return ""
-	}
-	return " AND (" + f + ")"
-}
-
-// idArg parses the positional id of a command.
-func idArg(args []string) (wire.ID, error) {
-	id, err := strconv.ParseInt(args[0], 10, 64)
-	if err != nil || id <= 0 {
-		return wire.ID{}, usagef("%q is not an id", args[0])
-	}
-	return wire.NewID(id), nil
-}
-
-func libraryGetCommand() *command {
-	var content bool
-	return &command{
-		args:  1,
-		flags: func(fs *flag.FlagSet) { fs.BoolVar(&content, "content", false, "print only the decoded script text") },
-		run: func(ctx context.Context, c *cli, args []string) error {
-			id, err := idArg(args)
-			if err != nil {
-				return err
-			}
-			client, err := c.client()
-			if err != nil {
-				return err
-			}
-			s, err := client.LibraryScript(ctx, id)
-			if err != nil {
-				return err
-			}
-			if !content {
-				return c.out.record(s)
-			}
-			text, err := qualys.LibraryScriptContent(s)
-			if err != nil {
-				return err
-			}
-			_, err = c.stdout.Write(text)
-			return err
-		},
-	}
-}
-
-func libraryImportCommand() *command {
-	var title string
-	var category int64
-	var approved bool
-	return &command{
-		args: 1,
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&title, "title", "", "title of the new account script (required)")
-			fs.Int64Var(&category, "category", 0, "category id of the new script (required)")
-			fs.BoolVar(&approved, "approved", false, "create the script already approved")
-		},
-		run: func(ctx context.Context, c *cli, args []string) error {
-			id, err := idArg(args)
-			if err != nil {
-				return err
-			}
-			if title == "" || category <= 0 {
-				return usagef("library import needs --title and --category")
-			}
-			client, err := c.client()
-			if err != nil {
-				return err
-			}
-			newID, err := client.ImportLibraryScript(ctx, qualys.Import{LibraryID: id, Title: title, CategoryID: category, Approved: approved})
-			if err != nil {
-				return err
-			}
-			return c.out.record(map[string]any{"libraryId": id, "scriptId": newID})
-		},
-	}
-}
-
-func scriptsRunCommand() *command {
-	var assets, tags, excluded string
-	return &command{
-		args: 1,
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&assets, "asset-ids", "", "comma-separated asset ids to run on")
-			fs.StringVar(&tags, "tag-ids", "", "comma-separated asset tag ids to run on")
-			fs.StringVar(&excluded, "exclude-ids", "", "comma-separated asset ids to skip")
-		},
-		run: func(ctx context.Context, c *cli, args []string) error {
-			id, err := idArg(args)
-			if err != nil {
-				return err
-			}
-			var e qualys.Execution
-			for _, l := range []struct {
-				flag string
-				in   string
-				out  *[]wire.ID
-			}{{"--asset-ids", assets, &e.AssetIDs}, {"--tag-ids", tags, &e.AssetTagIDs}, {"--exclude-ids", excluded, &e.ExcludedAssetIDs}} {
-				if *l.out, err = parseIDs(l.flag, l.in); err != nil {
-					return err
-				}
-			}
-			if len(e.AssetIDs) == 0 && len(e.AssetTagIDs) == 0 {
-				return usagef("scripts run needs --asset-ids or --tag-ids")
-			}
-			client, err := c.client()
-			if err != nil {
-				return err
-			}
-			uuid, err := client.ExecuteScript(ctx, id, e)
-			if err != nil {
-				return err
-			}
-			return c.out.record(map[string]any{"scriptId": id, "correlationUuid": uuid})
-		},
-	}
-}
-
-func parseIDs(flagName, s string) ([]wire.ID, error) {
-	var out []wire.ID
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part == "" {
-			continue
-		}
-		id, err := strconv.ParseInt(part, 10, 64)
-		if err != nil {
-			return nil, usagef("%s: %q is not an id", flagName, part)
-		}
-		out = append(out, wire.NewID(id))
-	}
-	return out, nil
+	return strings.Join(parts, ",")
 }

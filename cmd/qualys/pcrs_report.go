@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,58 +10,74 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/qualyskit/qualys-go/posturestore"
 )
 
 // reportFlags are the flags of "pcrs report".
 type reportFlags struct {
+	f    *factory
 	db   string
 	html string
 }
 
-func pcrsReportCommand() *command {
-	var f reportFlags
-	return &command{
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&f.db, "db", "", "store: a SQLite file or a postgres:// URL (default: posture.sqlite in the user's data directory)")
-			fs.StringVar(&f.html, "html", "", "also write the report as one self-contained HTML page with charts to this file")
-		},
-		run: func(ctx context.Context, c *cli, _ []string) error { return runReport(ctx, c, f) },
+func newPCRSReportCmd(f *factory) *cobra.Command {
+	opts := &reportFlags{f: f}
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Pass rates by policy, criticality and control, and what the latest sync changed",
+		Example: `  qualys pcrs report --db posture.sqlite -o table
+  qualys pcrs report --db posture.sqlite -o json --html report.html`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runReport(cmd.Context(), opts) },
 	}
+	cmd.Flags().StringVar(&opts.db, "db", "", "store: a SQLite file or a postgres:// URL (default: posture.sqlite in the user's data directory)")
+	cmd.Flags().StringVar(&opts.html, "html", "", "also write the report as one self-contained HTML page with charts to this file")
+	return cmd
 }
 
-// runReport reads the report from the store and prints it: a table for
+// runReport reads the report from the store and prints it: tables for
 // people, one JSON document otherwise; --html writes the page too.
-func runReport(ctx context.Context, c *cli, f reportFlags) error {
-	location, err := storeLocation(c, f.db)
+func runReport(ctx context.Context, o *reportFlags) error {
+	f := o.f
+	location, err := storeLocation(f.getenv, o.db)
 	if err != nil {
 		return err
 	}
-	if f.db == "" {
+	if o.db == "" {
 		// Reporting must not create an empty store where none was synced.
 		if _, err := os.Stat(location); errors.Is(err, os.ErrNotExist) {
 			return usagef("no store at %s: run \"qualys pcrs sync\" first or pass --db", location)
 		}
+	}
+	p, err := f.printer(nil)
+	if err != nil {
+		return err
 	}
 	st, err := posturestore.Open(ctx, location)
 	if err != nil {
 		return storeError(err)
 	}
 	defer st.Close()
+	f.ran = true
 	r, err := st.Report(ctx)
 	if err != nil {
 		return err
 	}
-	if f.html != "" {
-		if err := writeHTMLReport(r, f.html); err != nil {
+	if o.html != "" {
+		if err := writeHTMLReport(r, o.html); err != nil {
 			return err
 		}
 	}
-	if c.output == "table" {
-		return printReportTable(c.stdout, r)
+	if p.format == "table" {
+		return printReportTable(f.stdout, r)
 	}
 	// One document: the report's parts are not a list of records.
-	return c.out.record(r)
+	if err := p.record(r); err != nil {
+		return err
+	}
+	return p.flush()
 }
 
 func writeHTMLReport(r *posturestore.Report, path string) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,59 +10,76 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/qualyskit/qualys-go/posturestore"
-	"github.com/qualyskit/qualys-go/wire"
 )
 
 // syncFlags are the flags of "pcrs sync".
 type syncFlags struct {
+	f          *factory
 	db         string
-	policies   policyFlag
+	policies   []string
 	overlap    time.Duration
 	batchHosts int
 	wait       time.Duration
 	version    string
 }
 
-func pcrsSyncCommand() *command {
-	var f syncFlags
-	return &command{
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&f.db, "db", "", "store: a SQLite file or a postgres:// URL (default: posture.sqlite in the user's data directory)")
-			fs.Var(&f.policies, "policy-id", "policy id(s) to keep, comma-separated or repeated (default: every policy)")
-			fs.DurationVar(&f.overlap, "overlap", posturestore.DefaultOverlap, "how far before the last sync to ask for changes")
-			fs.IntVar(&f.batchHosts, "batch-hosts", posturestore.DefaultBatchHosts, "hosts per request and per transaction")
-			fs.DurationVar(&f.wait, "wait", 0, "when another sync is writing the store, wait this long for it (0: refuse)")
-			fs.StringVar(&f.version, "api-version", "5.0", "postureInfo version: 1.0 to 5.0")
-		},
-		run: func(ctx context.Context, c *cli, _ []string) error { return runSync(ctx, c, f) },
+func newPCRSSyncCmd(f *factory) *cobra.Command {
+	opts := &syncFlags{f: f}
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Keep compliance posture in a SQLite or PostgreSQL store: in full once, then only what changed",
+		Example: `  qualys pcrs sync --db posture.sqlite
+  qualys pcrs sync --db postgres://sync@db.example.com/compliance --policy-id 4677689 --wait 10m`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd.Context(), opts) },
 	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.db, "db", "", "store: a SQLite file or a postgres:// URL (default: posture.sqlite in the user's data directory)")
+	fl.StringSliceVar(&opts.policies, "policy-id", nil, "policy ids to keep, comma-separated or repeated (default: every policy)")
+	fl.DurationVar(&opts.overlap, "overlap", posturestore.DefaultOverlap, "how far before the last sync to ask for changes")
+	fl.IntVar(&opts.batchHosts, "batch-hosts", posturestore.DefaultBatchHosts, "hosts per request and per transaction")
+	fl.DurationVar(&opts.wait, "wait", 0, "when another sync is writing the store, wait this long for it (0: refuse)")
+	fl.StringVar(&opts.version, "api-version", "5.0", "postureInfo version: 1.0 to 5.0")
+	return cmd
 }
 
 // runSync checks the command line, opens the store and syncs it.
-func runSync(ctx context.Context, c *cli, f syncFlags) error {
-	ids, err := policyIDs(f.policies)
+func runSync(ctx context.Context, o *syncFlags) error {
+	f := o.f
+	ids, err := parseIDs("--policy-id", o.policies)
 	if err != nil {
 		return err
+	}
+	for _, id := range ids {
+		if id <= 0 {
+			return usagef("--policy-id %d: a policy id is a positive number", id)
+		}
 	}
 	switch {
-	case f.overlap < 0:
-		return usagef("--overlap %s: must not be negative", f.overlap)
-	case f.batchHosts <= 0:
-		return usagef("--batch-hosts %d: must be positive", f.batchHosts)
-	case f.wait < 0:
-		return usagef("--wait %s: must not be negative", f.wait)
+	case o.overlap < 0:
+		return usagef("--overlap %s: must not be negative", o.overlap)
+	case o.batchHosts <= 0:
+		return usagef("--batch-hosts %d: must be positive", o.batchHosts)
+	case o.wait < 0:
+		return usagef("--wait %s: must not be negative", o.wait)
 	}
-	switch f.version {
+	switch o.version {
 	case "1.0", "2.0", "3.0", "4.0", "5.0":
 	default:
-		return usagef("--api-version %q: want 1.0, 2.0, 3.0, 4.0 or 5.0", f.version)
+		return usagef("--api-version %q: want 1.0, 2.0, 3.0, 4.0 or 5.0", o.version)
 	}
-	location, err := storeLocation(c, f.db)
+	location, err := storeLocation(f.getenv, o.db)
 	if err != nil {
 		return err
 	}
-	client, err := c.client()
+	p, err := f.printer(nil)
+	if err != nil {
+		return err
+	}
+	client, err := f.client()
 	if err != nil {
 		return err
 	}
@@ -72,16 +88,17 @@ func runSync(ctx context.Context, c *cli, f syncFlags) error {
 		return storeError(err)
 	}
 	defer st.Close()
+	f.ran = true
 	opts := []posturestore.SyncOption{
-		posturestore.WithPolicyIDs(ids...), posturestore.WithOverlap(f.overlap),
-		posturestore.WithBatchHosts(f.batchHosts), posturestore.WithLockWait(f.wait),
-		posturestore.WithPostureVersion(f.version),
+		posturestore.WithPolicyIDs(ids...), posturestore.WithOverlap(o.overlap),
+		posturestore.WithBatchHosts(o.batchHosts), posturestore.WithLockWait(o.wait),
+		posturestore.WithPostureVersion(o.version),
 	}
-	if isTerminal(c.stderr) {
+	if isTerminal(f.stderr) {
 		opts = append(opts, posturestore.WithSyncProgress(func(p posturestore.SyncProgress) {
-			fmt.Fprintf(c.stderr, "\rhosts %d/%d, %d records, %d changes", p.HostsDone, p.HostsDone+p.HostsLeft, p.Records, p.Changes)
+			fmt.Fprintf(f.stderr, "\rhosts %d/%d, %d records, %d changes", p.HostsDone, p.HostsDone+p.HostsLeft, p.Records, p.Changes)
 		}))
-		defer fmt.Fprintln(c.stderr)
+		defer fmt.Fprintln(f.stderr)
 	}
 	res, err := st.Sync(ctx, client, opts...)
 	if err != nil {
@@ -102,26 +119,15 @@ func runSync(ctx context.Context, c *cli, f syncFlags) error {
 	if !res.ChangedSince.IsZero() {
 		row["changedSince"] = res.ChangedSince.Format(time.RFC3339)
 	}
-	return c.out.record(row)
-}
-
-// policyIDs parses --policy-id values: PCRS policy ids are positive
-// integers.
-func policyIDs(values []wire.ID) ([]int64, error) {
-	var ids []int64
-	for _, v := range values {
-		id, err := v.Int64()
-		if err != nil || id <= 0 {
-			return nil, usagef("--policy-id %q: a policy id is a positive number", v.String())
-		}
-		ids = append(ids, id)
+	if err := p.record(row); err != nil {
+		return err
 	}
-	return ids, nil
+	return p.flush()
 }
 
 // storeLocation is --db, or posture.sqlite in the user's data directory,
 // which is created if needed.
-func storeLocation(c *cli, db string) (string, error) {
+func storeLocation(getenv func(string) string, db string) (string, error) {
 	if db != "" {
 		if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
 			return db, nil
@@ -131,7 +137,7 @@ func storeLocation(c *cli, db string) (string, error) {
 		}
 		return db, nil
 	}
-	dir, err := dataDir(c.getenv)
+	dir, err := dataDir(getenv)
 	if err != nil {
 		return "", usagef("no --db and no user data directory: %v", err)
 	}
