@@ -1,7 +1,7 @@
 # Every entry point of qualys-go. Longer recipes live in scripts/.
 GO ?= go
 
-.PHONY: all build generate verify test lint demo newcomer bench fuzz surface stress contract typescript
+.PHONY: all build generate verify test test-fast test-slow lint demo newcomer bench bench-store fuzz surface stress contract typescript
 
 all: verify test
 
@@ -20,6 +20,18 @@ verify:
 ## test: every test, with the race detector
 test:
 	$(GO) test -race -count=1 ./...
+
+# The store's slow tests: syncs killed with SIGKILL at random points end
+# like clean ones; a sync's memory does not follow the posture's size.
+SLOW_TESTS = ^(TestKilledSyncsEndLikeCleanOnes|TestSyncMemoryDoesNotGrowWithThePosture)$$
+
+## test-fast: every test but the store's slow ones, with the race detector
+test-fast:
+	$(GO) test -race -count=1 -skip '$(SLOW_TESTS)' ./...
+
+## test-slow: the store's slow tests alone (kill and memory)
+test-slow:
+	$(GO) test -race -count=1 -run '$(SLOW_TESTS)' ./posturestore/
 
 ## lint: spec validation, Redocly, Spectral, TypeScript reuse proof, vet, staticcheck, govulncheck
 lint:
@@ -44,6 +56,10 @@ newcomer: build
 ## bench: streaming posture benchmarks, reported as ratios against the generated path
 bench:
 	scripts/bench.sh
+
+## bench-store: records per second into SQLite and PostgreSQL against the simulator, next to decoding alone
+bench-store:
+	scripts/bench-store.sh
 
 ## fuzz: each fuzz target for a short, fixed time
 fuzz:

@@ -31,6 +31,12 @@ type Data struct {
 	Hosts        []Host
 
 	CAR CARData
+
+	// Evolved holds the postures that Evolve changed or created; every
+	// other posture is derived from its ids. PostureIDStride, once Evolve
+	// has run, keeps the derived record ids stable as hosts are added.
+	Evolved         map[PostureKey]Posture
+	PostureIDStride int
 }
 
 // Technology is an OS (or application) controls are evaluated for.
@@ -426,6 +432,12 @@ func (d *Data) Clone() *Data {
 		c.Hosts[i] = h
 	}
 	c.CAR = d.CAR.clone()
+	if d.Evolved != nil {
+		c.Evolved = make(map[PostureKey]Posture, len(d.Evolved))
+		for k, v := range d.Evolved {
+			c.Evolved[k] = v // slices inside are never written after creation
+		}
+	}
 	return &c
 }
 

@@ -117,11 +117,18 @@ func (idx *index) posture(d *Data, pi, ci, hi int) Posture {
 	if i, ok := idx.control[cid]; ok {
 		ctl = d.Controls[i]
 	}
+	if ps, ok := d.Evolved[PostureKey{PolicyID: p.ID, ControlID: cid, HostID: h.ID}]; ok {
+		return ps
+	}
 	r := newMixer(d.Seed, p.ID, cid, h.ID)
+	stride := len(d.Hosts)
+	if d.PostureIDStride > 0 {
+		stride = d.PostureIDStride
+	}
 
 	ps := Posture{
 		// Unique within the data set: one slot per (policy, control, host).
-		ID:          19000000 + (int64(pi)*int64(idx.maxControls)+int64(ci))*int64(len(d.Hosts)) + int64(hi),
+		ID:          19000000 + (int64(pi)*int64(idx.maxControls)+int64(ci))*int64(stride) + int64(hi),
 		PolicyID:    p.ID,
 		ControlID:   cid,
 		HostID:      h.ID,

@@ -164,6 +164,7 @@ func postureInfo(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, c, http.StatusBadRequest, "unreadable request body: "+err.Error())
 		return
 	}
+	s.notePostureRequest(items)
 	d, idx := s.snapshot()
 
 	// Resolve the request first, so that a bad id answers 400 before the

@@ -45,9 +45,10 @@ type Server struct {
 	data *Data
 	idx  *index
 
-	stats    sync.Mutex // guards counts and respErrs
-	counts   map[string]int
-	respErrs []error
+	stats     sync.Mutex // guards counts, respErrs and requested
+	counts    map[string]int
+	respErrs  []error
+	requested map[PolicyHost]int // postureInfo requests per (policy, host)
 }
 
 // NewServer starts a simulator for a test and closes it when the test

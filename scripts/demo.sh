@@ -55,5 +55,11 @@ step car assets block "${hosts#*,}" -o table
 step car scripts run "$script" --asset-ids "$hosts" --wait --poll-interval 200ms -o table
 step car assets unblock "${hosts#*,}" -o table
 step pcrs posture --policy-id "$policy" --summary --top 5 -o table
+# Keep posture between runs: a full sync into a temporary SQLite file, a
+# second one that asks only for what changed, and the report of both.
+step pcrs sync --db "$tmp/posture.sqlite" -o table
+step pcrs sync --db "$tmp/posture.sqlite" -o table
+step pcrs report --db "$tmp/posture.sqlite" -o table --html "$tmp/report.html"
+echo "(HTML report: $(wc -c <"$tmp/report.html") bytes)"
 echo
 echo "demo: done. The binary is bin/qualys; try: bin/qualys --help"

@@ -20,7 +20,7 @@ import (
 // its flags to an options struct, and joins the list below.
 func newPCRSCmd(f *factory) *cobra.Command {
 	c := group("pcrs", "Policy Compliance: policies, their hosts and compliance posture",
-		newPoliciesCmd(f, nil), newHostIDsCmd(f, nil), newPostureCmd(f, nil))
+		newPoliciesCmd(f, nil), newHostIDsCmd(f, nil), newPostureCmd(f, nil), newPCRSSyncCmd(f), newPCRSReportCmd(f))
 	c.Long = `Policy Compliance Reporting Service (PCRS, /pcrs/...): the subscription's
 compliance policies, the hosts each one covers, and the posture of every
 control on every host.`
