@@ -17,9 +17,8 @@ generate:
 verify:
 	scripts/verify.sh
 
-## test: every test, with the race detector
-test:
-	$(GO) test -race -count=1 ./...
+## test: every test, with the race detector (the store's slow ones last)
+test: test-fast test-slow
 
 # The store's slow tests: syncs killed with SIGKILL at random points end
 # like clean ones; a sync's memory does not follow the posture's size.

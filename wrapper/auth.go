@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // ErrMissingCredentials is wrapped when a username or password is missing.
@@ -319,19 +320,9 @@ func (s *jwtSource) scrub(msg string) string {
 	if pw == "" {
 		return msg
 	}
-	jsonEsc, _ := json.Marshal(pw)
-	var plain bytes.Buffer
-	enc := json.NewEncoder(&plain)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(pw)
-	forms := []string{
-		pw,
-		url.QueryEscape(pw),
-		url.PathEscape(pw),
-		strings.Trim(string(jsonEsc), `"`),
-		strings.Trim(strings.TrimSpace(plain.String()), `"`),
-		html.EscapeString(pw),
-		sanitize(pw, len(pw)),
+	var forms []string
+	for _, secret := range secretParts(pw) {
+		forms = append(forms, encodedForms(secret)...)
 	}
 	// Longest first, so a form that contains another is removed whole.
 	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
@@ -341,6 +332,72 @@ func (s *jwtSource) scrub(msg string) string {
 		}
 	}
 	return msg
+}
+
+// secretParts is the password and, when it is not valid UTF-8, each run
+// of valid text in it of at least three bytes: a server that re-encodes
+// the password replaces or merges the invalid bytes, and what is left of
+// the password must not show.
+func secretParts(pw string) []string {
+	parts := []string{pw}
+	if utf8.ValidString(pw) {
+		return parts
+	}
+	start := 0
+	for i := 0; i < len(pw); {
+		r, size := utf8.DecodeRuneInString(pw[i:])
+		if r == utf8.RuneError && size <= 1 {
+			if i-start >= 3 {
+				parts = append(parts, pw[start:i])
+			}
+			start = i + 1
+		}
+		i += max(size, 1)
+	}
+	if len(pw)-start >= 3 {
+		parts = append(parts, pw[start:])
+	}
+	return parts
+}
+
+// encodedForms lists the ways a server may write a secret back: as is,
+// URL-, JSON- and HTML-escaped, and as this package's sanitizer prints it.
+func encodedForms(secret string) []string {
+	jsonEsc, _ := json.Marshal(secret)
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(secret)
+	return []string{
+		secret,
+		url.QueryEscape(secret),
+		url.PathEscape(secret),
+		strings.Trim(string(jsonEsc), `"`),
+		strings.Trim(strings.TrimSpace(plain.String()), `"`),
+		html.EscapeString(secret),
+		sanitize(secret, len(secret)),
+		// A server's own JSON encoder may keep bytes that are not UTF-8
+		// as they are, where encoding/json writes U+FFFD.
+		jsonEscapeBytes(secret),
+	}
+}
+
+// jsonEscapeBytes escapes s as a JSON string body byte by byte: quotes,
+// backslashes and control characters only, everything else verbatim.
+func jsonEscapeBytes(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 func (s *jwtSource) log(ctx context.Context, msg string, attrs ...slog.Attr) {

@@ -730,7 +730,7 @@ func TestHostileAuthThatNeverAnswers(t *testing.T) {
 	}
 	// Long enough for a TLS handshake and an answer on a busy machine, so
 	// that only the hung request times out and the count stays exact.
-	c := h.client(t, WithAttemptTimeout(2*time.Second))
+	c := h.client(t, WithAttemptTimeout(6*time.Second))
 	// The caller that starts the refresh gives up early: that must not
 	// decide anything for the others.
 	starter, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -744,7 +744,7 @@ func TestHostileAuthThatNeverAnswers(t *testing.T) {
 			wg.Go(func() {
 				// A deadline the hung request would outlast without its
 				// own timeout.
-				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 				defer cancel()
 				errs[i] = listPolicies(ctx, c)
 			})

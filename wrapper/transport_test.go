@@ -638,9 +638,9 @@ func TestTransportAttemptTimeout(t *testing.T) {
 
 	t.Run("stalled GET is retried", func(t *testing.T) {
 		// The timeout also bounds the retry's TLS handshake and answer
-		// (and /auth): 50 ms was too short for them on a busy machine,
-		// which made the retry time out too.
-		h := newHarness(t, []http.HandlerFunc{stall, ok200}, WithAttemptTimeout(2*time.Second))
+		// (and /auth), so it must outlast them on a machine whose every
+		// core is busy (make stress), or the retry times out too.
+		h := newHarness(t, []http.HandlerFunc{stall, ok200}, WithAttemptTimeout(5*time.Second))
 		resp, _, err := h.do(t, "GET", "/sm/v1/script-types", "")
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("%v %v", resp, err)
@@ -663,10 +663,12 @@ func TestTransportAttemptTimeout(t *testing.T) {
 		slow := func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, "[")
 			w.(http.Flusher).Flush()
-			time.Sleep(150 * time.Millisecond)
+			time.Sleep(3 * time.Second)
 			io.WriteString(w, "1]")
 		}
-		h := newHarness(t, []http.HandlerFunc{slow}, WithAttemptTimeout(30*time.Millisecond))
+		// The headers must arrive within the timeout even on a busy
+		// machine; the body then takes longer than it.
+		h := newHarness(t, []http.HandlerFunc{slow}, WithAttemptTimeout(time.Second))
 		resp, got, err := h.do(t, "POST", "/pcrs/5.0/posture/postureInfo", "[]")
 		if err != nil || resp.StatusCode != 200 || got != "[1]" {
 			t.Fatalf("%v %q %v", resp, got, err)
