@@ -89,7 +89,9 @@ func TestMemoryFlatOverLargePosture(t *testing.T) {
 	}
 	t.Logf("%d MB through the proxy in %s (%.0f MB/s); live heap base %d MB, peak growth %d KB, spread over the stream %d KB",
 		total>>20, elapsed.Round(time.Millisecond), float64(total)/(1<<20)/elapsed.Seconds(), base>>20, growth>>10, (int64(late)-int64(early))>>10)
-	const bound = 16 << 20
+	// A proxy that buffered the body would grow by the stream's size; the
+	// bound leaves room for the collector's timing on a busy machine.
+	const bound = 32 << 20
 	if growth > bound {
 		t.Errorf("the live heap grew by %d MB over a %d MB stream; bound %d MB", growth>>20, total>>20, bound>>20)
 	}
@@ -98,10 +100,11 @@ func TestMemoryFlatOverLargePosture(t *testing.T) {
 	}
 }
 
-// liveHeap returns the heap in use after a collection: what is reachable.
+// liveHeap returns the bytes reachable after a collection (HeapAlloc, not
+// HeapInuse, which also counts the free space of partly used spans).
 func liveHeap() uint64 {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return m.HeapInuse
+	return m.HeapAlloc
 }
