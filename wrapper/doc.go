@@ -34,8 +34,22 @@
 // [Client.Policies]. An error is yielded once and ends the sequence;
 // breaking out of the loop stops fetching.
 //
+// Each search takes only the options it supports ([ScriptsOption],
+// [JobsOption], ...): [WithFilter], [WithPageSize] and [WithSort] fit
+// every search, [WithScriptContent] only the library, [WithScriptResult]
+// only asset jobs, so an option a search cannot honour does not compile.
+//
 // Ids are [wire.ID] values everywhere: an id read from one call goes
 // straight into the next, whether Qualys sent it as "1039" or 1039.
+//
+// # Running a script
+//
+// [Client.RunScript] executes a script once ([Execution] says where: assets,
+// tags, or lab assets in test mode), follows its job and asset jobs within
+// the rate limit until every asset is done or the context ends, and returns
+// one [AssetRun] per asset: status, decoded output, exit code and timings,
+// or why the asset was skipped. [Client.RunScriptResults] yields them as
+// they finish. [Client.ExecuteScript] only starts the run.
 //
 // # Running a script
 //
