@@ -1,8 +1,6 @@
 package wire
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 )
@@ -41,26 +39,13 @@ func (c Count) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON accepts an integer, an integer as text, or null.
 func (c *Count) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
+	v, err := scanInt(b, "count", "an integer or an integer as text")
 	switch {
-	case bytes.Equal(b, []byte("null")):
-		*c = Count{}
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		if n, ok := simpleQuotedInt(b); ok {
-			*c = Count{n: n, form: formString}
-			return nil
-		}
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("wire: count: %w", err)
-		}
-		return fmt.Errorf("wire: count %q is not an integer", truncate([]byte(s)))
+	case err != nil:
+		return err
+	case v.text != nil:
+		return fmt.Errorf("wire: count %q is not an integer", truncate([]byte(*v.text)))
 	}
-	n, ok := canonicalInt(b)
-	if !ok {
-		return fmt.Errorf("wire: count must be an integer or an integer as text, got %s", truncate(b))
-	}
-	*c = Count{n: n, form: formNumber}
+	*c = Count{n: v.n, form: v.form}
 	return nil
 }

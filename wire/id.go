@@ -146,29 +146,47 @@ func (id *ID) UnmarshalText(b []byte) error {
 
 // UnmarshalJSON accepts a JSON string, an integer or null.
 func (id *ID) UnmarshalJSON(b []byte) error {
+	v, err := scanInt(b, "id", "a string or an integer")
+	switch {
+	case err != nil:
+		return err
+	case v.text != nil:
+		*id = IDFromString(*v.text)
+	default:
+		*id = ID{n: v.n, form: v.form}
+	}
+	return nil
+}
+
+// scanned is a JSON null, integer or string as scanInt read it.
+type scanned struct {
+	n    int64
+	form form
+	text *string // a string that is not a canonical integer
+}
+
+// scanInt reads null, a canonical integer, or a JSON string (an integer
+// in quotes is read without allocating). Errors name what and want.
+func scanInt(b []byte, what, want string) (scanned, error) {
 	b = bytes.TrimSpace(b)
 	switch {
 	case bytes.Equal(b, []byte("null")):
-		*id = ID{}
-		return nil
+		return scanned{}, nil
 	case len(b) > 0 && b[0] == '"':
 		if n, ok := simpleQuotedInt(b); ok {
-			*id = ID{n: n, form: formString}
-			return nil
+			return scanned{n: n, form: formString}, nil
 		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("wire: id: %w", err)
+			return scanned{}, fmt.Errorf("wire: %s: %w", what, err)
 		}
-		*id = IDFromString(s)
-		return nil
+		return scanned{form: formString, text: &s}, nil
 	}
 	n, ok := canonicalInt(b)
 	if !ok {
-		return fmt.Errorf("wire: id must be a string or an integer, got %s", truncate(b))
+		return scanned{}, fmt.Errorf("wire: %s must be %s, got %s", what, want, truncate(b))
 	}
-	*id = ID{n: n, form: formNumber}
-	return nil
+	return scanned{n: n, form: formNumber}, nil
 }
 
 // canonicalInt parses b when it is exactly the decimal form that
