@@ -293,28 +293,34 @@ func decode[T any](r io.Reader, c config, stop func(), yield func(T, error) bool
 		src = zr
 	}
 
-	jsonOpts := v1Compatible
-	if len(c.extra) > 0 {
-		jsonOpts = json.JoinOptions(append([]json.Options{v1Compatible}, c.extra...)...)
+	codec, err := newElementCodec[T](c)
+	if err != nil {
+		fail(0, beforeArray, err)
+		return
 	}
+	if codec.fast != nil {
+		decodeFast(src, c, codec, yield)
+		return
+	}
+	decodeTokens(src, c, codec, yield)
+}
+
+// decodeTokens reads the body src with the jsontext tokenizer, which
+// validates each element before it is decoded.
+func decodeTokens[T any](src io.Reader, c config, codec *elementCodec[T], yield func(T, error) bool) {
+	var zero T
 	// The bound sits after decompression: what counts is what the decoder
 	// must hold, not what crossed the wire.
 	budget := &budgetReader{r: src, limit: c.maxElement, max: c.maxElement}
-	dec := jsontext.NewDecoder(budget, jsonOpts)
+	dec := jsontext.NewDecoder(budget, codec.opts)
 	// fail reports a tripped bound as such, whatever the decoder made of
 	// the refused read.
-	fail = func(index int, where stage, err error) {
+	fail := func(index int, where stage, err error) {
 		if budget.tripped {
 			err = fmt.Errorf("%w: more than %d bytes", ErrTooLarge, c.maxElement)
 		}
 		yield(zero, &Error{Index: index, Err: err, stage: where})
 	}
-	unmarshal, unmarshalRaw, err := elementUnmarshaler[T](c, dec, jsonOpts)
-	if err != nil {
-		fail(0, beforeArray, err)
-		return
-	}
-
 	// The first token decides the form of the body.
 	n := 0
 	switch kind := dec.PeekKind(); kind {
@@ -341,7 +347,7 @@ func decode[T any](r io.Reader, c config, stop func(), yield func(T, error) bool
 				return
 			}
 			var v T
-			if err := unmarshal(&v); err != nil {
+			if err := codec.decode(dec, &v); err != nil {
 				fail(n, inElement, err)
 				return
 			}
@@ -363,11 +369,11 @@ func decode[T any](r io.Reader, c config, stop func(), yield func(T, error) bool
 				fail(0, inElement, err)
 				return
 			}
-			if err := unmarshalRaw(raw, &v); err != nil {
+			if err := codec.decodeRaw(raw, &v); err != nil {
 				fail(0, inElement, err)
 				return
 			}
-		} else if err := unmarshal(&v); err != nil {
+		} else if err := codec.decode(dec, &v); err != nil {
 			fail(0, inElement, err)
 			return
 		}

@@ -50,11 +50,22 @@ func NewElementDecoder() jsonstream.ElementDecoder[pcrs.PostureRecord] { return 
 // when the record holds a form that the general decoder must handle.
 func (d *Decoder) DecodeElement(raw []byte, r *pcrs.PostureRecord) bool {
 	s := scanner{b: raw}
-	if !d.record(&s, r) {
+	if !d.record(&s, r) || s.short {
 		return false
 	}
 	s.ws()
 	return s.i == len(s.b)
+}
+
+// DecodePrefix decodes the record at the start of buf into *r, checking
+// its syntax as it goes, and returns its length. It reports ok false when
+// the record is not valid JSON, holds a form the general decoder must
+// handle, or is cut by the end of buf; more then says whether the end of
+// buf was reached, so that the record may be whole with more bytes.
+func (d *Decoder) DecodePrefix(buf []byte, r *pcrs.PostureRecord) (n int, ok, more bool) {
+	s := scanner{b: buf}
+	ok = d.record(&s, r) && !s.short
+	return s.i, ok, s.short
 }
 
 // Fields of pcrs.PostureRecord, in the struct's order: the order in which
@@ -203,8 +214,8 @@ func (d *Decoder) record(s *scanner, r *pcrs.PostureRecord) bool {
 	return s.members(d, func(name []byte) bool {
 		i := fieldIndex(recordNames[:], recordExact(name), name)
 		if i < 0 {
-			s.value()
-			return true
+			_, ok := s.value()
+			return ok
 		}
 		if !filled.first(i) {
 			return false
@@ -330,8 +341,8 @@ func (d *Decoder) criticality(s *scanner, c *pcrs.Criticality) bool {
 		i := fieldIndex(criticalityNames, criticalityExact(name), name)
 		switch {
 		case i < 0:
-			s.value()
-			return true
+			_, ok := s.value()
+			return ok
 		case !filled.first(i):
 			return false
 		case i == 0:
@@ -340,7 +351,11 @@ func (d *Decoder) criticality(s *scanner, c *pcrs.Criticality) bool {
 		if s.isNull() {
 			return true
 		}
-		n, ok := int32Of(s.value())
+		v, ok := s.value()
+		if !ok {
+			return false
+		}
+		n, ok := int32Of(v)
 		c.Value = n
 		return ok
 	})
@@ -367,8 +382,8 @@ func (d *Decoder) technology(s *scanner, t *pcrs.Technology) bool {
 		i := fieldIndex(technologyNames, technologyExact(name), name)
 		switch {
 		case i < 0:
-			s.value()
-			return true
+			_, ok := s.value()
+			return ok
 		case !filled.first(i):
 			return false
 		case i == 0:
@@ -412,8 +427,8 @@ func (d *Decoder) cloudMetaData(s *scanner, c *pcrs.CloudMetaData) bool {
 		i := fieldIndex(cloudNames, cloudExact(name), name)
 		switch {
 		case i < 0:
-			s.value()
-			return true
+			_, ok := s.value()
+			return ok
 		case !filled.first(i):
 			return false
 		}
@@ -459,8 +474,8 @@ func (d *Decoder) evidence(s *scanner, e *pcrs.Evidence) bool {
 		i := fieldIndex(evidenceNames, evidenceExact(name), name)
 		switch {
 		case i < 0:
-			s.value()
-			return true
+			_, ok := s.value()
+			return ok
 		case !filled.first(i):
 			return false
 		}
@@ -501,8 +516,8 @@ func (d *Decoder) causeOfFailure(s *scanner, c *pcrs.CauseOfFailure) bool {
 		i := fieldIndex(causeNames, causeExact(name), name)
 		switch {
 		case i < 0:
-			s.value()
-			return true
+			_, ok := s.value()
+			return ok
 		case !filled.first(i):
 			return false
 		case i == 0:
@@ -532,13 +547,15 @@ const (
 func (d *Decoder) str(s *scanner, dst *string, slot int) bool {
 	switch s.peek() {
 	case 'n':
-		s.i += len("null")
-		return true
+		return s.word("null")
 	case '"':
 	default:
 		return false
 	}
-	span, escaped, ascii := s.stringSpanASCII()
+	span, escaped, ascii, ok := s.stringSpanASCII()
+	if !ok {
+		return false
+	}
 	if escaped {
 		var ok bool
 		if span, ok = d.unquote(span); !ok {
@@ -622,9 +639,13 @@ func (d *Decoder) anyValue(s *scanner) (interface{}, bool) {
 		})
 		return m, ok
 	case '[':
+		if s.depth++; s.depth > maxDepth {
+			return nil, false
+		}
 		s.i++
 		list := []interface{}{}
 		if s.consume(']') {
+			s.depth--
 			return list, true
 		}
 		for {
@@ -634,6 +655,7 @@ func (d *Decoder) anyValue(s *scanner) (interface{}, bool) {
 			}
 			list = append(list, v)
 			if s.consume(']') {
+				s.depth--
 				return list, true
 			}
 			if !s.consume(',') {
@@ -641,31 +663,35 @@ func (d *Decoder) anyValue(s *scanner) (interface{}, bool) {
 			}
 		}
 	case 'n':
-		s.i += len("null")
-		return nil, true
+		return nil, s.word("null")
 	case 't':
-		s.i += len("true")
-		return true, true
+		return true, s.word("true")
 	case 'f':
-		s.i += len("false")
-		return false, true
+		return false, s.word("false")
+	case 0:
+		return nil, false
 	}
-	f, err := strconv.ParseFloat(string(s.literal()), 64)
+	start := s.i
+	if !s.number() {
+		return nil, false
+	}
+	f, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
 	return f, err == nil
 }
 
 // raw copies the value's text, as encoding/json does for a RawMessage.
 func raw(s *scanner, dst *json.RawMessage) bool {
-	v := s.value()
+	v, ok := s.value()
 	*dst = append(json.RawMessage(nil), v...)
-	return true
+	return ok
 }
 
 // unmarshal hands the value's text to a wire type's UnmarshalJSON, which
 // the general decoder's UnmarshalJSONFrom agrees with; an error goes to
 // the general decoder for its message.
 func unmarshal(s *scanner, dst json.Unmarshaler) bool {
-	return dst.UnmarshalJSON(s.value()) == nil
+	v, ok := s.value()
+	return ok && dst.UnmarshalJSON(v) == nil
 }
 
 // timeValue decodes a date-time. The form Qualys sends,
@@ -673,7 +699,10 @@ func unmarshal(s *scanner, dst json.Unmarshaler) bool {
 // UnmarshalJSON gives without time.Parse; every other form goes to
 // UnmarshalJSON.
 func (d *Decoder) timeValue(s *scanner, dst *wire.Time) bool {
-	v := s.value()
+	v, ok := s.value()
+	if !ok {
+		return false
+	}
 	if bytes.Equal(v, d.lastDateText) { // dates repeat from record to record
 		*dst = d.lastDate
 		return true

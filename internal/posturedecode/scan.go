@@ -2,18 +2,32 @@ package posturedecode
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// scanner walks one JSON value that the tokenizer has already validated:
-// it never meets a syntax error, so it only tracks positions. Every method
-// that can meet a form the fast path does not take reports false, and the
-// element is then decoded by the general rules.
+// scanner walks the bytes of one JSON value and checks their syntax as it
+// goes, as strictly as the tokenizer would with jsonstream's rules (any
+// bytes at or above 0x80 are allowed in strings, since invalid UTF-8 is
+// accepted there; duplicate names are allowed). Every method reports
+// false on a syntax error, on a form the fast path does not take, or on
+// reaching the end of b; in the last case short is set, and the value may
+// still be whole once more bytes are read. A value the scanner accepts is
+// valid JSON; a value it refuses goes to the general decoder, which owns
+// the error messages.
 type scanner struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	depth int
+	short bool
 }
+
+// maxDepth bounds the nesting the fast path takes: far below the
+// tokenizer's own limit, so a deeper value goes to the tokenizer, which
+// reports it.
+const maxDepth = 256
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
@@ -23,12 +37,13 @@ func (s *scanner) ws() {
 	}
 }
 
-// peek returns the next non-space byte.
+// peek returns the next non-space byte, or 0 at the end of the input.
 func (s *scanner) peek() byte {
 	s.ws()
 	if s.i < len(s.b) {
 		return s.b[s.i]
 	}
+	s.short = true
 	return 0
 }
 
@@ -41,118 +56,235 @@ func (s *scanner) consume(c byte) bool {
 	return true
 }
 
-// stringSpan returns the quoted string starting at s.i (quotes excluded)
-// and whether it holds escapes, and moves past it.
-func (s *scanner) stringSpan() (span []byte, escaped bool) {
-	span, escaped, _ = s.stringSpanASCII()
-	return span, escaped
+// word moves past one of the literals true, false and null.
+func (s *scanner) word(w string) bool {
+	rest := s.b[s.i:]
+	if len(rest) < len(w) {
+		if string(rest) == w[:len(rest)] {
+			s.short = true
+		}
+		return false
+	}
+	if string(rest[:len(w)]) != w {
+		return false
+	}
+	s.i += len(w)
+	return true
 }
 
-// stringSpanASCII is stringSpan, also reporting a string found to be
-// plain ASCII (false when not checked), which needs no UTF-8 validation.
-func (s *scanner) stringSpanASCII() (span []byte, escaped, ascii bool) {
+// SWAR constants: a byte repeated in each of a word's eight lanes.
+const (
+	lanes   = 0x0101010101010101
+	laneTop = 0x8080808080808080
+)
+
+// stringSpan is stringSpanASCII without the ASCII report.
+func (s *scanner) stringSpan() (span []byte, escaped, ok bool) {
+	span, escaped, _, ok = s.stringSpanASCII()
+	return span, escaped, ok
+}
+
+// stringSpanASCII moves past the quoted string at s.i and returns its
+// content (quotes excluded, escapes left as they are), whether it holds
+// escapes, and whether it is plain ASCII. It checks what the tokenizer
+// checks: no control character, and each escape one of \" \\ \/ \b \f
+// \n \r \t or \u with four hex digits (a lone surrogate is allowed, as
+// invalid UTF-8 is). Eight bytes are looked at a time.
+func (s *scanner) stringSpanASCII() (span []byte, escaped, ascii, ok bool) {
+	b := s.b
 	start := s.i + 1
-	// Most strings are short: a byte loop beats two calls to IndexByte.
-	end := min(start+32, len(s.b))
-	var high byte
-	for j := start; j < end; j++ {
-		c := s.b[j]
-		switch c {
+	j := start
+	var high uint64
+	for {
+		for j+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[j:])
+			q := x ^ (lanes * '"')
+			e := x ^ (lanes * '\\')
+			// A lane is flagged if it is 0 after the XOR (a quote or a
+			// backslash) or below 0x20; lanes above the first flagged one
+			// may be flagged wrongly, so only the first is used.
+			m := ((q - lanes) &^ q) | ((e - lanes) &^ e) | ((x - lanes*0x20) &^ x)
+			if m &= laneTop; m != 0 {
+				k := bits.TrailingZeros64(m) >> 3
+				high |= x & (1<<(8*k) - 1)
+				j += k
+				goto special
+			}
+			high |= x
+			j += 8
+		}
+		for j < len(b) {
+			c := b[j]
+			if c == '"' || c == '\\' || c < 0x20 {
+				goto special
+			}
+			high |= uint64(c)
+			j++
+		}
+		s.short = true
+		return nil, false, false, false
+	special:
+		switch b[j] {
 		case '"':
 			s.i = j + 1
-			return s.b[start:j], false, high < 0x80
+			return b[start:j], escaped, !escaped && high&laneTop == 0, true
 		case '\\':
-			span, escaped = s.escapedSpan(start)
-			return span, escaped, false
-		}
-		high |= c
-	}
-	rest := s.b[start:]
-	q := bytes.IndexByte(rest, '"')
-	if q < 0 {
-		return nil, false, false // cannot happen in a validated value
-	}
-	if bytes.IndexByte(rest[:q], '\\') < 0 {
-		s.i = start + q + 1
-		return rest[:q], false, false
-	}
-	span, escaped = s.escapedSpan(start)
-	return span, escaped, false
-}
-
-// escapedSpan walks a string with escapes to its closing quote, jumping
-// from one backslash to the next.
-func (s *scanner) escapedSpan(start int) ([]byte, bool) {
-	j := start
-	for j < len(s.b) {
-		q := bytes.IndexByte(s.b[j:], '"')
-		if q < 0 {
-			return nil, true // cannot happen in a validated value
-		}
-		bs := bytes.IndexByte(s.b[j:j+q], '\\')
-		if bs < 0 {
-			s.i = j + q + 1
-			return s.b[start : j+q], true
-		}
-		j += bs + 2 // past the backslash and the character it escapes
-	}
-	return nil, true
-}
-
-// literal moves past a number, true, false or null and returns it.
-func (s *scanner) literal() []byte {
-	start := s.i
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ',', '}', ']', ' ', '\n', '\t', '\r':
-			return s.b[start:s.i]
-		}
-		s.i++
-	}
-	return s.b[start:]
-}
-
-// value moves past the next value and returns its raw text.
-func (s *scanner) value() []byte {
-	s.ws()
-	start := s.i
-	if s.i >= len(s.b) {
-		return nil
-	}
-	switch s.b[s.i] {
-	case '"':
-		s.stringSpan()
-	case '{', '[':
-		depth := 0
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case '"':
-				s.stringSpan()
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					s.i++
-					return s.b[start:s.i]
-				}
+			escaped = true
+			if j+1 >= len(b) {
+				s.short = true
+				return nil, false, false, false
 			}
-			s.i++
+			switch b[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				if j+6 > len(b) {
+					s.short = true
+					return nil, false, false, false
+				}
+				if _, ok := hex4(b[j+2:]); !ok {
+					return nil, false, false, false
+				}
+				j += 6
+			default:
+				return nil, false, false, false
+			}
+		default: // a control character
+			return nil, false, false, false
+		}
+	}
+}
+
+// number moves past a JSON number, checking its grammar.
+func (s *scanner) number() bool {
+	b, j := s.b, s.i
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	if j >= len(b) {
+		s.short = true
+		return false
+	}
+	switch c := b[j]; {
+	case c == '0':
+		j++
+	case '1' <= c && c <= '9':
+		j++
+		for j < len(b) && isDigit(b[j]) {
+			j++
 		}
 	default:
-		s.literal()
+		return false
 	}
-	return s.b[start:s.i]
+	if j < len(b) && b[j] == '.' {
+		j++
+		if j < len(b) && !isDigit(b[j]) {
+			return false
+		}
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		if j < len(b) && !isDigit(b[j]) {
+			return false
+		}
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+	}
+	if j >= len(b) { // the number may go on past the input
+		s.short = true
+		return false
+	}
+	s.i = j
+	return true
 }
 
-// isNull reports whether the next value is null, and if so moves past it.
-func (s *scanner) isNull() bool {
-	if s.peek() == 'n' {
-		s.i += len("null")
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// value moves past the next value, checking it, and returns its text.
+func (s *scanner) value() ([]byte, bool) {
+	c := s.peek()
+	start := s.i
+	ok := s.skip(c)
+	return s.b[start:s.i], ok
+}
+
+// skip moves past the value at s.i, which starts with c.
+func (s *scanner) skip(c byte) bool {
+	switch c {
+	case '"':
+		_, _, ok := s.stringSpan()
+		return ok
+	case '{', '[':
+		return s.skipContainer(c)
+	case 't':
+		return s.word("true")
+	case 'f':
+		return s.word("false")
+	case 'n':
+		return s.word("null")
+	case 0:
+		return false
+	}
+	return s.number()
+}
+
+// skipContainer moves past the object or array at s.i.
+func (s *scanner) skipContainer(open byte) bool {
+	if s.depth++; s.depth > maxDepth {
+		return false
+	}
+	s.i++
+	closing := byte(']')
+	if open == '{' {
+		closing = '}'
+	}
+	if s.consume(closing) {
+		s.depth--
 		return true
 	}
-	return false
+	for {
+		c := s.peek()
+		if open == '{' {
+			if c != '"' {
+				return false
+			}
+			if _, _, ok := s.stringSpan(); !ok || !s.consume(':') {
+				return false
+			}
+			c = s.peek()
+		}
+		if !s.skip(c) {
+			return false
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case closing:
+			s.i++
+			s.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// isNull reports whether the next value starts with n, and moves past it
+// if it is null. Anything else that starts with n (or a null cut by the
+// end of the input) is left in place, so the caller's next check fails.
+func (s *scanner) isNull() bool {
+	if s.peek() != 'n' {
+		return false
+	}
+	s.word("null")
+	return true
 }
 
 // members calls f for each member of the object at s.i with its name
@@ -162,16 +294,22 @@ func (s *scanner) members(d *Decoder, f func(name []byte) bool) bool {
 	if !s.consume('{') {
 		return false
 	}
+	if s.depth++; s.depth > maxDepth {
+		return false
+	}
 	if s.consume('}') {
+		s.depth--
 		return true
 	}
 	for {
 		if s.peek() != '"' {
 			return false
 		}
-		name, escaped := s.stringSpan()
+		name, escaped, ok := s.stringSpan()
+		if !ok {
+			return false
+		}
 		if escaped {
-			var ok bool
 			if name, ok = d.unquote(name); !ok {
 				return false
 			}
@@ -184,6 +322,7 @@ func (s *scanner) members(d *Decoder, f func(name []byte) bool) bool {
 			s.i++
 		case '}':
 			s.i++
+			s.depth--
 			return true
 		default:
 			return false
@@ -191,10 +330,10 @@ func (s *scanner) members(d *Decoder, f func(name []byte) bool) bool {
 	}
 }
 
-// unquote decodes the escapes of a string's content (validated JSON)
-// into the decoder's scratch buffer, which the next call reuses. Invalid
-// UTF-8 or a lone surrogate is left to the general rules, which replace
-// it with U+FFFD.
+// unquote decodes the escapes of a string's content (already checked by
+// stringSpan) into the decoder's scratch buffer, which the next call
+// reuses. Invalid UTF-8 or a lone surrogate is left to the general rules,
+// which replace it with U+FFFD.
 func (d *Decoder) unquote(span []byte) ([]byte, bool) {
 	out := d.unquoted[:0]
 	for {
