@@ -159,6 +159,9 @@ type config struct {
 	checkObject    func([]byte) error
 	extra          []json.Options
 	elementDecoder any // func() ElementDecoder[T], see WithElementDecoder
+	// tokenizerOnly keeps the tokenizer as the reader of every element
+	// (set by the tests, which compare the two paths).
+	tokenizerOnly bool
 }
 
 // BufferSize sets the size of the read buffer in front of the body
@@ -298,7 +301,7 @@ func decode[T any](r io.Reader, c config, stop func(), yield func(T, error) bool
 		fail(0, beforeArray, err)
 		return
 	}
-	if codec.fast != nil {
+	if codec.fast != nil && !c.tokenizerOnly {
 		decodeFast(src, c, codec, yield)
 		return
 	}

@@ -23,7 +23,7 @@ import (
 // (which decodeTokens reads whole).
 func decodeFast[T any](src io.Reader, c config, codec *elementCodec[T], yield func(T, error) bool) {
 	w := &window{src: src, chunk: c.bufferSize, buf: make([]byte, 0, 2*c.bufferSize)}
-	f := &fastArray[T]{w: w, c: c, codec: codec, yield: yield, reach: 4 * int64(c.bufferSize)}
+	f := &fastArray[T]{w: w, c: c, codec: codec, yield: yield, reach: max(4*int64(c.bufferSize), minReach)}
 	i := 0
 	for {
 		for i < len(w.buf) && isSpace(w.buf[i]) {
@@ -57,9 +57,14 @@ type fastArray[T any] struct {
 }
 
 // retries bounds the fast attempts at an element cut by the end of the
-// window: each reads more first, and a body that trickles in would
-// otherwise be scanned again and again.
-const retries = 4
+// window. Each attempt first reads until the window holds at least twice
+// the element's bytes it held, so the bytes scanned again add up to less
+// than the element, and a body that trickles in is not scanned over and
+// over.
+const retries = 8
+
+// minReach is the least of fastArray.reach.
+const minReach = 256 << 10
 
 // run reads the elements from p, just after the '['.
 func (f *fastArray[T]) run(p int64) {
@@ -121,7 +126,13 @@ func (f *fastArray[T]) element(start, p, budgetStart int64, v *T) (int64, bool) 
 			// At the bound, the tokenizer decides, as it would have.
 			return end, end-budgetStart < f.c.maxElement
 		}
-		if !more || try == retries || !f.more(p, budgetStart) {
+		if !more || try == retries {
+			return 0, false
+		}
+		have := w.end() - start
+		for w.end()-start < 2*have && f.more(p, budgetStart) {
+		}
+		if w.end()-start == have {
 			return 0, false
 		}
 		var zero T
@@ -131,7 +142,7 @@ func (f *fastArray[T]) element(start, p, budgetStart int64, v *T) (int64, bool) 
 
 // more reads more of the body into the window, keeping it from p on.
 func (f *fastArray[T]) more(p, budgetStart int64) bool {
-	end := f.w.base + int64(len(f.w.buf))
+	end := f.w.end()
 	if end-budgetStart >= f.c.maxElement || end-p >= f.reach {
 		return false
 	}
@@ -141,19 +152,20 @@ func (f *fastArray[T]) more(p, budgetStart int64) bool {
 // fallback reads element n, or the end of the array, with the tokenizer
 // from p, the end of element n-1 (or the '['), as decodeTokens would, and
 // reports where the element ended, or false when the iteration is over.
-// The tokenizer is shown "[0" and then the body from p ("[" for the first
-// element), so that it stands where it would in the whole body: the "0"
-// stands for the elements before. The offsets and JSON pointers of its
+// The tokenizer is shown "[{}" and then the body from p ("[" for the
+// first element), so that it stands where it would in the whole body: the
+// "{}" stands for the elements before (a number could run on into the
+// body's next byte). The offsets and JSON pointers of its
 // errors are then moved to the body's.
 func (f *fastArray[T]) fallback(n int, p, budgetStart int64) (int64, bool) {
 	var zero T
-	prefix := "[0"
+	prefix := "[{}"
 	if n == 0 {
 		prefix = "["
 	}
 	w := f.w
 	rp := &replay{w: w, pre: prefix, pos: int(p - w.base)}
-	shift := p - int64(len(prefix)) // body offset of the tokenizer's 0
+	shift := p - int64(len(prefix)) // the tokenizer's offset 0 in the body
 	budget := &budgetReader{r: rp, limit: budgetStart + f.c.maxElement - shift, max: f.c.maxElement}
 	if f.dec == nil {
 		f.dec = jsontext.NewDecoder(budget, f.codec.opts)
@@ -215,7 +227,7 @@ func (f *fastArray[T]) fallback(n int, p, budgetStart int64) (int64, bool) {
 
 // relocate moves an error of the fallback tokenizer to the body: its
 // offset by shift, and the index of the element in its JSON pointer from
-// the tokenizer's (1 after the stand-in "0") to n.
+// the tokenizer's (1 after the stand-in "{}") to n.
 func relocate(err error, shift int64, n int) {
 	var me *json.SemanticError
 	if errors.As(err, &me) {
@@ -247,6 +259,9 @@ type window struct {
 	err   error // from src, returned once buf is drained
 	chunk int
 }
+
+// end is the offset just past the window.
+func (w *window) end() int64 { return w.base + int64(len(w.buf)) }
 
 // fill drops the bytes before offset keep and reads once from src into
 // the free room (at least a chunk); it reports whether bytes were added.
