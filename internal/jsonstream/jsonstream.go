@@ -77,6 +77,12 @@
 // adds or overrides options, for example json.RejectUnknownMembers(true)
 // in a contract test.
 //
+// With an [ElementDecoder] ([WithElementDecoder]), the elements of an
+// array are read in one pass: the decoder checks each element's syntax
+// while it binds it, instead of the tokenizer validating the element and
+// the decoder scanning it again. The tokenizer reads whatever the decoder
+// refuses, one element at a time, so values and errors are the same.
+//
 // # Lifetime
 //
 // Breaking out of the range loop stops reading at once. [Elements] starts

@@ -13,6 +13,12 @@
 //
 // Strings that repeat across records (control texts, host names,
 // technology names, statuses) are interned per stream in a bounded table.
+//
+// [Decoder.DecodePrefix] reads bytes that nothing has validated: it checks
+// the syntax of every byte of the record as strictly as jsonstream's
+// tokenizer (number grammar, literals, escapes and control characters in
+// strings, the structure of skipped values), so that a record it takes is
+// one the tokenizer accepts, and everything else goes to the tokenizer.
 package posturedecode
 
 import (
