@@ -57,10 +57,10 @@ type fastArray[T any] struct {
 }
 
 // retries bounds the fast attempts at an element cut by the end of the
-// window. Each attempt first reads until the window holds at least twice
-// the element's bytes it held, so the bytes scanned again add up to less
-// than the element, and a body that trickles in is not scanned over and
-// over.
+// window, each after one more read: a body that trickles in would
+// otherwise be scanned again and again. Only one read is made before each
+// attempt, as the tokenizer reads only what it needs, so an element whose
+// last bytes have arrived is yielded without waiting for the next ones.
 const retries = 8
 
 // minReach is the least of fastArray.reach.
@@ -129,10 +129,7 @@ func (f *fastArray[T]) element(start, p, budgetStart int64, v *T) (int64, bool) 
 		if !more || try == retries {
 			return 0, false
 		}
-		have := w.end() - start
-		for w.end()-start < 2*have && f.more(p, budgetStart) {
-		}
-		if w.end()-start == have {
+		if !f.more(p, budgetStart) {
 			return 0, false
 		}
 		var zero T

@@ -299,3 +299,40 @@ func FuzzOnePass(f *testing.F) {
 		sameAsTokenizer(t, body, readers[int(reader)%len(readers)], opts...)
 	})
 }
+
+// chunked reads at most size bytes at a time, as a TLS connection hands
+// over its records.
+type chunked struct {
+	r    io.Reader
+	size int
+}
+
+func (c chunked) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.size)]) }
+
+// BenchmarkOnePassReadSize streams the generated records with reads of
+// every size the buffer asks for, and of 16 KiB (a TLS record): with the
+// smaller reads more records are cut by the end of the window and decoded
+// again. The tokenizer path is the reference.
+func BenchmarkOnePassReadSize(b *testing.B) {
+	body, n := posturegen.Generate(8 << 20)
+	for _, bc := range []struct {
+		name    string
+		size    int
+		onePass bool
+	}{
+		{"whole/one-pass", len(body), true},
+		{"16KiB/one-pass", 16 << 10, true},
+		{"whole/tokenizer", len(body), false},
+		{"16KiB/tokenizer", 16 << 10, false},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				got, _ := stream(body, bc.onePass, func(r io.Reader) io.Reader { return chunked{r, bc.size} })
+				if len(got.Records) != n {
+					b.Fatalf("%d records, want %d: %s", len(got.Records), n, got.Err)
+				}
+			}
+		})
+	}
+}
