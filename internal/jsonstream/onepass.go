@@ -260,20 +260,26 @@ type window struct {
 // end is the offset just past the window.
 func (w *window) end() int64 { return w.base + int64(len(w.buf)) }
 
-// fill drops the bytes before offset keep and reads once from src into
-// the free room (at least a chunk); it reports whether bytes were added.
+// fill reads once from src into the window's free room; it reports
+// whether bytes were added. When the room is less than a chunk, the bytes
+// before offset keep are dropped first, and the buffer grows if the
+// room is then less than a chunk or than the bytes kept: so each byte is
+// moved a bounded number of times however small the reads are, even when
+// keep does not move for long (a long run of white space).
 func (w *window) fill(keep int64) bool {
 	if w.err != nil {
 		return false
 	}
-	if k := int(keep - w.base); k > 0 {
-		w.buf = w.buf[:copy(w.buf, w.buf[k:])]
-		w.base = keep
-	}
 	if cap(w.buf)-len(w.buf) < w.chunk {
-		buf := make([]byte, len(w.buf), max(2*cap(w.buf), len(w.buf)+w.chunk))
-		copy(buf, w.buf)
-		w.buf = buf
+		if k := int(keep - w.base); k > 0 {
+			w.buf = w.buf[:copy(w.buf, w.buf[k:])]
+			w.base = keep
+		}
+		if room := cap(w.buf) - len(w.buf); room < w.chunk || room < len(w.buf) {
+			buf := make([]byte, len(w.buf), 2*len(w.buf)+w.chunk)
+			copy(buf, w.buf)
+			w.buf = buf
+		}
 	}
 	n, err := w.src.Read(w.buf[len(w.buf):cap(w.buf)])
 	w.buf = w.buf[:len(w.buf)+n]
