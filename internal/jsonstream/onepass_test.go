@@ -328,12 +328,22 @@ func BenchmarkOnePassReadSize(b *testing.B) {
 		{"whole/tokenizer", len(body), false},
 		{"16KiB/tokenizer", 16 << 10, false},
 	} {
+		opts := []jsonstream.Option{jsonstream.WithElementDecoder(posturedecode.NewElementDecoder)}
+		if !bc.onePass {
+			opts = append(opts, jsonstream.TokenizerOnly())
+		}
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				got, _ := stream(body, bc.onePass, func(r io.Reader) io.Reader { return chunked{r, bc.size} })
-				if len(got.Records) != n {
-					b.Fatalf("%d records, want %d: %s", len(got.Records), n, got.Err)
+				got := 0
+				for _, err := range jsonstream.Elements[pcrs.PostureRecord](chunked{bytes.NewReader(body), bc.size}, opts...) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					got++
+				}
+				if got != n {
+					b.Fatalf("%d records, want %d", got, n)
 				}
 			}
 		})
