@@ -57,6 +57,7 @@ func FuzzDecodePrefix(f *testing.F) {
 	}
 	for _, seed := range []string{
 		`{"id":1,"x":[1,{"a":"\u0041"}]}`,
+		`{"policyTitle":"\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t","netBios":"\ud800"}`,
 		`{"id":01}`,
 		"{\"policyTitle\":\"a\tb\"}",
 		`{"other":[1,]}`,

@@ -26,7 +26,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/jsonstream"
@@ -558,16 +557,8 @@ func (d *Decoder) str(s *scanner, dst *string, slot int) bool {
 	default:
 		return false
 	}
-	span, escaped, ascii, ok := s.stringSpanASCII()
+	span, ok := s.stringText(&d.unquoted)
 	if !ok {
-		return false
-	}
-	if escaped {
-		var ok bool
-		if span, ok = d.unquote(span); !ok {
-			return false
-		}
-	} else if !ascii && !utf8.Valid(span) {
 		return false
 	}
 	switch {

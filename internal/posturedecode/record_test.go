@@ -212,3 +212,33 @@ func TestInternTableIsBounded(t *testing.T) {
 		t.Fatal("an over-long string entered the table")
 	}
 }
+
+// TestDecodePrefixCuts: a record cut anywhere is not taken and asks for
+// more input; a record that cannot be whole, whatever follows, does not.
+func TestDecodePrefixCuts(t *testing.T) {
+	whole := `{"policyTitle":"a\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t z","id":7,"other":-12.5e3,"x":[true,false,null,{"k":"v"}],"created":"2024-10-04T09:47:33Z"}`
+	d := New()
+	var r pcrs.PostureRecord
+	if n, ok, more := d.DecodePrefix([]byte(whole+" ,{"), &r); !ok || more || n != len(whole) {
+		t.Fatalf("whole record: n %d, ok %v, more %v; want %d, true, false", n, ok, more, len(whole))
+	}
+	for cut := range len(whole) {
+		if _, ok, more := d.DecodePrefix([]byte(whole[:cut]), &r); ok || !more {
+			t.Fatalf("cut at %d (%q): ok %v, more %v; want false, true", cut, whole[:cut], ok, more)
+		}
+	}
+	for _, bad := range []string{
+		`{"policyTitle":"\ud800"`, // a lone surrogate, whatever follows
+		`{"policyTitle":"\ud800\u00`,
+		`{"policyTitle":"\u12G`,
+		`{"policyTitle":"\x`,
+		"{\"policyTitle\":\"a\x01",
+		`{"id":01`,
+		`{"other":nul}`,
+		`{"other":[1,]`,
+	} {
+		if _, ok, more := d.DecodePrefix([]byte(bad), &r); ok || more {
+			t.Errorf("%q: ok %v, more %v; want false, false", bad, ok, more)
+		}
+	}
+}

@@ -139,7 +139,7 @@ func (s *scanner) stringSpanASCII() (span []byte, escaped, ascii, ok bool) {
 				j += 2
 			case 'u':
 				if j+6 > len(b) {
-					s.short = true
+					s.short = escapeCut(b[j:], false)
 					return nil, false, false, false
 				}
 				if _, ok := hex4(b[j+2:]); !ok {
@@ -153,6 +153,157 @@ func (s *scanner) stringSpanASCII() (span []byte, escaped, ascii, ok bool) {
 			return nil, false, false, false
 		}
 	}
+}
+
+// stringText moves past the quoted string at s.i, checking it as
+// stringSpanASCII does, and returns its text with the escapes decoded in
+// the same pass: a slice of b when it has none, else *scratch, which the
+// next call reuses. It also reports false for text the general rules
+// would change (invalid UTF-8, a lone surrogate: they put U+FFFD there).
+func (s *scanner) stringText(scratch *[]byte) ([]byte, bool) {
+	b := s.b
+	start := s.i + 1
+	j, seg := start, start // seg: the first byte not yet copied to out
+	var high uint64
+	var out []byte
+	escaped := false
+	for {
+		for j+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[j:])
+			q := x ^ (lanes * '"')
+			e := x ^ (lanes * '\\')
+			m := ((q - lanes) &^ q) | ((e - lanes) &^ e) | ((x - lanes*0x20) &^ x)
+			if m &= laneTop; m != 0 {
+				k := bits.TrailingZeros64(m) >> 3
+				high |= x & (1<<(8*k) - 1)
+				j += k
+				goto special
+			}
+			high |= x
+			j += 8
+		}
+		for j < len(b) {
+			c := b[j]
+			if c == '"' || c == '\\' || c < 0x20 {
+				goto special
+			}
+			high |= uint64(c)
+			j++
+		}
+		s.short = true
+		return nil, false
+	special:
+		switch b[j] {
+		case '"':
+			s.i = j + 1
+			text := b[start:j]
+			if escaped {
+				out = append(out, b[seg:j]...)
+				*scratch, text = out, out
+			}
+			// Escapes add only valid UTF-8; the raw bytes are checked
+			// when there are bytes above 0x7f.
+			if high&laneTop != 0 && !utf8.Valid(text) {
+				return nil, false
+			}
+			return text, true
+		case '\\':
+			if !escaped {
+				escaped, out = true, (*scratch)[:0]
+			}
+			out = append(out, b[seg:j]...)
+			if j+1 >= len(b) {
+				s.short = true
+				return nil, false
+			}
+			switch c := b[j+1]; c {
+			case '"', '\\', '/':
+				out = append(out, c)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r, n, ok := s.escapedRune(j)
+				if !ok {
+					return nil, false
+				}
+				out = utf8.AppendRune(out, r)
+				j += n - 2
+			default:
+				return nil, false
+			}
+			j += 2
+			seg = j
+		default: // a control character
+			return nil, false
+		}
+	}
+}
+
+// escapedRune decodes the \u escape at b[j], with the second half of a
+// surrogate pair, and returns the rune and the escape's length; a lone or
+// reversed surrogate reports false.
+func (s *scanner) escapedRune(j int) (rune, int, bool) {
+	b := s.b
+	if j+6 > len(b) {
+		s.short = escapeCut(b[j:], false)
+		return 0, 0, false
+	}
+	r, ok := hex4(b[j+2:])
+	if !ok {
+		return 0, 0, false
+	}
+	if !utf16.IsSurrogate(r) {
+		return r, 6, true
+	}
+	if j+12 > len(b) {
+		s.short = r < 0xdc00 && escapeCut(b[j+6:], true) // a low surrogate first is never whole
+		return 0, 0, false
+	}
+	if b[j+6] != '\\' || b[j+7] != 'u' {
+		return 0, 0, false
+	}
+	r2, ok := hex4(b[j+8:])
+	if !ok {
+		return 0, 0, false
+	}
+	if r = utf16.DecodeRune(r, r2); r == utf8.RuneError {
+		return 0, 0, false
+	}
+	return r, 12, true
+}
+
+// escapeCut reports whether rest, cut by the end of the input, could be
+// the start of a \u escape with four hex digits (of a low surrogate, the
+// second half of a pair, if low is set), so that more input may make it
+// whole.
+func escapeCut(rest []byte, low bool) bool {
+	for i, c := range rest[:min(len(rest), 6)] {
+		var ok bool
+		switch {
+		case i == 0:
+			ok = c == '\\'
+		case i == 1:
+			ok = c == 'u'
+		case low && i == 2:
+			ok = c == 'd' || c == 'D'
+		case low && i == 3:
+			ok = 'c' <= c|0x20 && c|0x20 <= 'f'
+		default:
+			ok = isHex(c)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // number moves past a JSON number, checking its grammar.
@@ -391,6 +542,8 @@ func (d *Decoder) unquote(span []byte) ([]byte, bool) {
 	}
 	return out, true
 }
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
 
 func hex4(b []byte) (rune, bool) {
 	if len(b) < 4 {
