@@ -38,7 +38,7 @@ func BenchmarkDecodeOnly(b *testing.B) {
 		var n int64
 		for pid, hs := range hosts {
 			for i := 0; i < len(hs); i += DefaultBatchHosts {
-				for _, err := range src.posture(ctx, pid, "1337821", hs[i:min(i+DefaultBatchHosts, len(hs))], time.Time{}) {
+				for _, err := range src.posture(ctx, pid, "1337821", hs[i:min(i+DefaultBatchHosts, len(hs))]) {
 					if err != nil {
 						b.Fatal(err)
 					}
