@@ -200,3 +200,53 @@ func TestSyncSelection(t *testing.T) {
 		t.Errorf("a refused sync changed the store:\n%s", diff(before, after))
 	}
 }
+
+// TestSyncVanishedWithoutChange: when hostids does not list a host whose
+// only change is a vanished control (Qualys does not say whether it does),
+// the control stays current until the policy is pulled in full, which
+// clearing its checkpoint asks for, as docs/store.md tells.
+func TestSyncVanishedWithoutChange(t *testing.T) {
+	for dialect, location := range backends(t) {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			sim := qualystest.NewServer(t, qualystest.WithHosts(20), qualystest.WithPolicies(2), qualystest.WithControlsPerPolicy(4))
+			client := newClient(t, sim)
+			st := openStore(t, location)
+			start := sim.Data().Now.Add(time.Hour)
+			if _, err := st.Sync(ctx, client, WithClock(fixedClock(start))); err != nil {
+				t.Fatal(err)
+			}
+			before := readCurrent(t, st)
+			sim.Update(func(d *qualystest.Data) { d.VanishedUnchanged = true })
+			round, err := sim.Evolve(qualystest.Evolution{At: start.Add(time.Hour), VanishedControls: 2, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.ResetPostureHostsRequested()
+			res, err := st.Sync(ctx, client, WithClock(fixedClock(start.Add(2*time.Hour))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sim.PostureHostsRequested(); len(got) != 0 || res.ControlsDisappeared != 0 || !slices.Equal(readCurrent(t, st), before) {
+				t.Fatalf("unlisted hosts: %v requested, %d controls disappeared; want none and the store unchanged", got, res.ControlsDisappeared)
+			}
+
+			for _, pid := range []int64{round.Vanished[0].PolicyID, round.Vanished[1].PolicyID} {
+				if _, err := st.DB().Exec(st.dialect.rebind(`UPDATE policies SET synced_through = NULL WHERE policy_id = ?`), pid); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err = st.Sync(ctx, client, WithClock(fixedClock(start.Add(3*time.Hour))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.FullPolicies == 0 || res.ControlsDisappeared != 2 {
+				t.Errorf("after clearing the checkpoints: %+v, want the policies pulled in full and 2 controls disappeared", res)
+			}
+			if got, want := readCurrent(t, st), truthCurrent(sim.Data()); !slices.Equal(got, want) {
+				t.Fatalf("posture_current after the full pull:\n%s", diff(want, got))
+			}
+		})
+	}
+}

@@ -42,6 +42,10 @@ type Data struct {
 	// instance went away on the host), with when they vanished. hostids
 	// 3.0 lists their hosts as changed since a date up to then.
 	Vanished map[PostureKey]time.Time
+	// VanishedUnchanged makes hostids 3.0 leave out a host whose only
+	// change is a vanished posture. Qualys does not say which it does;
+	// by default the simulator lists such a host.
+	VanishedUnchanged bool
 }
 
 // Technology is an OS (or application) controls are evaluated for.
