@@ -107,8 +107,9 @@ type SyncResult struct {
 	// StartedAt dates the run: its checkpoint and the seen_at of the
 	// changes it recorded.
 	StartedAt time.Time
-	// ChangedSince is the statusChangedSince of the incremental requests;
-	// zero when every selected policy was pulled in full.
+	// ChangedSince is the statusChangedSince of the hostids request that
+	// found the changed hosts; zero when every selected policy was pulled
+	// in full.
 	ChangedSince time.Time
 	// FullPolicies counts policies pulled in full (never synced before, or
 	// back after disappearing); the others were pulled incrementally.

@@ -131,9 +131,9 @@ func (d *Data) Evolve(e Evolution) (Round, error) {
 			if len(reported) == 0 {
 				continue
 			}
-			rng.Shuffle(len(reported), func(i, j int) { reported[i], reported[j] = reported[j], reported[i] })
 			n := min(1+rng.IntN(e.FlipsPerHost), len(reported))
-			for _, ci := range reported[:n] {
+			for _, i := range rng.Perm(len(reported))[:n] {
+				ci := reported[i]
 				ps := idx.posture(d, pi, ci, hi)
 				ps = flipped(ps, at)
 				d.Evolved[PostureKey{p.ID, ps.ControlID, hid}] = ps
