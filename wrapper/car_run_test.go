@@ -104,7 +104,7 @@ func isBlocked(d *qualystest.Data, h qualystest.Host) bool {
 }
 
 func TestRunScriptReportsEveryAsset(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	free, blocked := runnable(t, d)
 	script := d.CAR.Scripts[0]
@@ -148,7 +148,7 @@ func TestRunScriptReportsEveryAsset(t *testing.T) {
 
 func TestRunScriptTestModeOnLabTags(t *testing.T) {
 	var progress []pollState
-	c, sim := faultClient(t, nil, onPoll(func(p pollState) { progress = append(progress, p) }))
+	c, sim := simClient(t, nil, onPoll(func(p pollState) { progress = append(progress, p) }))
 	d := sim.Data()
 	var lab qualystest.Tag
 	for _, tag := range d.Tags {
@@ -193,7 +193,7 @@ func TestRunScriptTestModeOnLabTags(t *testing.T) {
 // A run yields each asset as it finishes; until then the run waits.
 func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 	var progress func(pollState)
-	c, sim := faultClient(t, nil, onPoll(func(p pollState) { progress(p) }))
+	c, sim := simClient(t, nil, onPoll(func(p pollState) { progress(p) }))
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	var second qualystest.Host
@@ -247,7 +247,7 @@ func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 
 func TestRunScriptStopsWithTheContext(t *testing.T) {
 	var keepRunning func(pollState)
-	c, sim := faultClient(t, nil, onPoll(func(p pollState) { keepRunning(p) }))
+	c, sim := simClient(t, nil, onPoll(func(p pollState) { keepRunning(p) }))
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -276,7 +276,7 @@ func TestRunScriptStopsWithTheContext(t *testing.T) {
 }
 
 func TestRunScriptRejectsBadInput(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	cases := map[string]qualys.Execution{
 		"no targets":        fast(qualys.Execution{}),
@@ -299,7 +299,7 @@ func TestRunScriptRejectsBadInput(t *testing.T) {
 
 // Ranging twice over one run must not execute the script twice.
 func TestRunScriptResultsNeverExecutesTwice(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	seq := c.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), fast(qualys.Execution{AssetIDs: ids(free.ID)}))
@@ -357,7 +357,7 @@ func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var seen []pollState
-	c, sim := faultClient(t, []qualystest.Option{qualystest.WithRateLimit(8, time.Hour)}, onPoll(func(p pollState) {
+	c, sim := simClient(t, []qualystest.Option{qualystest.WithRateLimit(8, time.Hour)}, onPoll(func(p pollState) {
 		seen = append(seen, p)
 		if p.rateLimited {
 			cancel() // the wait is minutes long: the point is that it was chosen

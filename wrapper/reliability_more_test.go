@@ -85,13 +85,9 @@ func newFaultEnv(t *testing.T, simOpts []qualystest.Option, wrap func(http.Round
 		hc.Transport = wrap(hc.Transport)
 	}
 	logs := &syncBuffer{}
-	base := []qualys.Option{qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(sim.Username(), sim.Password()),
-		qualys.WithHTTPClient(&hc), qualys.WithBackoff(time.Millisecond, 5*time.Millisecond),
+	base := []qualys.Option{qualys.WithHTTPClient(&hc), fastRetries(),
 		qualys.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}
-	c, err := qualys.NewClient(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := clientOf(t, sim, append(base, opts...)...)
 	return &faultEnv{c: c, sim: sim, logs: logs}
 }
 

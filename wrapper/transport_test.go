@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -18,46 +17,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
-
-// withEnv replaces the process environment for resolveGateway and
-// credentials, so tests neither read nor need real variables.
-func withEnv(env map[string]string) Option {
-	return func(c *config) { c.getenv = func(k string) string { return env[k] } }
-}
-
-// withRealSleep restores real, context-aware sleeping after withFakeClock.
-func withRealSleep() Option {
-	return func(c *config) { c.sleep = sleepContext }
-}
-
-// apiCall is one request the test gateway's API side received.
-type apiCall struct {
-	Method, Path, Auth, Body string
-}
-
-// apiRecorder answers API requests from a script: the n-th request gets
-// steps[n], and the last step repeats.
-type apiRecorder struct {
-	mu    sync.Mutex
-	calls []apiCall
-	steps []http.HandlerFunc
-}
-
-func (a *apiRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	a.mu.Lock()
-	a.calls = append(a.calls, apiCall{r.Method, r.URL.Path, r.Header.Get("Authorization"), string(body)})
-	n := len(a.calls) - 1
-	step := a.steps[min(n, len(a.steps)-1)]
-	a.mu.Unlock()
-	step(w, r)
-}
-
-func (a *apiRecorder) Calls() []apiCall {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]apiCall(nil), a.calls...)
-}
 
 func respond(status int, header map[string]string, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
@@ -85,55 +44,6 @@ func hangUp(w http.ResponseWriter, _ *http.Request) {
 	conn.Close()
 }
 
-type harness struct {
-	gw  *testGateway
-	api *apiRecorder
-	clk *fakeClock
-	tr  *authTransport
-	hc  *http.Client
-}
-
-func newHarness(t *testing.T, steps []http.HandlerFunc, opts ...Option) *harness {
-	t.Helper()
-	h := &harness{clk: newFakeClock(), api: &apiRecorder{steps: steps}}
-	h.gw = newTestGateway(t, h.clk, h.api.ServeHTTP)
-	base := []Option{
-		WithHTTPClient(h.gw.Client()), WithGatewayURL(h.gw.URL), WithCredentials(testUser, testPass),
-		withEnv(nil), withFakeClock(h.clk), WithBackoff(time.Millisecond, 8*time.Millisecond),
-	}
-	tr, err := newAuthTransport(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.tr, h.hc = tr, tr.Client()
-	return h
-}
-
-// do sends one request with an in-memory body (so GetBody is set).
-func (h *harness) do(t *testing.T, method, path, body string) (*http.Response, string, error) {
-	t.Helper()
-	return h.doCtx(context.Background(), t, method, path, body)
-}
-
-func (h *harness) doCtx(ctx context.Context, t *testing.T, method, path, body string) (*http.Response, string, error) {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, h.gw.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := h.hc.Do(req)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp, string(b), err
-}
-
 func TestTransportAttachesTokenOnlyToGateway(t *testing.T) {
 	h := newHarness(t, []http.HandlerFunc{ok200})
 	resp, _, err := h.do(t, "GET", "/sm/v1/script-library/7", "")
@@ -148,12 +58,11 @@ func TestTransportAttachesTokenOnlyToGateway(t *testing.T) {
 	// Another host (here: another port on loopback) never gets the token.
 	var otherAuth []string
 	var mu sync.Mutex
-	other := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		otherAuth = append(otherAuth, r.Header.Get("Authorization"))
 		mu.Unlock()
-	}))
-	defer other.Close()
+	})
 	resp, err = h.hc.Get(other.URL + "/sm/v1/script-library/7")
 	if err != nil {
 		t.Fatal(err)
@@ -244,8 +153,8 @@ func TestTransport401RefreshesOnce(t *testing.T) {
 		if err != nil || resp.StatusCode != 401 || !strings.Contains(got, "JWT expired") {
 			t.Fatalf("%v %q %v", resp, got, err)
 		}
-		if len(h.api.Calls()) != 2 || h.gw.calls() != 2 {
-			t.Fatalf("%d API calls, %d /auth calls; want 2 and 2", len(h.api.Calls()), h.gw.calls())
+		if len(h.api.Calls()) != 2 || h.gw.count("/auth") != 2 {
+			t.Fatalf("%d API calls, %d /auth calls; want 2 and 2", len(h.api.Calls()), h.gw.count("/auth"))
 		}
 		apiErr := parseErrorResponse(resp, []byte(got))
 		if !errors.Is(apiErr, ErrTokenExpired) {
@@ -574,22 +483,19 @@ func TestTransportTokenErrors(t *testing.T) {
 		if !errors.Is(err, ErrUnauthorized) {
 			t.Fatalf("err = %v", err)
 		}
-		if h.gw.calls() != 1 || len(h.api.Calls()) != 0 || len(h.clk.Sleeps()) != 0 {
-			t.Fatalf("%d /auth calls, %d API calls, sleeps %v", h.gw.calls(), len(h.api.Calls()), h.clk.Sleeps())
+		if h.gw.count("/auth") != 1 || len(h.api.Calls()) != 0 || len(h.clk.Sleeps()) != 0 {
+			t.Fatalf("%d /auth calls, %d API calls, sleeps %v", h.gw.count("/auth"), len(h.api.Calls()), h.clk.Sleeps())
 		}
 	})
 }
 
 func TestTransportHTTPSOnly(t *testing.T) {
-	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/auth" {
-			w.WriteHeader(http.StatusCreated)
-			fmt.Fprint(w, "plain-token")
-			return
-		}
+	plain := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, r.Header.Get("Authorization"))
+	}, withPlainHTTP(), withAuth(func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, "plain-token")
 	}))
-	defer plain.Close()
 	base := []Option{WithCredentials(testUser, testPass), withEnv(nil)}
 
 	// Without the opt-in, an http gateway is refused up front.
