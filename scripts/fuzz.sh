@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Runs every Go fuzz target of the module, one at a time, for FUZZTIME each
-# (default 10s; `make fuzz` in CI uses FUZZTIME=5s). Targets are discovered,
+# (default 50000x: fifty thousand inputs). A count, not a duration, is the
+# default because go1.26's fuzzing coordinator can report "context deadline
+# exceeded" as a failure when a duration ends while a starved worker is
+# mid-input (golang/go#75804, fixed in go1.27); a count has no deadline to
+# race, so a busy machine only makes the run slower. A duration such as
+# FUZZTIME=30s still works for longer local runs. Targets are discovered,
 # not listed here: grep finds the packages whose test files declare a
 # `func FuzzXxx(`, and `go test -list` gives the exact names that compile,
 # so a new target is picked up without editing this file. A package that
@@ -10,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-fuzztime="${FUZZTIME:-10s}"
+fuzztime="${FUZZTIME:-50000x}"
 failed=()
 count=0
 
