@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -94,6 +95,18 @@ func withEnv(env map[string]string) Option {
 // withRealSleep restores real, context-aware sleeping after withFakeClock.
 func withRealSleep() Option {
 	return func(c *config) { c.sleep = sleepContext }
+}
+
+// collect ranges over a sequence to its end or first error.
+func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var recs []T
+	for r, err := range seq {
+		if err != nil {
+			return recs, err
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
 }
 
 // authHandler answers the n-th /auth request of a testServer.

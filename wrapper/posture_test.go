@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -50,18 +49,6 @@ func gzipped(b []byte) []byte {
 
 func postureRequest(hosts ...string) PostureRequest {
 	return PostureRequest{Policies: pcrs.PostureInfoRequest{{PolicyID: wire.IDFromString("1438626"), SubscriptionID: wire.IDFromString("1337821"), HostIDs: idsOf(hosts)}}}
-}
-
-// collect ranges over a sequence to its end or first error.
-func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
-	var recs []T
-	for r, err := range seq {
-		if err != nil {
-			return recs, err
-		}
-		recs = append(recs, r)
-	}
-	return recs, nil
 }
 
 func TestPostureStreamBodies(t *testing.T) {
