@@ -6,14 +6,12 @@ package qualys_test
 // files, and these tests use only what a caller of the package can.
 
 import (
-	"bytes"
 	"encoding/base64"
 	"io"
 	"iter"
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,22 +103,4 @@ func loopbackServer(t testing.TB, auth, api http.HandlerFunc, opts ...loopbackOp
 func jwtOf(claims string) string {
 	enc := base64.RawURLEncoding.EncodeToString
 	return enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc([]byte(claims)) + ".c2lnbmF0dXJlLW5vdC1jaGVja2Vk"
-}
-
-// syncBuffer is a log sink safe for the transport's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 	"github.com/qualyskit/qualys-go/qualystest"
 	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
@@ -27,7 +28,7 @@ import (
 type faultEnv struct {
 	c    *qualys.Client
 	sim  *qualystest.Server
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 }
 
 // headerAdder adds headers to the first n responses with a status, the
@@ -84,7 +85,7 @@ func newFaultEnv(t *testing.T, simOpts []qualystest.Option, wrap func(http.Round
 	if wrap != nil {
 		hc.Transport = wrap(hc.Transport)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	base := []qualys.Option{qualys.WithHTTPClient(&hc), fastRetries(),
 		qualys.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}
 	c := clientOf(t, sim, append(base, opts...)...)

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 	"github.com/qualyskit/qualys-go/qualystest"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
@@ -119,7 +120,7 @@ func (l *leakChecker) check(extra ...string) {
 // any JWT reaches an error (%v, %+v, %#v, %s, panic value) or the log.
 func TestSecretsAcrossFailurePaths(t *testing.T) {
 	ctx := context.Background()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	l := &leakChecker{t: t, secrets: []string{leakPassword, leakWrong, "Hunter2", "password=" + leakPassword}}
 

@@ -1,7 +1,6 @@
 package qualys
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 )
 
 func respond(status int, header map[string]string, body string) http.HandlerFunc {
@@ -710,9 +711,8 @@ func TestRetryAfter(t *testing.T) {
 // failure and error paths with a debug logger and checks that neither the
 // password nor any token appears in the logs or in the returned errors.
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs syncbuf.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	expired := respond(401, nil, `{"status":401,"error":"Unauthorized","message":"JWT expired"}`)
 	h := newHarness(t, []http.HandlerFunc{
@@ -753,9 +753,7 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	}
 	errs = append(errs, err)
 
-	mu.Lock()
 	out := logs.String()
-	mu.Unlock()
 	secrets := append([]string{testPass}, h.gw.tokens()...)
 	if len(secrets) < 3 {
 		t.Fatalf("expected several tokens to check, got %d", len(secrets)-1)
@@ -785,17 +783,6 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	if strings.Contains(out, "password") || strings.Contains(strings.ToLower(out), "bearer") {
 		t.Errorf("logs mention credentials:\n%s", out)
 	}
-}
-
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func mustURL(t *testing.T, raw string) *url.URL {

@@ -15,34 +15,16 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/internal/specproxy"
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 	"github.com/qualyskit/qualys-go/qualystest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the proxy's goroutines and the
-// test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // harness is a proxy on loopback in front of an upstream, with its report
 // and logs captured.
 type harness struct {
 	url    string
-	report *syncBuffer
-	logs   *syncBuffer
+	report *syncbuf.Buffer
+	logs   *syncbuf.Buffer
 	client *http.Client
 	active sync.WaitGroup
 }
@@ -50,12 +32,12 @@ type harness struct {
 // newHarness starts a proxy in front of upstream, reached with transport.
 func newHarness(t *testing.T, upstream string, transport http.RoundTripper, strict bool) *harness {
 	t.Helper()
-	return newProxyHarness(t, upstream, transport, strict, &syncBuffer{})
+	return newProxyHarness(t, upstream, transport, strict, &syncbuf.Buffer{})
 }
 
-func newProxyHarness(t testing.TB, upstream string, transport http.RoundTripper, strict bool, report *syncBuffer) *harness {
+func newProxyHarness(t testing.TB, upstream string, transport http.RoundTripper, strict bool, report *syncbuf.Buffer) *harness {
 	t.Helper()
-	h := &harness{report: report, logs: &syncBuffer{}}
+	h := &harness{report: report, logs: &syncbuf.Buffer{}}
 	p, err := specproxy.New(specproxy.Options{
 		Upstream:  upstream,
 		Report:    h.report,

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/qualyskit/qualys-go/internal/specproxy"
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 )
 
 // TestSizeLimits: a request body over MaxRequestBody is answered 413 and
@@ -22,7 +23,7 @@ func TestSizeLimits(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(answer))
 	})
-	report := &syncBuffer{}
+	report := &syncbuf.Buffer{}
 	p, err := specproxy.New(specproxy.Options{
 		Upstream: upstream.URL, Transport: upstream.Client().Transport, Report: report,
 		MaxRequestBody: 64, MaxCheckedBody: 1024,
