@@ -58,7 +58,8 @@ func TestProxyCommand(t *testing.T) {
 	var stderr syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
-		e := &env{stdin: strings.NewReader(""), stdout: pw, stderr: &stderr, getenv: func(string) string { return "" }, httpClient: h.sim.Client()}
+		e := h.commandEnv(strings.NewReader(""), pw, &stderr)
+		e.getenv = func(string) string { return "" } // the upstream comes from the flag alone
 		done <- run(ctx, e, []string{"proxy", "--upstream", h.sim.URL, "--listen", "127.0.0.1:0", "--report", report, "--strict"})
 		pw.Close()
 	}()
