@@ -12,8 +12,9 @@ import (
 )
 
 // Execution says where to run a script now. Production runs name assets
-// and/or asset tags; test runs (Test true) name lab assets or lab tags,
-// with the ids and UUIDs AssetTags lists.
+// and/or asset tags; test runs (Test true) name lab assets or lab tags by
+// id and UUID, e.g. car.TargetRef{ID: wire.NewID(7512812), UUID: agentUUID},
+// with the ids and UUIDs AssetTags lists for lab tags.
 type Execution struct {
 	AssetIDs         []wire.ID
 	AssetTagIDs      []wire.ID
@@ -26,6 +27,13 @@ type Execution struct {
 	// the first wait between two polls (default 2s), doubled while nothing
 	// changes up to the longest (default 30s). ExecuteScript ignores them.
 	PollInterval, MaxPollInterval time.Duration
+	// Progress, when set, is called after each poll of RunScript and
+	// RunScriptResults with how far the run has come; ExecuteScript
+	// ignores it. It runs on the goroutine that called RunScript (or
+	// ranges over RunScriptResults), one call at a time and never after
+	// that call returns, so it needs no locking; the next poll waits for
+	// it to return.
+	Progress func(RunProgress)
 }
 
 // ExecuteScript runs a script on demand (POST /sm/v1/scripts/{id}/execute)
@@ -47,8 +55,8 @@ func (c *Client) ExecuteScript(ctx context.Context, scriptID wire.ID, e Executio
 		AssetIDs:         idList(e.AssetIDs),
 		AssetTagIDs:      idList(e.AssetTagIDs),
 		ExcludedAssetIDs: idList(e.ExcludedAssetIDs),
-		TestAssets:       e.TestAssets,
-		TestTags:         e.TestTags,
+		TestAssets:       quotedTargets(e.TestAssets),
+		TestTags:         quotedTargets(e.TestTags),
 		TestMode:         wire.FlagOf(e.Test),
 		Description:      e.Description,
 	}
@@ -77,8 +85,14 @@ func idList(ids []wire.ID) string {
 	return strings.Join(parts, ",")
 }
 
-// LabTarget builds the reference a test run takes for a lab asset or lab
-// tag: its id and its agent or tag UUID.
-func LabTarget(id wire.ID, uuid string) car.TargetRef {
-	return car.TargetRef{ID: id.AsString(), UUID: uuid}
+// quotedTargets copies lab targets with their ids as JSON strings, the
+// form Qualys' execute sample sends ("7512812"), however the caller
+// built them.
+func quotedTargets(refs []car.TargetRef) []car.TargetRef {
+	out := make([]car.TargetRef, len(refs))
+	for i, r := range refs {
+		r.ID = r.ID.AsString()
+		out[i] = r
+	}
+	return out
 }

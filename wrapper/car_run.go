@@ -36,6 +36,23 @@ type AssetRun struct {
 	Duration time.Duration
 }
 
+// RunProgress is how far a run of a script has come, as of one poll.
+type RunProgress struct {
+	JobID   wire.ID // the run's job; zero until CAR lists it
+	Done    int     // assets whose asset job finished
+	Running int     // asset jobs not finished yet
+	// Expected is how many assets the execution names, less the
+	// excluded ones; a run on tags may reach more, and one on tags only
+	// names none, since CAR does not say how many assets a tag holds.
+	Expected int
+	// NextPoll is the wait before the next poll; zero after the last one,
+	// when every asset is accounted for.
+	NextPoll time.Duration
+	// RateLimited says that NextPoll was stretched to stay inside the CAR
+	// rate limit.
+	RateLimited bool
+}
+
 type runConfig struct {
 	minPoll, maxPoll time.Duration
 	settle           int
@@ -68,10 +85,10 @@ const maxJobScan = 1000
 // whose output cannot be decoded is returned with its status and the
 // error, and the others are still collected.
 //
-// Each poll is logged at debug level (see WithLogger) as "qualys run
-// poll" with the job id, the assets done and running, the assets named
-// (expected), the wait before the next poll and whether the rate limit
-// stretched it (rate_limited): what a progress display needs.
+// After each poll, Execution.Progress (when set) is called with a
+// RunProgress: the counts a progress display needs, on the calling
+// goroutine. Each poll is also logged at debug level (see WithLogger),
+// for reading, not parsing.
 func (c *Client) RunScript(ctx context.Context, scriptID wire.ID, e Execution) ([]AssetRun, error) {
 	var runs []AssetRun
 	var errs []error
@@ -168,27 +185,35 @@ func (w *runWatch) run(ctx context.Context, e Execution, yield func(AssetRun, er
 			}
 			return
 		}
+		finished := false
 		if !w.jobID.IsZero() {
 			if len(w.assets) == lastSeen {
 				quiet++
 			} else {
 				quiet, lastSeen = 0, len(w.assets)
 			}
-			if running == 0 && w.complete(quiet) {
-				w.skipped(e, yield)
-				return
+			finished = running == 0 && w.complete(quiet)
+		}
+		p := RunProgress{JobID: w.jobID, Done: len(w.reported), Running: running, Expected: len(w.expected)}
+		if !finished {
+			if changed {
+				wait = w.cfg.minPoll
+			} else if wait = 2 * wait; wait > w.cfg.maxPoll {
+				wait = w.cfg.maxPoll
 			}
+			p.NextPoll, p.RateLimited = w.rateLimitedWait(wait)
 		}
-		if changed {
-			wait = w.cfg.minPoll
-		} else if wait = 2 * wait; wait > w.cfg.maxPoll {
-			wait = w.cfg.maxPoll
-		}
-		next, limited := w.rateLimitedWait(wait)
 		w.c.transport.log(ctx, "qualys run poll", slog.String("job", w.jobID.String()), slog.String("correlation", w.uuid),
-			slog.Int("done", len(w.reported)), slog.Int("running", running), slog.Int("expected", len(w.expected)),
-			slog.Duration("wait", next), slog.Bool("rate_limited", limited))
-		t := time.NewTimer(next)
+			slog.Int("done", p.Done), slog.Int("running", p.Running), slog.Int("expected", p.Expected),
+			slog.Duration("wait", p.NextPoll), slog.Bool("rate_limited", p.RateLimited))
+		if e.Progress != nil {
+			e.Progress(p)
+		}
+		if finished {
+			w.skipped(e, yield)
+			return
+		}
+		t := time.NewTimer(p.NextPoll)
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -5,11 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"log/slog"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -51,50 +50,6 @@ func ids(n ...int64) []wire.ID {
 		out[i] = wire.NewID(v)
 	}
 	return out
-}
-
-// pollState is what a "qualys run poll" debug record says.
-type pollState struct {
-	job                     string
-	done, running, expected int
-	wait                    time.Duration
-	rateLimited             bool
-}
-
-// onPoll calls f at each poll of a run, from the client's debug log, on
-// the polling goroutine: between two polls, as a progress display would.
-func onPoll(f func(pollState)) qualys.Option { return qualys.WithLogger(slog.New(pollHandler(f))) }
-
-type pollHandler func(pollState)
-
-func (h pollHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h pollHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h pollHandler) WithGroup(string) slog.Handler            { return h }
-
-func (h pollHandler) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != "qualys run poll" {
-		return nil
-	}
-	var p pollState
-	r.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "job":
-			p.job = a.Value.String()
-		case "done":
-			p.done = int(a.Value.Int64())
-		case "running":
-			p.running = int(a.Value.Int64())
-		case "expected":
-			p.expected = int(a.Value.Int64())
-		case "wait":
-			p.wait = a.Value.Duration()
-		case "rate_limited":
-			p.rateLimited = a.Value.Bool()
-		}
-		return true
-	})
-	h(p)
-	return nil
 }
 
 // isBlocked tells whether CAR refuses to run scripts on a host.
@@ -147,8 +102,7 @@ func TestRunScriptReportsEveryAsset(t *testing.T) {
 }
 
 func TestRunScriptTestModeOnLabTags(t *testing.T) {
-	var progress []pollState
-	c, sim := simClient(t, nil, onPoll(func(p pollState) { progress = append(progress, p) }))
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	var lab qualystest.Tag
 	for _, tag := range d.Tags {
@@ -166,8 +120,10 @@ func TestRunScriptTestModeOnLabTags(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("no lab host carries the lab tag")
 	}
+	var progress []qualys.RunProgress
 	runs, err := c.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{
-		PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond, Test: true, TestTags: []car.TargetRef{qualys.LabTarget(wire.NewID(lab.ID), lab.UUID)},
+		PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond, Test: true, TestTags: []car.TargetRef{{ID: wire.NewID(lab.ID), UUID: lab.UUID}},
+		Progress: func(p qualys.RunProgress) { progress = append(progress, p) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -185,15 +141,17 @@ func TestRunScriptTestModeOnLabTags(t *testing.T) {
 		t.Errorf("ran on %v, want the lab hosts of the tag %v", got, want)
 	}
 	// A run on tags waits for the asset set to settle: several polls.
-	if len(progress) < 3 || progress[len(progress)-1].done != len(want) || progress[0].job == "" {
+	// Tags name no assets: nothing is expected, and the last poll has no
+	// next one.
+	last := progress[len(progress)-1]
+	if len(progress) < 3 || last.Done != len(want) || last.Expected != 0 || last.NextPoll != 0 || progress[0].JobID.IsZero() {
 		t.Errorf("progress %+v", progress)
 	}
 }
 
 // A run yields each asset as it finishes; until then the run waits.
 func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
-	var progress func(pollState)
-	c, sim := simClient(t, nil, onPoll(func(p pollState) { progress(p) }))
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	var second qualystest.Host
@@ -207,11 +165,10 @@ func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 	// after answering; meanwhile the asset jobs are set running.
 	empty := `{"errorCode":null,"message":null,"body":{"totalCount":0,"list":[]}}`
 	sim.Fail("searchJobs", qualystest.Status(200, empty))
-	var mu sync.Mutex
+	// The hook and the loop body share polls without a lock: both run on
+	// this goroutine (the race detector would say otherwise).
 	polls := 0
-	progress = func(pollState) {
-		mu.Lock()
-		defer mu.Unlock()
+	progress := func(qualys.RunProgress) {
 		polls++
 		sim.Update(func(d *qualystest.Data) {
 			for i := range d.CAR.AssetJobs {
@@ -231,13 +188,11 @@ func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 	var order []string
 	var atPoll []int
 	for r, err := range c.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID),
-		fast(qualys.Execution{AssetIDs: ids(free.ID, second.ID)})) {
+		fast(qualys.Execution{AssetIDs: ids(free.ID, second.ID), Progress: progress})) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mu.Lock()
 		order, atPoll = append(order, r.AssetID.String()), append(atPoll, polls)
-		mu.Unlock()
 	}
 	want := []string{strconv.FormatInt(free.ID, 10), strconv.FormatInt(second.ID, 10)}
 	if !slices.Equal(order, want) || atPoll[0] != 3 || atPoll[1] != 6 {
@@ -245,14 +200,109 @@ func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 	}
 }
 
+// The progress hook counts the assets done and running at each poll, on
+// the goroutine that called RunScript, and never after it returned.
+func TestRunScriptProgress(t *testing.T) {
+	c, sim := simClient(t, nil)
+	d := sim.Data()
+	free, _ := runnable(t, d)
+	var second qualystest.Host
+	for _, h := range d.Hosts[1:] {
+		if h.ID != free.ID && !isBlocked(d, h) {
+			second = h
+			break
+		}
+	}
+	excluded := d.Hosts[0].ID
+	for _, h := range d.Hosts {
+		if h.ID != free.ID && h.ID != second.ID {
+			excluded = h.ID
+			break
+		}
+	}
+	// The job is not listed at the first poll; then both assets run, and
+	// one finishes at each poll after.
+	sim.Fail("searchJobs", qualystest.Status(200, `{"errorCode":null,"message":null,"body":{"totalCount":0,"list":[]}}`))
+	caller := goroutineID()
+	returned := false
+	var seen []qualys.RunProgress
+	progress := func(p qualys.RunProgress) {
+		if returned {
+			t.Errorf("progress after RunScript returned: %+v", p)
+		}
+		if g := goroutineID(); g != caller {
+			t.Errorf("progress on goroutine %s, want the caller's %s", g, caller)
+		}
+		seen = append(seen, p)
+		sim.Update(func(d *qualystest.Data) {
+			n := 0
+			for i := range d.CAR.AssetJobs {
+				aj := &d.CAR.AssetJobs[i]
+				if aj.JobID != d.CAR.Jobs[len(d.CAR.Jobs)-1].ID {
+					continue
+				}
+				switch n++; {
+				case len(seen) == 1: // before the job is found: both running
+					aj.Status, aj.Ended = "EXECUTION IN PROGRESS", time.Time{}
+				case len(seen) == n+1: // the first finishes after poll 2, the second after poll 3
+					aj.Status, aj.Ended = "EXECUTION PASSED", aj.Started.Add(time.Second)
+				}
+			}
+		})
+	}
+	runs, err := c.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID),
+		fast(qualys.Execution{AssetIDs: ids(free.ID, second.ID, excluded), ExcludedAssetIDs: ids(excluded), Progress: progress}))
+	returned = true
+	if err != nil || len(runs) != 3 {
+		t.Fatalf("%d runs, %v", len(runs), err)
+	}
+	type counts struct{ done, running, expected int }
+	want := []counts{{0, 0, 2}, {0, 2, 2}, {1, 1, 2}, {2, 0, 2}}
+	if len(seen) != len(want) {
+		t.Fatalf("%d polls reported, want %d: %+v", len(seen), len(want), seen)
+	}
+	for i, p := range seen {
+		if got := (counts{p.Done, p.Running, p.Expected}); got != want[i] {
+			t.Errorf("poll %d: %+v, want done, running, expected %v", i+1, p, want[i])
+		}
+		if p.JobID.IsZero() != (i == 0) {
+			t.Errorf("poll %d: job %q; want it from the second poll on", i+1, p.JobID)
+		}
+		if last := i == len(seen)-1; (p.NextPoll == 0) != last || p.RateLimited {
+			t.Errorf("poll %d: next poll in %s, rate limited %v; want a wait after every poll but the last", i+1, p.NextPoll, p.RateLimited)
+		}
+	}
+	if !seen[1].JobID.Equal(runs[0].JobID) {
+		t.Errorf("progress names job %s, the runs %s", seen[1].JobID, runs[0].JobID)
+	}
+
+	// Breaking out of RunScriptResults ends the calls too: the first
+	// poll yields an asset, and the poll's progress never comes.
+	calls := 0
+	for range c.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID),
+		fast(qualys.Execution{AssetIDs: ids(free.ID, second.ID), Progress: func(qualys.RunProgress) { calls++ }})) {
+		break
+	}
+	if calls != 0 {
+		t.Errorf("%d progress calls after the loop stopped at the first result", calls)
+	}
+}
+
+// goroutineID names the running goroutine, from its stack header
+// ("goroutine 7 [running]:").
+func goroutineID() string {
+	b := make([]byte, 64)
+	b = b[:runtime.Stack(b, false)]
+	return strings.Fields(string(b))[1]
+}
+
 func TestRunScriptStopsWithTheContext(t *testing.T) {
-	var keepRunning func(pollState)
-	c, sim := simClient(t, nil, onPoll(func(p pollState) { keepRunning(p) }))
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	keepRunning = func(pollState) {
+	keepRunning := func(qualys.RunProgress) {
 		sim.Update(func(d *qualystest.Data) {
 			for i := range d.CAR.AssetJobs {
 				if d.CAR.AssetJobs[i].JobID == d.CAR.Jobs[len(d.CAR.Jobs)-1].ID {
@@ -263,7 +313,7 @@ func TestRunScriptStopsWithTheContext(t *testing.T) {
 		cancel()
 	}
 	sim.Fail("searchJobs", qualystest.Status(200, `{"errorCode":null,"message":null,"body":{"totalCount":0,"list":[]}}`))
-	runs, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), fast(qualys.Execution{AssetIDs: ids(free.ID)}))
+	runs, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), fast(qualys.Execution{AssetIDs: ids(free.ID), Progress: keepRunning}))
 	if !errors.Is(err, context.Canceled) || len(runs) != 0 {
 		t.Fatalf("got %d runs, %v; want context.Canceled", len(runs), err)
 	}
@@ -356,13 +406,14 @@ func ExampleClient_RunScript() {
 func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var seen []pollState
-	c, sim := simClient(t, []qualystest.Option{qualystest.WithRateLimit(8, time.Hour)}, onPoll(func(p pollState) {
+	var seen []qualys.RunProgress
+	progress := func(p qualys.RunProgress) {
 		seen = append(seen, p)
-		if p.rateLimited {
+		if p.RateLimited {
 			cancel() // the wait is minutes long: the point is that it was chosen
 		}
-	}))
+	}
+	c, sim := simClient(t, []qualystest.Option{qualystest.WithRateLimit(8, time.Hour)})
 	d := sim.Data()
 	var lab qualystest.Tag
 	for _, tag := range d.Tags {
@@ -371,17 +422,17 @@ func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
 			break
 		}
 	}
-	_, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{Test: true, TestTags: []car.TargetRef{qualys.LabTarget(wire.NewID(lab.ID), lab.UUID)},
-		PollInterval: time.Millisecond, MaxPollInterval: 2 * time.Millisecond})
+	_, err := c.RunScript(ctx, wire.NewID(d.CAR.Scripts[0].ID), qualys.Execution{Test: true, TestTags: []car.TargetRef{{ID: wire.NewID(lab.ID), UUID: lab.UUID}},
+		PollInterval: time.Millisecond, MaxPollInterval: 2 * time.Millisecond, Progress: progress})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v; want the run to wait on the rate limit until cancelled", err)
 	}
 	last := seen[len(seen)-1]
-	if !last.rateLimited || last.wait < time.Minute {
+	if !last.RateLimited || last.NextPoll < time.Minute {
 		t.Errorf("last progress %+v: want a wait of minutes, flagged as rate limited", last)
 	}
 	for _, p := range seen[:len(seen)-1] {
-		if p.rateLimited {
+		if p.RateLimited {
 			t.Errorf("rate limited too early: %+v", seen)
 			break
 		}
@@ -389,6 +440,43 @@ func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
 	if n := sim.Count("executeScript"); n != 1 {
 		t.Errorf("%d executions", n)
 	}
+}
+
+// Show how far a run has come after each poll: here a line per poll, in a
+// command-line tool a progress bar.
+func ExampleRunProgress() {
+	sim, err := qualystest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sim.Close()
+	client, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(sim.Username(), sim.Password()),
+		qualys.WithHTTPClient(sim.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	d := sim.Data()
+	run := qualys.Execution{
+		AssetIDs:     ids(d.Hosts[0].ID),
+		PollInterval: 10 * time.Millisecond,
+		// Called on this goroutine after each poll, never after RunScript
+		// returns.
+		Progress: func(p qualys.RunProgress) {
+			line := fmt.Sprintf("%d of %d asset(s) done, %d running", p.Done, p.Expected, p.Running)
+			if p.RateLimited {
+				line += fmt.Sprintf("; waiting %s on the CAR rate limit", p.NextPoll.Round(time.Second))
+			}
+			fmt.Println(line)
+		},
+	}
+	runs, err := client.RunScript(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), run)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(runs[0].Status)
+	// Output:
+	// 1 of 1 asset(s) done, 0 running
+	// EXECUTION PASSED
 }
 
 // Print each asset's outcome as soon as its run finishes.

@@ -331,10 +331,18 @@ func TestExecuteScript(t *testing.T) {
 	if path != "/sm/v1/scripts/32533/execute" || got["assetIds"] != "22467561,22467562" || got["excludedAssetIds"] != "7" || got["testMode"] != nil {
 		t.Errorf("request %s %v", path, got)
 	}
-	_, err = c.ExecuteScript(ctx, wire.NewID(32533), Execution{Test: true, TestAssets: []car.TargetRef{LabTarget(wire.NewID(7512812), "665266f4-2474-4678-be93-a67575a2d4bb")}})
+	// Lab ids go out quoted, as Qualys' sample sends them, however they
+	// were built; the caller's targets are left as they were.
+	lab := []car.TargetRef{{ID: wire.NewID(7512812), UUID: "665266f4-2474-4678-be93-a67575a2d4bb"}}
+	_, err = c.ExecuteScript(ctx, wire.NewID(32533), Execution{Test: true, TestAssets: lab, TestTags: lab})
 	assets, _ := got["testAssets"].([]any)
-	if err != nil || got["testMode"] != true || len(assets) != 1 || assets[0].(map[string]any)["id"] != "7512812" {
+	tags, _ := got["testTags"].([]any)
+	if err != nil || got["testMode"] != true || len(assets) != 1 || assets[0].(map[string]any)["id"] != "7512812" ||
+		len(tags) != 1 || tags[0].(map[string]any)["id"] != "7512812" || tags[0].(map[string]any)["UUId"] != lab[0].UUID {
 		t.Errorf("test run: %v, request %v", err, got)
+	}
+	if lab[0].ID.Quoted() {
+		t.Errorf("the caller's target was changed: %+v", lab[0])
 	}
 	for name, e := range map[string]Execution{"no targets": {}, "test without lab assets": {Test: true, AssetIDs: []wire.ID{wire.NewID(1)}}} {
 		if _, err := c.ExecuteScript(ctx, wire.NewID(1), e); !errors.Is(err, ErrInvalidRequest) {

@@ -65,7 +65,8 @@ func NewClient(opts ...Option) (*Client, error) {
 func (c *Client) GatewayURL() string { return c.gateway }
 
 // HTTPClient returns the authenticated *http.Client, for requests the
-// generated clients do not cover.
+// generated clients do not cover, or as the HttpRequestDoer of a generated
+// client built by hand: it adds the token and retries like every call.
 func (c *Client) HTTPClient() *http.Client { return c.http }
 
 // LastRateLimit returns the rate-limit state of the latest response that

@@ -44,23 +44,24 @@
 //
 // # Running a script
 //
-// [Client.RunScript] executes a script once ([Execution] says where: assets,
-// tags, or lab assets in test mode), follows its job and asset jobs within
-// the rate limit until every asset is done or the context ends, and returns
-// one [AssetRun] per asset: status, decoded output, exit code and timings,
-// or why the asset was skipped. [Client.RunScriptResults] yields them as
-// they finish. [Client.ExecuteScript] only starts the run.
-//
-// # Running a script
-//
 // [Client.RunScript] runs a script now ([Execution]: assets, tags, or lab
 // assets and lab tags in test mode) and waits for it: one [AssetRun] per
 // asset with its status, decoded output, exit code and timings, and the
 // assets CAR did not run it on with the reason. [Client.RunScriptResults]
-// yields each asset as it finishes. Polls back off while nothing changes
-// and slow down to stay inside the rate limit (Execution.PollInterval);
-// each is logged at debug level for progress displays ([WithLogger]). The
-// context ends the wait.
+// yields each asset as it finishes; [Client.ExecuteScript] only starts the
+// run. Polls back off while nothing changes and slow down to stay inside
+// the rate limit (Execution.PollInterval). After each poll,
+// Execution.Progress is called with a [RunProgress] (assets done and
+// running, the next wait and whether the rate limit stretched it), on the
+// caller's goroutine and never after the call returns. The context ends
+// the wait.
+//
+// # Watching retries
+//
+// [WithRetryHook] tells a program each request the client sends again, with
+// the reason and the wait ([Retry]), so that a command-line tool or a
+// service can say why it is waiting. [WithLogger] logs every request,
+// retry and poll at debug level, for people to read.
 //
 // # Posture
 //

@@ -142,3 +142,40 @@ func ExampleClient_ExecuteScript() {
 	// Output:
 	// started: true
 }
+
+// Say why a call takes longer than it should: each re-send is reported
+// before its wait, here after a gateway's 503 page and a 429.
+func ExampleWithRetryHook() {
+	sim, err := qualystest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sim.Close()
+	sim.Fail("searchJobs", qualystest.HTMLError(503), qualystest.TooManyRequests())
+	client, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(sim.Username(), sim.Password()),
+		qualys.WithHTTPClient(sim.Client()),
+		qualys.WithBackoff(time.Millisecond, 10*time.Millisecond), // the default starts at 500ms
+		qualys.WithRetryHook(func(r qualys.Retry) {
+			// May run on several goroutines at once; this program makes
+			// one call at a time.
+			if r.Throttled {
+				fmt.Printf("%s: throttled (%s), waiting\n", r.Operation, r.Reason)
+				return
+			}
+			fmt.Printf("%s: %s, trying again\n", r.Operation, r.Reason)
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, err := range client.Jobs(context.Background(), qualys.WithPageSize(1)) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("first job read")
+		break
+	}
+	// Output:
+	// POST /sm/v1/jobs/search: HTTP 503, trying again
+	// POST /sm/v1/jobs/search: throttled (HTTP 429), waiting
+	// first job read
+}

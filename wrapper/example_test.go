@@ -57,14 +57,14 @@ func fakeGateway(authCalls *atomic.Int32) *httptest.Server {
 	}))
 }
 
-func ExampleNewHTTPClient() {
+// The authenticated client also carries requests the generated clients
+// do not cover: it adds the token and retries like every other call.
+func ExampleClient_HTTPClient() {
 	var authCalls atomic.Int32
 	gw := fakeGateway(&authCalls)
 	defer gw.Close()
 
-	// The client is what the generated CAR and PCRS clients take as their
-	// HttpRequestDoer.
-	hc, err := qualys.NewHTTPClient(
+	client, err := qualys.NewClient(
 		qualys.WithGatewayURL(gw.URL), // normally WithPlatform("US2") or QUALYS_PLATFORM
 		qualys.WithCredentials("acme_ab12", "example-password"),
 		qualys.WithHTTPClient(gw.Client()),
@@ -72,6 +72,7 @@ func ExampleNewHTTPClient() {
 	if err != nil {
 		panic(err)
 	}
+	hc := client.HTTPClient()
 	resp, err := hc.Get(gw.URL + "/sm/v1/script-types")
 	if err != nil {
 		panic(err)

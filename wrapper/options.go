@@ -42,6 +42,7 @@ type config struct {
 	maxThrottleWait   time.Duration
 	attemptTimeout    time.Duration
 	logger            *slog.Logger
+	onRetry           func(Retry)
 	plainHTTPLoopback bool
 	pcrsRequests      int
 	pcrsWindow        time.Duration
@@ -217,6 +218,17 @@ func WithMaxPostureRecordSize(n int64) Option {
 // level. Headers, bodies, credentials and tokens are never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(cfg *config) { cfg.logger = l }
+}
+
+// WithRetryHook calls f before each re-send of a request, with the
+// operation, the reason and the wait: what a person watching needs to
+// know that the client is not stuck. f runs on the goroutine sending the
+// request and may be called from several at once (FetchPosture, or
+// concurrent calls), so it must be safe for concurrent use; the re-send
+// waits for it to return. The client's debug log (WithLogger) says the
+// same in more detail, for reading rather than parsing.
+func WithRetryHook(f func(Retry)) Option {
+	return func(cfg *config) { cfg.onRetry = f }
 }
 
 // WithPlainHTTPLoopback allows plain http, but only to loopback hosts

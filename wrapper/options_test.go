@@ -124,8 +124,8 @@ func TestNewTransportCredentials(t *testing.T) {
 	if !errors.Is(err, ErrMissingCredentials) {
 		t.Fatalf("empty password: %v", err)
 	}
-	if _, err := NewHTTPClient(withEnv(nil)); !errors.Is(err, ErrUnknownPlatform) {
-		t.Fatalf("NewHTTPClient without a platform: %v", err)
+	if _, err := NewClient(withEnv(nil)); !errors.Is(err, ErrUnknownPlatform) {
+		t.Fatalf("NewClient without a platform: %v", err)
 	}
 	if _, err := newAuthTransport(WithMaxRetries(-3)); err == nil {
 		t.Fatal("invalid option accepted")
@@ -134,10 +134,11 @@ func TestNewTransportCredentials(t *testing.T) {
 
 func TestNewTransportKeepsCallerClient(t *testing.T) {
 	jarless := &http.Client{Timeout: 42 * time.Second}
-	hc, err := NewHTTPClient(withEnv(nil), WithPlatform("US1"), WithCredentials(testUser, testPass), WithHTTPClient(jarless))
+	c, err := NewClient(withEnv(nil), WithPlatform("US1"), WithCredentials(testUser, testPass), WithHTTPClient(jarless))
 	if err != nil {
 		t.Fatal(err)
 	}
+	hc := c.HTTPClient()
 	tr, ok := hc.Transport.(*authTransport)
 	if !ok || hc.Timeout != 42*time.Second {
 		t.Fatalf("client %+v", hc)

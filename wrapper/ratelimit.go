@@ -46,8 +46,8 @@ func parseRateLimit(h http.Header) RateLimit {
 	return rl
 }
 
-// IsZero reports whether no rate-limit header was present.
-func (r RateLimit) IsZero() bool {
+// empty reports whether no rate-limit header was present.
+func (r RateLimit) empty() bool {
 	return r.Limit == nil && r.WindowSec == nil && r.Remaining == nil && r.ToWaitSec == nil &&
 		r.ConcurrencyLimit == nil && r.ConcurrencyRunning == nil
 }
@@ -327,7 +327,7 @@ type rateBook struct {
 func (b *rateBook) record(path string, h http.Header) RateLimit {
 	rl := parseRateLimit(h)
 	key := rateKey(path)
-	if rl.IsZero() || key == "" {
+	if rl.empty() || key == "" {
 		return rl
 	}
 	b.mu.Lock()

@@ -45,8 +45,8 @@ func TestParseRateLimit(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Fatalf("mismatch (-want +got):\n%s", diff)
 			}
-			if got.IsZero() != (len(tc.h) == 0 || tc.name == "garbage and negatives are absent") {
-				t.Errorf("IsZero = %v", got.IsZero())
+			if got.empty() != (len(tc.h) == 0 || tc.name == "garbage and negatives are absent") {
+				t.Errorf("empty = %v", got.empty())
 			}
 		})
 	}

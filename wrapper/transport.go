@@ -64,6 +64,7 @@ type authTransport struct {
 	attemptTimeout    time.Duration
 	plainHTTPLoopback bool
 	logger            *slog.Logger
+	onRetry           func(Retry)
 	maxBody           int64 // bound on a success body that is read whole
 	limiters          *limiterSet
 	client            *http.Client // template for Client
@@ -84,16 +85,6 @@ func newAuthTransport(opts ...Option) (*authTransport, error) {
 	}
 	t, _, err := newTransport(cfg)
 	return t, err
-}
-
-// NewHTTPClient returns an *http.Client using a new authTransport: the value
-// to hand to a generated client as its HttpRequestDoer.
-func NewHTTPClient(opts ...Option) (*http.Client, error) {
-	t, err := newAuthTransport(opts...)
-	if err != nil {
-		return nil, err
-	}
-	return t.Client(), nil
 }
 
 // newTransport builds the transport and the token source it uses from a
@@ -121,6 +112,7 @@ func newTransport(cfg *config) (*authTransport, *jwtSource, error) {
 		attemptTimeout:    cfg.attemptTimeout,
 		plainHTTPLoopback: cfg.plainHTTPLoopback,
 		logger:            cfg.logger,
+		onRetry:           cfg.onRetry,
 		maxBody:           cfg.maxBody,
 		limiters:          newLimiterSet(cfg.pcrsRequests, cfg.pcrsWindow, cfg.now, cfg.sleep),
 		client:            cfg.baseClient(),
@@ -325,6 +317,7 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 			t.tokens.Invalidate(token)
 			discard(resp)
 			t.log(ctx, "qualys retry", x.attrs(attempt, slog.String("reason", "401: fetching a new token"))...)
+			t.retried(Retry{Operation: x.op, Attempt: attempt, Reason: "HTTP 401: fetching a new token"})
 			continue
 
 		case code == http.StatusTooManyRequests || code == http.StatusConflict:
@@ -346,6 +339,7 @@ func (x *exchange) run(ctx context.Context) (*http.Response, error) {
 			discard(resp)
 			t.log(ctx, "qualys throttled", x.attrs(attempt, slog.Int("status", code), slog.String("code", apiErr.Code),
 				slog.Duration("wait", wait), slog.String("wait_source", source))...)
+			t.retried(Retry{Operation: x.op, Attempt: attempt, Reason: "HTTP " + strconv.Itoa(code), Wait: wait, Throttled: true})
 			if werr := x.sleep(ctx, wait); werr != nil {
 				return nil, werr
 			}
@@ -382,9 +376,10 @@ func (x *exchange) attemptRequest(ctx context.Context, attempt int) (*http.Reque
 
 func (x *exchange) canRetry() bool { return x.replayable && x.retries < x.t.maxRetries }
 
-// wait logs a retry and sleeps before it.
+// wait logs a retry, tells the retry hook and sleeps before it.
 func (x *exchange) wait(ctx context.Context, attempt int, reason string, d time.Duration, source string) error {
 	x.t.log(ctx, "qualys retry", x.attrs(attempt, slog.String("reason", reason), slog.Duration("wait", d), slog.String("wait_source", source))...)
+	x.t.retried(Retry{Operation: x.op, Attempt: attempt, Reason: reason, Wait: d})
 	return x.sleep(ctx, d)
 }
 

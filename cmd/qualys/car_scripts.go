@@ -386,7 +386,7 @@ func (o *scriptsRunOptions) execution() (qualys.Execution, error) {
 			if err != nil {
 				return e, err
 			}
-			e.TestAssets = append(e.TestAssets, qualys.LabTarget(wire.NewID(n), uuid))
+			e.TestAssets = append(e.TestAssets, car.TargetRef{ID: wire.NewID(n), UUID: uuid})
 		}
 	}
 	return e, nil
@@ -413,7 +413,7 @@ func (o *scriptsRunOptions) labTags(ctx context.Context, c *qualys.Client, e *qu
 		if !ok {
 			return fmt.Errorf("tag %d is not among the asset tags CAR lists (qualys car tags list)", id)
 		}
-		e.TestTags = append(e.TestTags, qualys.LabTarget(wire.NewID(id), uuid))
+		e.TestTags = append(e.TestTags, car.TargetRef{ID: wire.NewID(id), UUID: uuid})
 	}
 	return nil
 }
@@ -425,6 +425,20 @@ func tagView(t car.AssetTag) (int64, string) {
 		return 0, ""
 	}
 	return id, t.TagUUID
+}
+
+// runProgress shows each poll of a script's run on the progress display.
+func runProgress(prog *progress, script int64) func(qualys.RunProgress) {
+	return func(s qualys.RunProgress) {
+		text := fmt.Sprintf("script %d: %d done, %d running", script, s.Done, s.Running)
+		if s.JobID.IsZero() {
+			text = fmt.Sprintf("script %d: waiting for CAR to create the job", script)
+		}
+		if s.RateLimited {
+			text += fmt.Sprintf("; waiting %s on the CAR rate limit", s.NextPoll.Round(time.Second))
+		}
+		prog.update(s.Done, max(s.Expected, s.Done+s.Running), text)
+	}
 }
 
 func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
@@ -482,18 +496,9 @@ func scriptsRunRun(ctx context.Context, opts *scriptsRunOptions) error {
 	stop := prog.keepAlive(ctx)
 	defer stop()
 	prog.set(fmt.Sprintf("script %d: starting", id))
-	opts.f.notices.pollHook(func(s runPoll) {
-		text := fmt.Sprintf("script %d: %d done, %d running", id, s.done, s.running)
-		switch {
-		case s.job == "":
-			text = fmt.Sprintf("script %d: waiting for CAR to create the job", id)
-		case s.rateLimited:
-			text += fmt.Sprintf("; waiting %s on the CAR rate limit", s.wait.Round(time.Second))
-		}
-		prog.update(s.done, max(s.expected, s.done+s.running), text)
-	})
 	var passed, failed, skipped, n int
 	e.PollInterval, e.MaxPollInterval = opts.pollMin, opts.pollMax
+	e.Progress = runProgress(prog, id)
 	for r, err := range c.RunScriptResults(ctx, wire.NewID(id), e) {
 		if err != nil && r.AssetJobID.IsZero() {
 			stop()

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,6 +177,66 @@ func TestScriptsCreateAndUpdateFromFiles(t *testing.T) {
 	if n := h.requests() - before; n != 0 {
 		t.Errorf("%d requests for bad bodies", n)
 	}
+}
+
+// A run whose polls slow down for the CAR rate limit says so on its
+// progress line, from what the SDK reports after each poll.
+func TestScriptsRunSaysTheRateLimitWait(t *testing.T) {
+	// 8 CAR calls an hour: a few polls in, the rest of the hour is spread
+	// over the calls left, minutes apart.
+	h := newHarness(t, qualystest.WithRateLimit(8, time.Hour))
+	d := h.sim.Data()
+	var free qualystest.Host
+	for _, hst := range d.Hosts {
+		if !slices.Contains(d.CAR.BlockedAssetIDs, hst.ID) && !slices.ContainsFunc(hst.TagIDs, func(id int64) bool { return slices.Contains(d.CAR.BlockedTagIDs, id) }) {
+			free = hst
+			break
+		}
+	}
+	// A blocked asset never gets an asset job: the run polls on until the
+	// asset set settles, long enough to reach the limit.
+	blocked := d.CAR.BlockedAssetIDs[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The wait is minutes long: once it is said, the test has seen enough.
+	errOut := &watchWriter{want: "on the CAR rate limit", seen: cancel}
+	var out bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: errOut, getenv: func(k string) string { return h.env[k] },
+		httpClient: h.sim.Client(), configDir: h.configDir, width: func() int { return 0 }}
+	code := run(ctx, e, []string{"car", "scripts", "run", itoa(d.CAR.Scripts[0].ID), "--asset-ids", itoa(free.ID) + "," + itoa(blocked),
+		"--wait", "--poll-interval", "1ms", "--max-poll-interval", "5ms", "--progress", "always"})
+	text := errOut.String()
+	if code != exitError || !regexp.MustCompile(`qualys: script \d+: 1 done, 0 running; waiting (\d+h)?\d+m\d+s on the CAR rate limit \(\d+s\)\n`).MatchString(text) {
+		t.Errorf("exit %d, stderr %q", code, text)
+	}
+	if n := h.sim.Count("executeScript"); n != 1 {
+		t.Errorf("%d executions", n)
+	}
+}
+
+// watchWriter collects what a command writes and calls seen once the
+// text holds want.
+type watchWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen func()
+}
+
+func (w *watchWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(b)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.seen()
+	}
+	return n, err
+}
+
+func (w *watchWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 // The run of a script waits for every asset and shows its output and the

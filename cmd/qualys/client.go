@@ -106,9 +106,13 @@ func (f *factory) client() (*qualys.Client, error) {
 		opts = append(opts, qualys.WithHTTPClient(f.httpClient))
 	}
 	// Retries and rate-limit waits are said, never silent; --verbose
-	// logs every request.
-	f.notices = newNoticeHandler(f.stderr, f.verbose)
-	opts = append(opts, qualys.WithLogger(slog.New(f.notices)))
+	// logs every request, retries and waits included, instead.
+	if f.verbose {
+		log := slog.NewTextHandler(f.noticeSink(), &slog.HandlerOptions{Level: slog.LevelDebug})
+		opts = append(opts, qualys.WithLogger(slog.New(log)))
+	} else {
+		opts = append(opts, qualys.WithRetryHook(f.noticeSink().retry))
+	}
 	c, err := qualys.NewClient(opts...)
 	if err != nil {
 		return nil, usagef("%s", clean(err.Error()))

@@ -54,6 +54,7 @@ func (f *factory) newProgress() (*progress, error) {
 	if p.every == 0 {
 		p.last = time.Time{}
 	}
+	f.noticeSink().through(p.writer(f.stderr))
 	return p, nil
 }
 

@@ -77,8 +77,8 @@ type factory struct {
 	ran bool
 	// cancel ends the context of --timeout.
 	cancel context.CancelFunc
-	// notices receives the SDK's log: retries, waits and run polls.
-	notices *noticeHandler
+	// notices says what the SDK retries and waits for (see noticeSink).
+	notices *notices
 }
 
 // usageError is a wrong command line or configuration: exit status 2,
