@@ -35,16 +35,25 @@ func newHarness(t *testing.T, upstream string, transport http.RoundTripper, stri
 	return newProxyHarness(t, upstream, transport, strict, &syncbuf.Buffer{})
 }
 
-func newProxyHarness(t testing.TB, upstream string, transport http.RoundTripper, strict bool, report *syncbuf.Buffer) *harness {
+// proxyOption changes the proxy's options, e.g. its size limits.
+type proxyOption func(*specproxy.Options)
+
+// newProxyHarness starts a proxy in front of upstream, reached with
+// transport, that writes its findings to report.
+func newProxyHarness(t testing.TB, upstream string, transport http.RoundTripper, strict bool, report *syncbuf.Buffer, opts ...proxyOption) *harness {
 	t.Helper()
 	h := &harness{report: report, logs: &syncbuf.Buffer{}}
-	p, err := specproxy.New(specproxy.Options{
+	o := specproxy.Options{
 		Upstream:  upstream,
 		Report:    h.report,
 		Strict:    strict,
 		Transport: transport,
 		Logger:    slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	p, err := specproxy.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
