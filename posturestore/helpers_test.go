@@ -102,7 +102,7 @@ func openStore(t *testing.T, location string) *Store {
 	return st
 }
 
-func newClient(t *testing.T, sim *qualystest.Server) *qualys.Client {
+func newClient(t testing.TB, sim *qualystest.Server) *qualys.Client {
 	t.Helper()
 	c, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL),
 		qualys.WithCredentials(sim.Username(), sim.Password()), qualys.WithHTTPClient(sim.Client()),
