@@ -96,9 +96,9 @@ func TestSamplesValidate(t *testing.T) {
 	for _, a := range apis {
 		v := newValidator(t, a.spec)
 		for _, fx := range loadFixtures(t, a.name) {
-			t.Run(a.name+"/"+fx.name(), func(t *testing.T) {
+			t.Run(a.name+"/"+fx.Name(), func(t *testing.T) {
 				if err := v.validate(fx); err != nil {
-					t.Errorf("%s (%s):\n%v", fx.file, fx.Source, err)
+					t.Errorf("%s (%s):\n%v", fx.File, fx.Source, err)
 				}
 			})
 		}
@@ -113,7 +113,7 @@ func TestMutationsFail(t *testing.T) {
 			if len(fx.Mutations) == 0 {
 				continue // TestEveryOperationCovered requires one per operation
 			}
-			t.Run(a.name+"/"+fx.name(), func(t *testing.T) {
+			t.Run(a.name+"/"+fx.Name(), func(t *testing.T) {
 				for _, m := range fx.Mutations {
 					bad, err := fx.mutated(m)
 					if err != nil {
@@ -135,7 +135,7 @@ func TestMutationsFail(t *testing.T) {
 func TestSamplesRoundTrip(t *testing.T) {
 	for _, a := range apis {
 		for _, fx := range loadFixtures(t, a.name) {
-			t.Run(a.name+"/"+fx.name(), func(t *testing.T) {
+			t.Run(a.name+"/"+fx.Name(), func(t *testing.T) {
 				op, ok := a.ops[fx.OperationID]
 				if !ok {
 					t.Fatalf("no generated-code entry for %s in registry_%s_test.go", fx.OperationID, a.name)

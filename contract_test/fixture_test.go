@@ -7,75 +7,29 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/qualyskit/qualys-go/contract_test/fixtures"
 )
 
-// fixture is one documented request/response exchange (see testdata/README.md).
-type fixture struct {
-	file        string
-	OperationID string `json:"operationId"`
-	Source      string `json:"source"`
-	Request     struct {
-		Method      string            `json:"method"`
-		Path        string            `json:"path"`
-		Query       string            `json:"query"`
-		ContentType string            `json:"contentType"`
-		Body        json.RawMessage   `json:"body"`
-		Form        map[string]string `json:"form"`
-	} `json:"request"`
-	Response struct {
-		Status      int             `json:"status"`
-		ContentType string          `json:"contentType"`
-		Body        json.RawMessage `json:"body"`
-		Text        *string         `json:"text"`
-	} `json:"response"`
-	Mutations []mutation `json:"mutations"`
-}
+// fixture is a documented exchange with what these tests do to it.
+type fixture struct{ fixtures.Exchange }
 
-// mutation changes one part of a fixture so that validation must fail.
-type mutation struct {
-	Why     string          `json:"why"`
-	In      string          `json:"in"`
-	Op      string          `json:"op"`
-	Pointer string          `json:"pointer"`
-	Value   json.RawMessage `json:"value"`
-}
-
-// loadFixtures reads every fixture of one API, strictly: an unknown key in
-// a fixture file is a fixture bug, not something to ignore.
+// loadFixtures reads every fixture of one API.
 func loadFixtures(t *testing.T, api string) []*fixture {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", api, "*.json"))
+	exchanges, err := fixtures.Load("testdata", api)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sort.Strings(files)
-	var out []*fixture
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		fx := &fixture{file: f}
-		if err := dec.Decode(fx); err != nil {
-			t.Fatalf("%s: not a valid fixture: %v", f, err)
-		}
-		if fx.OperationID == "" || fx.Request.Method == "" || fx.Request.Path == "" || fx.Response.Status == 0 {
-			t.Fatalf("%s: operationId, request.method, request.path and response.status are required", f)
-		}
-		out = append(out, fx)
+	out := make([]*fixture, len(exchanges))
+	for i, e := range exchanges {
+		out[i] = &fixture{*e}
 	}
 	return out
 }
-
-func (fx *fixture) name() string { return strings.TrimSuffix(filepath.Base(fx.file), ".json") }
 
 // requestBody returns the encoded request body and its content type.
 func (fx *fixture) requestBody() ([]byte, string) {
@@ -139,7 +93,7 @@ func (fx *fixture) httpResponse() *http.Response {
 }
 
 // mutated returns a copy of the fixture with m applied.
-func (fx *fixture) mutated(m mutation) (*fixture, error) {
+func (fx *fixture) mutated(m fixtures.Mutation) (*fixture, error) {
 	cp := *fx
 	switch m.In {
 	case "request":
@@ -218,7 +172,7 @@ func (fx *fixture) mutated(m mutation) (*fixture, error) {
 // patchJSON applies one RFC 6902-style operation at an RFC 6901 pointer.
 // The pointer must exist (replace, remove) or its parent must (add), so a
 // stale mutation is reported rather than silently passing.
-func patchJSON(doc json.RawMessage, m mutation) (json.RawMessage, error) {
+func patchJSON(doc json.RawMessage, m fixtures.Mutation) (json.RawMessage, error) {
 	var root any
 	if err := json.Unmarshal(doc, &root); err != nil {
 		return nil, fmt.Errorf("body is not JSON: %w", err)

@@ -15,12 +15,7 @@ import (
 func benchSim(b *testing.B) (*qualystest.Server, *qualys.Client, int64) {
 	b.Helper()
 	sim := qualystest.NewServer(b, qualystest.WithHosts(400), qualystest.WithPolicies(4), qualystest.WithControlsPerPolicy(40))
-	client, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(sim.Username(), sim.Password()),
-		qualys.WithHTTPClient(sim.Client()), qualys.WithPCRSRateLimit(0, 0))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return sim, client, int64(len(sim.Data().AllPostures()))
+	return sim, newClient(b, sim), int64(len(sim.Data().AllPostures()))
 }
 
 // BenchmarkDecodeOnly is the ceiling: the same requests as a full sync
@@ -38,7 +33,7 @@ func BenchmarkDecodeOnly(b *testing.B) {
 		var n int64
 		for pid, hs := range hosts {
 			for i := 0; i < len(hs); i += DefaultBatchHosts {
-				for _, err := range src.posture(ctx, pid, "1337821", hs[i:min(i+DefaultBatchHosts, len(hs))], time.Time{}) {
+				for _, err := range src.posture(ctx, pid, "1337821", hs[i:min(i+DefaultBatchHosts, len(hs))]) {
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -102,7 +102,7 @@ func openStore(t *testing.T, location string) *Store {
 	return st
 }
 
-func newClient(t *testing.T, sim *qualystest.Server) *qualys.Client {
+func newClient(t testing.TB, sim *qualystest.Server) *qualys.Client {
 	t.Helper()
 	c, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL),
 		qualys.WithCredentials(sim.Username(), sim.Password()), qualys.WithHTTPClient(sim.Client()),
@@ -213,7 +213,7 @@ func dump(t *testing.T, st *Store) string {
 		`SELECT policy_id, host_id, control_id, instance, COALESCE(record_id,0), status, COALESCE(previous_status,''),
 			COALESCE(criticality_value,-1), COALESCE(criticality_label,''), COALESCE(control_statement,''), COALESCE(technology_id,0),
 			COALESCE(os,''), COALESCE(ip,''), COALESCE(dns,''), COALESCE(posture_modified,''), COALESCE(last_evaluated,''),
-			first_seen_at, last_seen_at FROM posture ORDER BY 1, 2, 3, 4`,
+			first_seen_at, last_seen_at, COALESCE(disappeared_at,'') FROM posture ORDER BY 1, 2, 3, 4`,
 		`SELECT policy_id, host_id, control_id, instance, old_status, new_status, COALESCE(posture_modified,''), seen_at, run_id FROM posture_history ORDER BY 1, 2, 3, 4, 9`,
 		`SELECT run_id, started_at, COALESCE(finished_at,''), COALESCE(changed_since,''), subscription_id, policy_ids, hosts_requested, records, changes FROM sync_runs ORDER BY 1`,
 		`SELECT count(*) FROM sync_pending`,

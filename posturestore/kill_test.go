@@ -202,7 +202,7 @@ func testKills(t *testing.T, dialect Dialect) {
 		at := start.Add(time.Duration(round) * 24 * time.Hour)
 		if round > 0 {
 			if _, err := sim.Evolve(qualystest.Evolution{At: at.Add(-6 * time.Hour), ChangedHosts: 12, NewHosts: 3,
-				RemovedHosts: 3, Seed: int64(round)}); err != nil {
+				RemovedHosts: 3, VanishedControls: 4, ReturnedControls: 2 * (round - 1), Seed: int64(round)}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -86,11 +86,14 @@ type Change struct {
 	SeenAt    time.Time `json:"seenAt"`
 }
 
-// ChangeCount sums the latest sync's changes by direction.
+// ChangeCount sums the latest sync's changes by direction. Disappeared
+// counts the postures Qualys stopped reporting for hosts still in their
+// policy; a posture reported again counts by its new status.
 type ChangeCount struct {
-	ToPassed int64 `json:"toPassed"`
-	ToFailed int64 `json:"toFailed"`
-	ToError  int64 `json:"toError"`
+	ToPassed    int64 `json:"toPassed"`
+	ToFailed    int64 `json:"toFailed"`
+	ToError     int64 `json:"toError"`
+	Disappeared int64 `json:"disappeared"`
 }
 
 // HostMovementSummary counts the (policy, host) pairs the latest sync saw
@@ -185,11 +188,12 @@ func (s *Store) Report(ctx context.Context) (*Report, error) {
 	}
 	last := []any{r.LastSync.RunID}
 	err = q(`SELECT SUM(CASE WHEN new_status = 'Passed' THEN 1 ELSE 0 END), SUM(CASE WHEN new_status = 'Failed' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN new_status NOT IN ('Passed', 'Failed') THEN 1 ELSE 0 END) FROM posture_changes WHERE run_id = ?`, last,
+		SUM(CASE WHEN new_status NOT IN ('Passed', 'Failed', '`+StatusDisappeared+`') THEN 1 ELSE 0 END),
+		SUM(CASE WHEN new_status = '`+StatusDisappeared+`' THEN 1 ELSE 0 END) FROM posture_changes WHERE run_id = ?`, last,
 		func(rows *sql.Rows) error {
-			var a, b, c sql.NullInt64
-			err := rows.Scan(&a, &b, &c)
-			r.ChangeCount = ChangeCount{a.Int64, b.Int64, c.Int64}
+			var a, b, c, d sql.NullInt64
+			err := rows.Scan(&a, &b, &c, &d)
+			r.ChangeCount = ChangeCount{a.Int64, b.Int64, c.Int64, d.Int64}
 			return err
 		})
 	if err != nil {

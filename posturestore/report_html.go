@@ -101,8 +101,9 @@ var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
 			Y     int
 			Color string
 		}
-		rows := []row{{"to Passed", c.ToPassed, 0, 0, "#2e7d32"}, {"to Failed", c.ToFailed, 0, chartRowH, "#c62828"}, {"to Error", c.ToError, 0, 2 * chartRowH, "#ef6c00"}}
-		most := max(c.ToPassed, c.ToFailed, c.ToError, 1)
+		rows := []row{{"to Passed", c.ToPassed, 0, 0, "#2e7d32"}, {"to Failed", c.ToFailed, 0, chartRowH, "#c62828"},
+			{"to Error", c.ToError, 0, 2 * chartRowH, "#ef6c00"}, {"no longer reported", c.Disappeared, 0, 3 * chartRowH, "#6e7781"}}
+		most := max(c.ToPassed, c.ToFailed, c.ToError, c.Disappeared, 1)
 		for i := range rows {
 			rows[i].W = float64(rows[i].N) / float64(most) * chartBarW
 		}
@@ -167,7 +168,7 @@ svg text { font-size: 12px; fill: #1d2733; }
 
 <h2>What changed in the latest sync</h2>
 <p>{{.Hosts.Appeared}} host(s) appeared in a policy, {{.Hosts.Disappeared}} disappeared.</p>
-<svg xmlns="http://www.w3.org/2000/svg" width="780" height="{{height 3}}" role="img" aria-label="Status changes">
+<svg xmlns="http://www.w3.org/2000/svg" width="780" height="{{height 4}}" role="img" aria-label="Status changes">
 {{range changeBars .ChangeCount}}<g transform="translate(0,{{.Y}})">
 <text x="0" y="17">{{.Label}}</text>
 <rect x="260" y="4" width="{{.W}}" height="18" fill="{{.Color}}"/>

@@ -28,7 +28,8 @@ func reportStore(t *testing.T, location string) (*Store, *qualystest.Server, qua
 	if _, err := st.Sync(ctx, client, WithClock(fixedClock(start))); err != nil {
 		t.Fatal(err)
 	}
-	round, err := sim.Evolve(qualystest.Evolution{At: start.Add(2 * time.Hour), ChangedHosts: 6, NewHosts: 2, RemovedHosts: 1, Seed: 3})
+	round, err := sim.Evolve(qualystest.Evolution{At: start.Add(2 * time.Hour), ChangedHosts: 6, NewHosts: 2, RemovedHosts: 1,
+		VanishedControls: 2, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,8 +87,10 @@ func testReport(t *testing.T, location string) {
 			toFailed++
 		}
 	}
-	if r.ChangeCount.ToPassed != toPassed || r.ChangeCount.ToFailed != toFailed || len(r.Changes) != len(round.Flipped) {
-		t.Errorf("changes %+v (%d listed), want %d to Passed and %d to Failed", r.ChangeCount, len(r.Changes), toPassed, toFailed)
+	if r.ChangeCount.ToPassed != toPassed || r.ChangeCount.ToFailed != toFailed || r.ChangeCount.ToError != 0 ||
+		r.ChangeCount.Disappeared != int64(len(round.Vanished)) || len(r.Changes) != len(round.Flipped)+len(round.Vanished) {
+		t.Errorf("changes %+v (%d listed), want %d to Passed, %d to Failed, none to Error, %d no longer reported", r.ChangeCount,
+			len(r.Changes), toPassed, toFailed, len(round.Vanished))
 	}
 	if r.Hosts.Appeared != int64(len(round.Added)) || r.Hosts.Disappeared != int64(len(round.Removed)) {
 		t.Errorf("hosts %+v, want %d appeared and %d disappeared", r.Hosts, len(round.Added), len(round.Removed))

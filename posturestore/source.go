@@ -21,9 +21,8 @@ type source interface {
 	// only those whose posture changed since a time when since is set.
 	// Policies Qualys does not know are left out of the map.
 	hostIDs(ctx context.Context, ids []int64, since time.Time) (subscription string, hosts map[int64][]int64, err error)
-	// posture streams the posture of some hosts of one policy, only the
-	// records that changed since a time when since is set.
-	posture(ctx context.Context, policyID int64, subscription string, hostIDs []int64, since time.Time) iter.Seq2[Record, error]
+	// posture streams the complete posture of some hosts of one policy.
+	posture(ctx context.Context, policyID int64, subscription string, hostIDs []int64) iter.Seq2[Record, error]
 }
 
 type policyInfo struct {
@@ -89,13 +88,13 @@ func (s clientSource) hostIDs(ctx context.Context, ids []int64, since time.Time)
 	return sub, hosts, nil
 }
 
-func (s clientSource) posture(ctx context.Context, policyID int64, subscription string, hostIDs []int64, since time.Time) iter.Seq2[Record, error] {
+func (s clientSource) posture(ctx context.Context, policyID int64, subscription string, hostIDs []int64) iter.Seq2[Record, error] {
 	// hostids sends ids as text and Qualys' clients echo them unchanged.
 	item := pcrs.PostureInfoRequestItem{PolicyID: wire.NewID(policyID).AsString(), SubscriptionID: wire.IDFromString(subscription)}
 	for _, h := range hostIDs {
 		item.HostIDs = append(item.HostIDs, wire.NewID(h).AsString())
 	}
-	req := qualys.PostureRequest{Version: s.version, Policies: pcrs.PostureInfoRequest{item}, Filter: qualys.PostureFilter{ChangedSince: since}}
+	req := qualys.PostureRequest{Version: s.version, Policies: pcrs.PostureInfoRequest{item}}
 	return func(yield func(Record, error) bool) {
 		for rec, err := range s.c.PostureStream(ctx, req) {
 			if err == nil {

@@ -84,3 +84,53 @@ func TestSQLiteLocationForms(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrationToVersion2KeepsPostures: a store written at version 1 opens
+// at the latest version with its postures still current.
+func TestMigrationToVersion2KeepsPostures(t *testing.T) {
+	for dialect, location := range backends(t) {
+		t.Run(string(dialect), func(t *testing.T) {
+			ctx := context.Background()
+			old, err := open(location)
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps, err := migrations()
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err := old.db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+				t.Fatal(err)
+			}
+			if err := old.applyMigration(ctx, conn, steps[0]); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{
+				`INSERT INTO policies (policy_id, first_seen_at, last_seen_at) VALUES (7, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+				`INSERT INTO policy_hosts (policy_id, host_id, first_seen_at, last_seen_at) VALUES (7, 8, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+				`INSERT INTO posture (policy_id, host_id, control_id, instance, status, first_seen_at, last_seen_at)
+					VALUES (7, 8, 9, 'os', 'Failed', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+			} {
+				if _, err := conn.ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			conn.Close()
+			old.Close()
+
+			st := openStore(t, location)
+			if got := readCurrent(t, st); len(got) != 1 || got[0] != (currentRow{7, 8, 9, "os", "Failed", ""}) {
+				t.Errorf("posture_current after the migration: %v, want the version 1 posture", got)
+			}
+			var v int
+			var gone *string
+			if err := st.DB().QueryRow(`SELECT (SELECT max(version) FROM schema_migrations), disappeared_at FROM posture`).Scan(&v, &gone); err != nil || v != SchemaVersion() || gone != nil {
+				t.Errorf("schema version %d, disappeared_at %v (%v); want %d and NULL", v, gone, err, SchemaVersion())
+			}
+		})
+	}
+}

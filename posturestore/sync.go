@@ -107,8 +107,9 @@ type SyncResult struct {
 	// StartedAt dates the run: its checkpoint and the seen_at of the
 	// changes it recorded.
 	StartedAt time.Time
-	// ChangedSince is the statusChangedSince of the incremental requests;
-	// zero when every selected policy was pulled in full.
+	// ChangedSince is the statusChangedSince of the hostids request that
+	// found the changed hosts; zero when every selected policy was pulled
+	// in full.
 	ChangedSince time.Time
 	// FullPolicies counts policies pulled in full (never synced before, or
 	// back after disappearing); the others were pulled incrementally.
@@ -120,8 +121,10 @@ type SyncResult struct {
 	// recorded.
 	Records, Changes int64
 	// HostsDisappeared and PoliciesDisappeared count what this run marked
-	// as gone.
-	HostsDisappeared, PoliciesDisappeared int64
+	// as gone. ControlsDisappeared counts the postures (a control
+	// instance of a host in a policy) Qualys stopped reporting for a host
+	// still in the policy; they are among Changes too.
+	HostsDisappeared, PoliciesDisappeared, ControlsDisappeared int64
 }
 
 // Sync brings the store up to date with the subscription: a full pull of
@@ -475,16 +478,15 @@ func (r *run) finish(ctx context.Context, resumed bool) (SyncResult, error) {
 	return r.res, nil
 }
 
-// batch is a run of pending hosts of one policy pulled the same way.
+// batch is a run of pending hosts of one policy.
 type batch struct {
 	policyID int64
-	full     bool
 	hosts    []int64
 }
 
 func (r *run) nextBatch(ctx context.Context) (*batch, error) {
-	rows, err := r.ss.conn.QueryContext(ctx, r.ss.d.rebind(`SELECT policy_id, host_id, full_pull FROM sync_pending
-		WHERE run_id = ? ORDER BY policy_id, full_pull, host_id LIMIT ?`), r.id, r.cfg.batch)
+	rows, err := r.ss.conn.QueryContext(ctx, r.ss.d.rebind(`SELECT policy_id, host_id FROM sync_pending
+		WHERE run_id = ? ORDER BY policy_id, host_id LIMIT ?`), r.id, r.cfg.batch)
 	if err != nil {
 		return nil, fmt.Errorf("posturestore: reading the plan: %w", err)
 	}
@@ -492,13 +494,12 @@ func (r *run) nextBatch(ctx context.Context) (*batch, error) {
 	var b *batch
 	for rows.Next() {
 		var p, h int64
-		var full int
-		if err := rows.Scan(&p, &h, &full); err != nil {
+		if err := rows.Scan(&p, &h); err != nil {
 			return nil, err
 		}
 		if b == nil {
-			b = &batch{policyID: p, full: full == 1}
-		} else if p != b.policyID || (full == 1) != b.full {
+			b = &batch{policyID: p}
+		} else if p != b.policyID {
 			break
 		}
 		b.hosts = append(b.hosts, h)
@@ -507,29 +508,32 @@ func (r *run) nextBatch(ctx context.Context) (*batch, error) {
 }
 
 // pullBatch streams one batch into the store in one transaction with its
-// checkpoint (the batch leaving the plan). A stream that breaks rolls the
-// transaction back and is fetched again, a few times.
+// checkpoint (the batch leaving the plan). Every host's posture is asked
+// for complete, not only what changed since the run's statusChangedSince:
+// what Qualys no longer sends for a host is then known to have
+// disappeared, and is marked in the same transaction. A stream that
+// breaks rolls the transaction back and is fetched again, a few times.
 func (r *run) pullBatch(ctx context.Context, b *batch, seenAt string) error {
-	var since time.Time
-	if !b.full {
-		since = r.since
-	}
+	first, last := b.hosts[0], b.hosts[len(b.hosts)-1]
 	requested := make(map[int64]bool, len(b.hosts))
 	for _, h := range b.hosts {
 		requested[h] = true
 	}
 	var err error
 	for attempt := 1; attempt <= batchAttempts; attempt++ {
-		var loaded, changes int64
+		var loaded, changes, gone int64
 		err = r.ss.inTx(ctx, func() error {
-			records := checked(prefetch(r.src.posture(ctx, b.policyID, r.subscription, b.hosts, since)), b.policyID, requested)
+			records := checked(prefetch(r.src.posture(ctx, b.policyID, r.subscription, b.hosts)), b.policyID, requested)
 			var err error
 			if loaded, changes, err = r.ss.mergeBatch(ctx, r.id, seenAt, records); err != nil {
 				return err
 			}
-			if _, err := r.ss.exec(ctx, `DELETE FROM sync_pending WHERE run_id = ? AND policy_id = ?
-				AND full_pull = ? AND host_id BETWEEN ? AND ?`,
-				r.id, b.policyID, boolInt(b.full), b.hosts[0], b.hosts[len(b.hosts)-1]); err != nil {
+			if gone, err = r.ss.markDisappeared(ctx, r.id, seenAt, b.policyID, first, last); err != nil {
+				return err
+			}
+			changes += gone
+			if _, err := r.ss.exec(ctx, `DELETE FROM sync_pending WHERE run_id = ? AND policy_id = ? AND host_id BETWEEN ? AND ?`,
+				r.id, b.policyID, first, last); err != nil {
 				return err
 			}
 			_, err = r.ss.exec(ctx, `UPDATE sync_runs SET records = records + ?, changes = changes + ? WHERE run_id = ?`,
@@ -539,6 +543,7 @@ func (r *run) pullBatch(ctx context.Context, b *batch, seenAt string) error {
 		if err == nil {
 			r.res.Records += loaded
 			r.res.Changes += changes
+			r.res.ControlsDisappeared += gone
 			if r.cfg.progress != nil {
 				var left int64
 				r.ss.queryRow(ctx, `SELECT count(*) FROM sync_pending WHERE run_id = ?`, r.id).Scan(&left)
@@ -551,7 +556,7 @@ func (r *run) pullBatch(ctx context.Context, b *batch, seenAt string) error {
 			break
 		}
 	}
-	return fmt.Errorf("posturestore: posture of policy %d, %d hosts from host %d: %w", b.policyID, len(b.hosts), b.hosts[0], err)
+	return fmt.Errorf("posturestore: posture of policy %d, %d hosts from host %d: %w", b.policyID, len(b.hosts), first, err)
 }
 
 // checked passes records through, failing on one the request did not ask
@@ -573,11 +578,4 @@ func checked(records iter.Seq2[Record, error], policyID int64, hosts map[int64]b
 			}
 		}
 	}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -13,7 +13,10 @@ import (
 
 // TestSyncRounds runs a full sync, then incremental ones after rounds of
 // change in the simulator, and checks after each that the views equal the
-// simulator's truth and that only changed hosts were requested.
+// simulator's truth and that only changed hosts were requested. Rounds
+// flip statuses, add and remove hosts, and make postures vanish from hosts
+// that stay in their policy (and come back): posture_current must drop
+// them, posture_changes record them.
 func TestSyncRounds(t *testing.T) {
 	for dialect, location := range backends(t) {
 		t.Run(string(dialect), func(t *testing.T) {
@@ -44,12 +47,20 @@ func TestSyncRounds(t *testing.T) {
 			var wantChanges []changeRow
 			for k := 1; k <= 3; k++ {
 				syncAt := start.Add(time.Duration(k) * 24 * time.Hour)
-				round, err := sim.Evolve(qualystest.Evolution{At: syncAt.Add(-6 * time.Hour), ChangedHosts: 5, NewHosts: 2, RemovedHosts: 2, Seed: int64(k)})
+				round, err := sim.Evolve(qualystest.Evolution{At: syncAt.Add(-6 * time.Hour), ChangedHosts: 5, NewHosts: 2, RemovedHosts: 2,
+					VanishedControls: 3, ReturnedControls: min(k-1, 2), Seed: int64(k)})
 				if err != nil {
 					t.Fatal(err)
 				}
+				seen := formatTime(syncAt)
 				for _, f := range round.Flipped {
-					wantChanges = append(wantChanges, changeRow{f.PolicyID, f.HostID, f.ControlID, "os", f.PreviousStatus, f.Status, formatTime(syncAt)})
+					wantChanges = append(wantChanges, changeRow{f.PolicyID, f.HostID, f.ControlID, "os", f.PreviousStatus, f.Status, seen})
+				}
+				for _, v := range round.Vanished {
+					wantChanges = append(wantChanges, changeRow{v.PolicyID, v.HostID, v.ControlID, "os", v.Status, StatusDisappeared, seen})
+				}
+				for _, r := range round.Returned {
+					wantChanges = append(wantChanges, changeRow{r.PolicyID, r.HostID, r.ControlID, "os", StatusDisappeared, r.Status, seen})
 				}
 				sim.ResetPostureHostsRequested()
 
@@ -74,8 +85,17 @@ func TestSyncRounds(t *testing.T) {
 				if got := sim.PostureHostsRequested(); !maps.Equal(got, want) {
 					t.Fatalf("round %d: requested hosts differ from the changed ones:\n%s", k, diff(want, got))
 				}
-				if res.HostsRequested != int64(len(want)) || res.HostsDisappeared != int64(len(round.Removed)) {
-					t.Errorf("round %d: %+v, want %d hosts requested and %d disappeared", k, res, len(want), len(round.Removed))
+				if res.HostsRequested != int64(len(want)) || res.HostsDisappeared != int64(len(round.Removed)) ||
+					res.ControlsDisappeared != int64(len(round.Vanished)) || res.Changes != int64(len(round.Flipped)+len(round.Vanished)+len(round.Returned)) {
+					t.Errorf("round %d: %+v, want %d hosts requested, %d disappeared, %d controls disappeared, %d changes", k, res, len(want),
+						len(round.Removed), len(round.Vanished), len(round.Flipped)+len(round.Vanished)+len(round.Returned))
+				}
+				for _, v := range round.Vanished {
+					var gone *string
+					if err := st.DB().QueryRow(st.dialect.rebind(`SELECT disappeared_at FROM posture WHERE policy_id = ? AND host_id = ? AND control_id = ?`),
+						v.PolicyID, v.HostID, v.ControlID).Scan(&gone); err != nil || gone == nil || *gone != seen {
+						t.Errorf("round %d: control %d of host %d in policy %d is not marked disappeared at the sync (%v, %v)", k, v.ControlID, v.HostID, v.PolicyID, gone, err)
+					}
 				}
 				for _, ph := range round.Removed {
 					var gone *string
@@ -178,5 +198,55 @@ func TestSyncSelection(t *testing.T) {
 	}
 	if after := dump(t, st); after != before {
 		t.Errorf("a refused sync changed the store:\n%s", diff(before, after))
+	}
+}
+
+// TestSyncVanishedWithoutChange: when hostids does not list a host whose
+// only change is a vanished control (Qualys does not say whether it does),
+// the control stays current until the policy is pulled in full, which
+// clearing its checkpoint asks for, as docs/store.md tells.
+func TestSyncVanishedWithoutChange(t *testing.T) {
+	for dialect, location := range backends(t) {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			sim := qualystest.NewServer(t, qualystest.WithHosts(20), qualystest.WithPolicies(2), qualystest.WithControlsPerPolicy(4))
+			client := newClient(t, sim)
+			st := openStore(t, location)
+			start := sim.Data().Now.Add(time.Hour)
+			if _, err := st.Sync(ctx, client, WithClock(fixedClock(start))); err != nil {
+				t.Fatal(err)
+			}
+			before := readCurrent(t, st)
+			sim.Update(func(d *qualystest.Data) { d.VanishedUnchanged = true })
+			round, err := sim.Evolve(qualystest.Evolution{At: start.Add(time.Hour), VanishedControls: 2, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.ResetPostureHostsRequested()
+			res, err := st.Sync(ctx, client, WithClock(fixedClock(start.Add(2*time.Hour))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sim.PostureHostsRequested(); len(got) != 0 || res.ControlsDisappeared != 0 || !slices.Equal(readCurrent(t, st), before) {
+				t.Fatalf("unlisted hosts: %v requested, %d controls disappeared; want none and the store unchanged", got, res.ControlsDisappeared)
+			}
+
+			for _, pid := range []int64{round.Vanished[0].PolicyID, round.Vanished[1].PolicyID} {
+				if _, err := st.DB().Exec(st.dialect.rebind(`UPDATE policies SET synced_through = NULL WHERE policy_id = ?`), pid); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err = st.Sync(ctx, client, WithClock(fixedClock(start.Add(3*time.Hour))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.FullPolicies == 0 || res.ControlsDisappeared != 2 {
+				t.Errorf("after clearing the checkpoints: %+v, want the policies pulled in full and 2 controls disappeared", res)
+			}
+			if got, want := readCurrent(t, st), truthCurrent(sim.Data()); !slices.Equal(got, want) {
+				t.Fatalf("posture_current after the full pull:\n%s", diff(want, got))
+			}
+		})
 	}
 }

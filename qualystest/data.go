@@ -37,6 +37,15 @@ type Data struct {
 	// has run, keeps the derived record ids stable as hosts are added.
 	Evolved         map[PostureKey]Posture
 	PostureIDStride int
+	// Vanished holds the postures Qualys no longer reports although the
+	// host is still in the policy (the control left the policy, or its
+	// instance went away on the host), with when they vanished. hostids
+	// 3.0 lists their hosts as changed since a date up to then.
+	Vanished map[PostureKey]time.Time
+	// VanishedUnchanged makes hostids 3.0 leave out a host whose only
+	// change is a vanished posture. Qualys does not say which it does;
+	// by default the simulator lists such a host.
+	VanishedUnchanged bool
 }
 
 // Technology is an OS (or application) controls are evaluated for.
@@ -436,6 +445,12 @@ func (d *Data) Clone() *Data {
 		c.Evolved = make(map[PostureKey]Posture, len(d.Evolved))
 		for k, v := range d.Evolved {
 			c.Evolved[k] = v // slices inside are never written after creation
+		}
+	}
+	if d.Vanished != nil {
+		c.Vanished = make(map[PostureKey]time.Time, len(d.Vanished))
+		for k, v := range d.Vanished {
+			c.Vanished[k] = v
 		}
 	}
 	return &c

@@ -1,6 +1,7 @@
 package qualystest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -16,8 +17,9 @@ type PostureKey struct {
 
 // Evolution describes one round of change, as between two scheduled
 // pulls: some hosts are evaluated again and some of their controls flip
-// status, new hosts are evaluated for the first time, and some hosts leave
-// every policy.
+// status, new hosts are evaluated for the first time, some hosts leave
+// every policy, and some postures vanish (or come back) on hosts that stay
+// in their policy.
 type Evolution struct {
 	// At is when the round happens; it must be after the data's Now,
 	// which it becomes. Changed postures are dated At.
@@ -30,6 +32,14 @@ type Evolution struct {
 	NewHosts int
 	// RemovedHosts is how many hosts leave every policy.
 	RemovedHosts int
+	// VanishedControls is how many postures stop being reported, one
+	// control of one policy on each of as many hosts, which neither flip
+	// nor leave: the policy lost the control for that host, or its
+	// instance went away.
+	VanishedControls int
+	// ReturnedControls is how many postures that vanished in earlier
+	// rounds are reported again, evaluated At with their last status.
+	ReturnedControls int
 	// Seed varies the choices; the same data and Evolution always give the
 	// same round.
 	Seed int64
@@ -45,9 +55,12 @@ type Round struct {
 	// Added and Removed list the hosts that appeared and disappeared,
 	// with the policies concerned.
 	Added, Removed []PolicyHost
-	// Changed lists every (policy, host) with a posture dated At: the
-	// flipped and the new ones. These are what hostids 3.0 reports with a
-	// statusChangedSince before At.
+	// Vanished holds each posture that stopped being reported, as it was
+	// last reported; Returned each one reported again, in its new state.
+	Vanished, Returned []Posture
+	// Changed lists every (policy, host), once, with a posture dated At
+	// (flipped, new or returned) or one that vanished At. These are what
+	// hostids 3.0 reports with a statusChangedSince before At.
 	Changed []PolicyHost
 }
 
@@ -62,7 +75,7 @@ func (d *Data) Evolve(e Evolution) (Round, error) {
 	if !e.At.After(d.Now) {
 		return Round{}, fmt.Errorf("qualystest: an evolution at %s is not after the data's time %s", e.At.Format(time.RFC3339), d.Now.Format(time.RFC3339))
 	}
-	if e.ChangedHosts < 0 || e.NewHosts < 0 || e.RemovedHosts < 0 || e.FlipsPerHost < 0 {
+	if e.ChangedHosts < 0 || e.NewHosts < 0 || e.RemovedHosts < 0 || e.FlipsPerHost < 0 || e.VanishedControls < 0 || e.ReturnedControls < 0 {
 		return Round{}, errors.New("qualystest: evolution counts must not be negative")
 	}
 	if e.FlipsPerHost == 0 {
@@ -71,6 +84,9 @@ func (d *Data) Evolve(e Evolution) (Round, error) {
 	at := e.At.UTC().Truncate(time.Second)
 	if d.Evolved == nil {
 		d.Evolved = map[PostureKey]Posture{}
+	}
+	if d.Vanished == nil {
+		d.Vanished = map[PostureKey]time.Time{}
 	}
 	if d.PostureIDStride == 0 {
 		d.PostureIDStride = len(d.Hosts)
@@ -90,10 +106,12 @@ func (d *Data) Evolve(e Evolution) (Round, error) {
 		}
 	}
 	rng.Shuffle(len(evaluated), func(i, j int) { evaluated[i], evaluated[j] = evaluated[j], evaluated[i] })
-	if e.ChangedHosts+e.RemovedHosts > len(evaluated) {
-		return Round{}, fmt.Errorf("qualystest: %d hosts to change and %d to remove, but only %d are evaluated", e.ChangedHosts, e.RemovedHosts, len(evaluated))
+	if e.ChangedHosts+e.RemovedHosts+e.VanishedControls > len(evaluated) {
+		return Round{}, fmt.Errorf("qualystest: %d hosts to change, %d to remove and %d to lose a control, but only %d are evaluated",
+			e.ChangedHosts, e.RemovedHosts, e.VanishedControls, len(evaluated))
 	}
 	changing, leaving := evaluated[:e.ChangedHosts], evaluated[e.ChangedHosts:e.ChangedHosts+e.RemovedHosts]
+	staying := evaluated[e.ChangedHosts+e.RemovedHosts:]
 	slices.Sort(changing)
 	slices.Sort(leaving)
 
@@ -104,8 +122,18 @@ func (d *Data) Evolve(e Evolution) (Round, error) {
 				continue
 			}
 			p := &d.Policies[pi]
-			n := min(1+rng.IntN(e.FlipsPerHost), len(p.ControlIDs))
-			for _, ci := range rng.Perm(len(p.ControlIDs))[:n] {
+			var reported []int // vanished postures do not flip
+			for ci, cid := range p.ControlIDs {
+				if !d.vanished(p.ID, cid, hid) {
+					reported = append(reported, ci)
+				}
+			}
+			if len(reported) == 0 {
+				continue
+			}
+			n := min(1+rng.IntN(e.FlipsPerHost), len(reported))
+			for _, i := range rng.Perm(len(reported))[:n] {
+				ci := reported[i]
 				ps := idx.posture(d, pi, ci, hi)
 				ps = flipped(ps, at)
 				d.Evolved[PostureKey{p.ID, ps.ControlID, hid}] = ps
@@ -126,6 +154,9 @@ func (d *Data) Evolve(e Evolution) (Round, error) {
 			kept = append(kept, hid)
 		}
 		p.HostIDs = kept
+	}
+	if err := d.vanishAndReturn(e, rng, idx, staying, &round); err != nil {
+		return Round{}, err
 	}
 
 	maxID, maxAsset := int64(0), int64(0)
@@ -188,7 +219,88 @@ func (d *Data) Evolve(e Evolution) (Round, error) {
 		}
 	}
 	d.Now = at
+	round.Changed = uniquePairs(round.Changed)
 	return round, nil
+}
+
+// vanishAndReturn brings back ReturnedControls of the postures that
+// vanished before, then makes VanishedControls postures vanish, each on a
+// host of staying (in order) that has a reported posture left.
+func (d *Data) vanishAndReturn(e Evolution, rng *rand.Rand, idx *index, staying []int64, round *Round) error {
+	at := round.At
+	var back []PostureKey
+	for k := range d.Vanished {
+		if pi, ok := idx.policy[k.PolicyID]; ok && slices.Contains(d.Policies[pi].HostIDs, k.HostID) && slices.Contains(d.Policies[pi].ControlIDs, k.ControlID) {
+			back = append(back, k)
+		}
+	}
+	if e.ReturnedControls > len(back) {
+		return fmt.Errorf("qualystest: %d postures to return, but only %d vanished postures can", e.ReturnedControls, len(back))
+	}
+	slices.SortFunc(back, comparePostureKeys) // map order is random; the round must not be
+	rng.Shuffle(len(back), func(i, j int) { back[i], back[j] = back[j], back[i] })
+	for _, k := range back[:e.ReturnedControls] {
+		delete(d.Vanished, k)
+		pi := idx.policy[k.PolicyID]
+		ps := idx.posture(d, pi, slices.Index(d.Policies[pi].ControlIDs, k.ControlID), idx.host[k.HostID])
+		ps.Modified, ps.LastEvaluated = at, at
+		d.Evolved[k] = ps
+		round.Returned = append(round.Returned, ps)
+		round.Changed = append(round.Changed, PolicyHost{k.PolicyID, k.HostID})
+	}
+
+	for _, hid := range staying {
+		if len(round.Vanished) == e.VanishedControls {
+			return nil
+		}
+		var candidates []PostureKey
+		for pi := range d.Policies {
+			p := &d.Policies[pi]
+			if !idx.members[pi][hid] {
+				continue
+			}
+			for _, cid := range p.ControlIDs {
+				if k := (PostureKey{p.ID, cid, hid}); !d.vanished(p.ID, cid, hid) && !slices.Contains(back[:e.ReturnedControls], k) {
+					candidates = append(candidates, k)
+				}
+			}
+		}
+		if len(candidates) == 0 {
+			continue
+		}
+		k := candidates[rng.IntN(len(candidates))]
+		pi := idx.policy[k.PolicyID]
+		round.Vanished = append(round.Vanished, idx.posture(d, pi, slices.Index(d.Policies[pi].ControlIDs, k.ControlID), idx.host[hid]))
+		d.Vanished[k] = at
+		round.Changed = append(round.Changed, PolicyHost{k.PolicyID, hid})
+	}
+	if len(round.Vanished) < e.VanishedControls {
+		return fmt.Errorf("qualystest: %d postures to vanish, but only %d hosts have one left", e.VanishedControls, len(round.Vanished))
+	}
+	return nil
+}
+
+func comparePostureKeys(a, b PostureKey) int {
+	if c := cmp.Compare(a.PolicyID, b.PolicyID); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.HostID, b.HostID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ControlID, b.ControlID)
+}
+
+// uniquePairs drops repeated pairs, keeping the first of each.
+func uniquePairs(in []PolicyHost) []PolicyHost {
+	seen := make(map[PolicyHost]bool, len(in))
+	out := in[:0]
+	for _, ph := range in {
+		if !seen[ph] {
+			seen[ph] = true
+			out = append(out, ph)
+		}
+	}
+	return out
 }
 
 // flipped is a posture after its status changed at t.

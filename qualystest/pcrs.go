@@ -182,9 +182,19 @@ func resolveHostIDs(s *Server, w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 // changedOnHost reports whether any posture of the policy on the host
-// changed status on or after since.
+// changed status on or after since, or vanished then. Qualys documents
+// "hosts whose posture changed (to failed or passed)" and says nothing of
+// a control that stops being reported; the simulator counts that as a
+// change of the host's posture unless the data says otherwise.
 func changedOnHost(d *Data, idx *index, pi, hi int, since time.Time) bool {
-	for ci := range d.Policies[pi].ControlIDs {
+	p, hid := &d.Policies[pi], d.Hosts[hi].ID
+	for ci, cid := range p.ControlIDs {
+		if at, gone := d.Vanished[PostureKey{PolicyID: p.ID, ControlID: cid, HostID: hid}]; gone {
+			if !d.VanishedUnchanged && !at.Before(since) {
+				return true
+			}
+			continue
+		}
 		if !idx.posture(d, pi, ci, hi).Modified.Before(since) {
 			return true
 		}

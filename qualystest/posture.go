@@ -32,7 +32,7 @@ type Posture struct {
 // Postures returns the posture records of a policy in the order
 // postureInfo streams them: host by host (in the order given, else the
 // policy's order), each host's controls in the policy's order. Hosts not
-// in the policy have no records.
+// in the policy have no records, nor have vanished postures.
 func (d *Data) Postures(policyID int64, hostIDs ...int64) []Posture {
 	idx := newIndex(d)
 	pi, ok := idx.policy[policyID]
@@ -49,10 +49,18 @@ func (d *Data) Postures(policyID int64, hostIDs ...int64) []Posture {
 			continue
 		}
 		for ci := range p.ControlIDs {
-			out = append(out, idx.posture(d, pi, ci, idx.host[hid]))
+			if !d.vanished(p.ID, p.ControlIDs[ci], hid) {
+				out = append(out, idx.posture(d, pi, ci, idx.host[hid]))
+			}
 		}
 	}
 	return out
+}
+
+// vanished reports whether a posture is no longer reported.
+func (d *Data) vanished(policyID, controlID, hostID int64) bool {
+	_, ok := d.Vanished[PostureKey{PolicyID: policyID, ControlID: controlID, HostID: hostID}]
+	return ok
 }
 
 // index holds the lookups handlers need on one Data.

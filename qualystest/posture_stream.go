@@ -217,6 +217,9 @@ func postureInfo(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
 			batch := hostNo/batchHosts + 1
 			hostNo++
 			for ci := range p.ControlIDs {
+				if d.vanished(p.ID, p.ControlIDs[ci], d.Hosts[hi].ID) {
+					continue
+				}
 				ps := idx.posture(d, sl.pi, ci, hi)
 				if !pq.matches(&ps) {
 					continue

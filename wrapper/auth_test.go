@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,113 +16,8 @@ import (
 	"time"
 )
 
-const (
-	testUser = "acme_ab12"
-	testPass = "Pa55-w0rd-XYZZY" // distinctive, so leak checks cannot match by accident
-)
-
-// makeJWT builds an unsigned-looking JWT with the given claims; the
-// signature is never checked.
-func makeJWT(claims map[string]any) string {
-	enc := base64.RawURLEncoding
-	payload, _ := json.Marshal(claims)
-	return enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc.EncodeToString(payload) + ".c2lnbmF0dXJl"
-}
-
-// testGateway is a TLS gateway on loopback: /auth mints tokens, every
-// other path goes to api.
-type testGateway struct {
-	*httptest.Server
-	t   *testing.T
-	clk *fakeClock
-
-	mu        sync.Mutex
-	authCalls int
-	issued    []string
-	// auth, when set, answers /auth instead of the default (201 + JWT
-	// valid 4 h by the fake clock).
-	auth func(w http.ResponseWriter, r *http.Request, n int)
-	api  http.HandlerFunc
-}
-
-func newTestGateway(t *testing.T, clk *fakeClock, api http.HandlerFunc) *testGateway {
-	t.Helper()
-	g := &testGateway{t: t, clk: clk, api: api}
-	g.Server = httptest.NewTLSServer(http.HandlerFunc(g.serve))
-	t.Cleanup(g.Close)
-	return g
-}
-
-func (g *testGateway) serve(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/auth" {
-		if g.api == nil {
-			http.NotFound(w, r)
-			return
-		}
-		g.api(w, r)
-		return
-	}
-	if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
-		g.t.Errorf("/auth: method %s, content type %q", r.Method, r.Header.Get("Content-Type"))
-	}
-	if err := r.ParseForm(); err != nil {
-		g.t.Errorf("/auth: %v", err)
-	}
-	if r.PostForm.Get("username") != testUser || r.PostForm.Get("password") != testPass || r.PostForm.Get("token") != "true" {
-		g.t.Errorf("/auth: unexpected form fields %v", r.PostForm)
-	}
-	if r.Header.Get("Authorization") != "" {
-		g.t.Errorf("/auth: carries an Authorization header")
-	}
-	g.mu.Lock()
-	g.authCalls++
-	n := g.authCalls
-	auth := g.auth
-	g.mu.Unlock()
-	if auth != nil {
-		auth(w, r, n)
-		return
-	}
-	now := g.clk.Now()
-	tok := makeJWT(map[string]any{"sub": testUser, "n": n, "iat": now.Unix(), "exp": now.Add(4 * time.Hour).Unix()})
-	g.mu.Lock()
-	g.issued = append(g.issued, tok)
-	g.mu.Unlock()
-	w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
-	w.WriteHeader(http.StatusCreated)
-	fmt.Fprint(w, tok)
-}
-
-func (g *testGateway) setAuth(f func(w http.ResponseWriter, r *http.Request, n int)) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.auth = f
-}
-
-func (g *testGateway) calls() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.authCalls
-}
-
-func (g *testGateway) tokens() []string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return append([]string(nil), g.issued...)
-}
-
-func (g *testGateway) tokenSource(t *testing.T, opts ...Option) *jwtSource {
-	t.Helper()
-	opts = append([]Option{WithHTTPClient(g.Client()), withFakeClock(g.clk)}, opts...)
-	ts, err := newTokenSourceFor(g.URL, userCredentials{testUser, testPass}, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ts
-}
-
 func TestTokenSourceFetchesAndCaches(t *testing.T) {
-	g := newTestGateway(t, newFakeClock(), nil)
+	g := newTestServer(t, nil, withClock(newFakeClock()))
 	ts := g.tokenSource(t)
 	ctx := context.Background()
 	tok, err := ts.Token(ctx)
@@ -134,8 +28,8 @@ func TestTokenSourceFetchesAndCaches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok != again || tok != g.tokens()[0] || g.calls() != 1 {
-		t.Fatalf("token %q then %q after %d /auth calls", tok, again, g.calls())
+	if tok != again || tok != g.tokens()[0] || g.count("/auth") != 1 {
+		t.Fatalf("token %q then %q after %d /auth calls", tok, again, g.count("/auth"))
 	}
 	if ts.GatewayURL() != g.URL {
 		t.Errorf("GatewayURL = %s, want %s", ts.GatewayURL(), g.URL)
@@ -143,7 +37,7 @@ func TestTokenSourceFetchesAndCaches(t *testing.T) {
 }
 
 func TestTokenSourceAccepts200(t *testing.T) {
-	g := newTestGateway(t, newFakeClock(), nil)
+	g := newTestServer(t, nil, withClock(newFakeClock()))
 	g.setAuth(func(w http.ResponseWriter, _ *http.Request, _ int) {
 		fmt.Fprint(w, "  opaque-token-200\n") // no JWT structure: 4 h assumed
 	})
@@ -190,7 +84,7 @@ func TestTokenSourceRefreshSchedule(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newFakeClock()
-			g := newTestGateway(t, clk, nil)
+			g := newTestServer(t, nil, withClock(clk))
 			g.setAuth(func(w http.ResponseWriter, _ *http.Request, n int) {
 				tok := fmt.Sprintf("opaque-%d", n)
 				if tc.claims != nil {
@@ -212,43 +106,43 @@ func TestTokenSourceRefreshSchedule(t *testing.T) {
 				t.Fatal(err)
 			}
 			clk.Advance(tc.stillOK)
-			if tok, _ := ts.Token(ctx); tok != first || g.calls() != 1 {
-				t.Fatalf("at %s: token replaced (%d /auth calls)", tc.stillOK, g.calls())
+			if tok, _ := ts.Token(ctx); tok != first || g.count("/auth") != 1 {
+				t.Fatalf("at %s: token replaced (%d /auth calls)", tc.stillOK, g.count("/auth"))
 			}
 			clk.Advance(tc.renewed - tc.stillOK)
-			if tok, _ := ts.Token(ctx); tok == first || g.calls() != 2 {
-				t.Fatalf("at %s: token not replaced (%d /auth calls)", tc.renewed, g.calls())
+			if tok, _ := ts.Token(ctx); tok == first || g.count("/auth") != 2 {
+				t.Fatalf("at %s: token not replaced (%d /auth calls)", tc.renewed, g.count("/auth"))
 			}
 		})
 	}
 }
 
 func TestTokenSourceInvalidate(t *testing.T) {
-	g := newTestGateway(t, newFakeClock(), nil)
+	g := newTestServer(t, nil, withClock(newFakeClock()))
 	ts := g.tokenSource(t)
 	ctx := context.Background()
 	first, _ := ts.Token(ctx)
 
 	ts.Invalidate("some-other-token") // not the current one: no effect
 	ts.Invalidate("")
-	if tok, _ := ts.Token(ctx); tok != first || g.calls() != 1 {
+	if tok, _ := ts.Token(ctx); tok != first || g.count("/auth") != 1 {
 		t.Fatalf("stale Invalidate forced a refresh")
 	}
 	ts.Invalidate(first)
 	second, _ := ts.Token(ctx)
-	if second == first || g.calls() != 2 {
+	if second == first || g.count("/auth") != 2 {
 		t.Fatalf("Invalidate(current) did not force a refresh")
 	}
 	// Late callers still holding the first token must not discard the
 	// second one.
 	ts.Invalidate(first)
-	if tok, _ := ts.Token(ctx); tok != second || g.calls() != 2 {
+	if tok, _ := ts.Token(ctx); tok != second || g.count("/auth") != 2 {
 		t.Fatalf("Invalidate(old) discarded the new token")
 	}
 }
 
 func TestTokenSourceSingleFlight(t *testing.T) {
-	g := newTestGateway(t, newFakeClock(), nil)
+	g := newTestServer(t, nil, withClock(newFakeClock()))
 	release := make(chan struct{})
 	g.setAuth(func(w http.ResponseWriter, _ *http.Request, n int) {
 		<-release // hold the refresh open while the others pile up
@@ -272,13 +166,13 @@ func TestTokenSourceSingleFlight(t *testing.T) {
 			t.Fatalf("goroutine %d: %q, %v", i, results[i], errs[i])
 		}
 	}
-	if g.calls() != 1 {
-		t.Fatalf("%d /auth requests, want exactly 1", g.calls())
+	if g.count("/auth") != 1 {
+		t.Fatalf("%d /auth requests, want exactly 1", g.count("/auth"))
 	}
 }
 
 func TestTokenSourceSingleFlightFailure(t *testing.T) {
-	g := newTestGateway(t, newFakeClock(), nil)
+	g := newTestServer(t, nil, withClock(newFakeClock()))
 	release := make(chan struct{})
 	g.setAuth(func(w http.ResponseWriter, _ *http.Request, _ int) {
 		<-release
@@ -302,7 +196,7 @@ func TestTokenSourceSingleFlightFailure(t *testing.T) {
 	// Failures are not cached: callers that arrive after the failed
 	// refresh make their own attempt, so 20 callers make 1 to 20 requests
 	// depending on timing; with the release delay almost always 1.
-	if c := g.calls(); c < 1 || c > len(errs) {
+	if c := g.count("/auth"); c < 1 || c > len(errs) {
 		t.Fatalf("%d /auth requests", c)
 	}
 }
@@ -311,7 +205,7 @@ func TestTokenSourceSingleFlightFailure(t *testing.T) {
 // up; the request goes on for the others, who get its token, and no second
 // request is made.
 func TestTokenSourceAbandonedRefresh(t *testing.T) {
-	g := newTestGateway(t, newFakeClock(), nil)
+	g := newTestServer(t, nil, withClock(newFakeClock()))
 	firstArrived := make(chan struct{})
 	release := make(chan struct{})
 	g.setAuth(func(w http.ResponseWriter, r *http.Request, n int) {
@@ -351,13 +245,13 @@ func TestTokenSourceAbandonedRefresh(t *testing.T) {
 	if tok := <-waiter; tok != "token-1" {
 		t.Fatalf("waiter got %q, want the token of the request its leader abandoned", tok)
 	}
-	if c := g.calls(); c != 1 {
+	if c := g.count("/auth"); c != 1 {
 		t.Fatalf("%d /auth requests, want 1", c)
 	}
 }
 
 func TestTokenSourceWaiterContext(t *testing.T) {
-	g := newTestGateway(t, newFakeClock(), nil)
+	g := newTestServer(t, nil, withClock(newFakeClock()))
 	release := make(chan struct{})
 	arrived := make(chan struct{})
 	g.setAuth(func(w http.ResponseWriter, _ *http.Request, n int) {
@@ -399,7 +293,7 @@ func TestTokenSourceErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			g := newTestGateway(t, newFakeClock(), nil)
+			g := newTestServer(t, nil, withClock(newFakeClock()))
 			g.setAuth(func(w http.ResponseWriter, _ *http.Request, _ int) {
 				if tc.ctype != "" {
 					w.Header().Set("Content-Type", tc.ctype)
@@ -435,11 +329,10 @@ func TestTokenSourceErrors(t *testing.T) {
 
 func TestTokenSourceDoesNotFollowRedirects(t *testing.T) {
 	var elsewhere atomic.Int32
-	other := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		elsewhere.Add(1)
-	}))
-	defer other.Close()
-	g := newTestGateway(t, newFakeClock(), nil)
+	})
+	g := newTestServer(t, nil, withClock(newFakeClock()))
 	g.setAuth(func(w http.ResponseWriter, r *http.Request, _ int) {
 		http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
 	})

@@ -59,7 +59,7 @@ func isBlocked(d *qualystest.Data, h qualystest.Host) bool {
 }
 
 func TestRunScriptReportsEveryAsset(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	free, blocked := runnable(t, d)
 	script := d.CAR.Scripts[0]
@@ -102,7 +102,7 @@ func TestRunScriptReportsEveryAsset(t *testing.T) {
 }
 
 func TestRunScriptTestModeOnLabTags(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	var lab qualystest.Tag
 	for _, tag := range d.Tags {
@@ -151,7 +151,7 @@ func TestRunScriptTestModeOnLabTags(t *testing.T) {
 
 // A run yields each asset as it finishes; until then the run waits.
 func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	var second qualystest.Host
@@ -203,7 +203,7 @@ func TestRunScriptResultsYieldsAsAssetsFinish(t *testing.T) {
 // The progress hook counts the assets done and running at each poll, on
 // the goroutine that called RunScript, and never after it returned.
 func TestRunScriptProgress(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	var second qualystest.Host
@@ -297,7 +297,7 @@ func goroutineID() string {
 }
 
 func TestRunScriptStopsWithTheContext(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -326,7 +326,7 @@ func TestRunScriptStopsWithTheContext(t *testing.T) {
 }
 
 func TestRunScriptRejectsBadInput(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	cases := map[string]qualys.Execution{
 		"no targets":        fast(qualys.Execution{}),
@@ -349,7 +349,7 @@ func TestRunScriptRejectsBadInput(t *testing.T) {
 
 // Ranging twice over one run must not execute the script twice.
 func TestRunScriptResultsNeverExecutesTwice(t *testing.T) {
-	c, sim := faultClient(t, nil)
+	c, sim := simClient(t, nil)
 	d := sim.Data()
 	free, _ := runnable(t, d)
 	seq := c.RunScriptResults(context.Background(), wire.NewID(d.CAR.Scripts[0].ID), fast(qualys.Execution{AssetIDs: ids(free.ID)}))
@@ -413,7 +413,7 @@ func TestRunScriptWaitsInsideTheRateLimit(t *testing.T) {
 			cancel() // the wait is minutes long: the point is that it was chosen
 		}
 	}
-	c, sim := faultClient(t, []qualystest.Option{qualystest.WithRateLimit(8, time.Hour)})
+	c, sim := simClient(t, []qualystest.Option{qualystest.WithRateLimit(8, time.Hour)})
 	d := sim.Data()
 	var lab qualystest.Tag
 	for _, tag := range d.Tags {

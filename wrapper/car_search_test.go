@@ -58,7 +58,7 @@ func TestCARSearchesWalkEveryPage(t *testing.T) {
 	ctx := context.Background()
 	t.Run("scripts", func(t *testing.T) {
 		p := &carPages{n: 7, envelope: "B", record: func(i int) string { return fmt.Sprintf(`{"id":"%d","title":"s%d"}`, 100+i, i) }}
-		c, _ := newAPIClient(t, p.serve)
+		c := newTestServer(t, p.serve, withHTTP2()).client(t)
 		var ids []string
 		for s, err := range c.Scripts(ctx, WithFilter("language:Shell"), WithSort("id", Ascending), WithPageSize(3)) {
 			if err != nil {
@@ -79,7 +79,7 @@ func TestCARSearchesWalkEveryPage(t *testing.T) {
 	})
 	t.Run("jobs with a time window", func(t *testing.T) {
 		p := &carPages{n: 2, envelope: "E", record: func(i int) string { return fmt.Sprintf(`{"id":"%d","scriptId":32533}`, 29429+i) }}
-		c, _ := newAPIClient(t, p.serve)
+		c := newTestServer(t, p.serve, withHTTP2()).client(t)
 		start := time.Date(2025, 5, 26, 11, 47, 56, 810e6, time.UTC)
 		var n int
 		for j, err := range c.Jobs(ctx, WithTimeWindow(start, time.Time{}), WithSort("created.dateTime", Descending)) {
@@ -98,7 +98,7 @@ func TestCARSearchesWalkEveryPage(t *testing.T) {
 	t.Run("asset jobs with results", func(t *testing.T) {
 		out := wire.EncodeBase64String("Shell Script Output printed!!\n").Raw()
 		p := &carPages{n: 1, envelope: "E", record: func(i int) string { return `{"id":"94779","scriptResult":"` + out + `"}` }}
-		c, _ := newAPIClient(t, p.serve)
+		c := newTestServer(t, p.serve, withHTTP2()).client(t)
 		for j, err := range c.AssetJobs(ctx, WithFilter("job.id:29429"), WithScriptResult()) {
 			if err != nil {
 				t.Fatal(err)
@@ -114,7 +114,7 @@ func TestCARSearchesWalkEveryPage(t *testing.T) {
 	})
 	t.Run("library with content", func(t *testing.T) {
 		p := &carPages{n: 1, envelope: "B", record: func(i int) string { return `{"id":"1039","scriptContent":"!!not base64"}` }}
-		c, _ := newAPIClient(t, p.serve)
+		c := newTestServer(t, p.serve, withHTTP2()).client(t)
 		for s, err := range c.LibraryScripts(ctx, WithScriptContent()) {
 			if err != nil {
 				t.Fatal(err)
@@ -132,7 +132,7 @@ func TestCARSearchesWalkEveryPage(t *testing.T) {
 
 func TestCARSearchErrors(t *testing.T) {
 	ctx := context.Background()
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/sm/v1/jobs/search":
@@ -143,7 +143,7 @@ func TestCARSearchErrors(t *testing.T) {
 			w.WriteHeader(http.StatusForbidden)
 			io.WriteString(w, `{"errorCode":"403","message":"Access denied"}`)
 		}
-	}, WithMaxRetries(0))
+	}, withHTTP2()).client(t, WithMaxRetries(0))
 
 	for _, err := range c.Jobs(ctx, WithFilter("bogus:1")) {
 		if !errors.Is(err, ErrInBody) || !strings.Contains(err.Error(), "Invalid filter") {
@@ -220,7 +220,7 @@ func TestSearchOptionSets(t *testing.T) {
 
 func TestImportLibraryScript(t *testing.T) {
 	var got map[string]any
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		json.NewDecoder(r.Body).Decode(&got)
 		w.Header().Set("Content-Type", "application/json")
 		if got["title"] == "dup" {
@@ -228,7 +228,7 @@ func TestImportLibraryScript(t *testing.T) {
 			return
 		}
 		io.WriteString(w, `{"errorCode":"0","message":"Script created from library successfully","body":{"id":63509}}`)
-	})
+	}, withHTTP2()).client(t)
 	ctx := context.Background()
 	id, err := c.ImportLibraryScript(ctx, Import{LibraryID: wire.NewID(2795), Title: "File1.ps1", CategoryID: 211, Approved: true})
 	if err != nil || !id.Equal(wire.NewID(63509)) {
@@ -246,7 +246,7 @@ func TestImportLibraryScript(t *testing.T) {
 }
 
 func TestLibraryScript(t *testing.T) {
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.URL.Path != "/sm/v1/script-library/599" {
 			w.WriteHeader(http.StatusNotFound)
@@ -254,7 +254,7 @@ func TestLibraryScript(t *testing.T) {
 			return
 		}
 		io.WriteString(w, `{"body":{"id":599,"title":"1091.ps1","content":"`+wire.EncodeBase64String("Write-Host 1091").Raw()+`"}}`)
-	}, WithMaxRetries(0))
+	}, withHTTP2()).client(t, WithMaxRetries(0))
 	ctx := context.Background()
 	s, err := c.LibraryScript(ctx, wire.NewID(599))
 	if err != nil {
@@ -278,7 +278,7 @@ func TestSchedulesAndAssetTags(t *testing.T) {
 	sched := &carPages{n: 3, envelope: "B", record: func(i int) string {
 		return fmt.Sprintf(`{"id":"6f1c2a7e-0000-4000-8000-00000000000%d","title":"Nightly %d"}`, i, i)
 	}}
-	c, _ := newAPIClient(t, sched.serve)
+	c := newTestServer(t, sched.serve, withHTTP2()).client(t)
 	var titles []any
 	for s, err := range c.Schedules(ctx, WithPageSize(2), WithSort("created.dateTime", Descending)) {
 		if err != nil {
@@ -293,7 +293,7 @@ func TestSchedulesAndAssetTags(t *testing.T) {
 	tags := &carPages{n: 2, envelope: "E", record: func(i int) string {
 		return fmt.Sprintf(`{"id":%d,"tagId":"%d","tagUuid":"5d551f4b-038e-4076-a111-52ce3a1d43e%d","name":"Lab %d"}`, i, 16245104+i, i, i)
 	}}
-	c, _ = newAPIClient(t, tags.serve)
+	c = newTestServer(t, tags.serve, withHTTP2()).client(t)
 	n := 0
 	for tag, err := range c.AssetTags(ctx, WithFilter("lab:true")) {
 		if err != nil {
@@ -312,12 +312,12 @@ func TestSchedulesAndAssetTags(t *testing.T) {
 func TestExecuteScript(t *testing.T) {
 	var got map[string]any
 	var path string
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		path = r.URL.Path
 		json.NewDecoder(r.Body).Decode(&got)
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"body":{"correlationUuid":"bf7288eb-768e-4892-800e-e62914d540f8"}}`)
-	})
+	}, withHTTP2()).client(t)
 	ctx := context.Background()
 	// A listed script's id, quoted in script records, goes straight in.
 	var listed car.Script

@@ -63,14 +63,14 @@ func TestTypedCallsReportBadBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+			c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", tt.ct)
 				if tt.cut {
 					w.Header().Set("Content-Length", strconv.Itoa(len(tt.body)+100))
 				}
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
-			}, WithMaxRetries(0))
+			}, withHTTP2()).client(t, WithMaxRetries(0))
 			list, err := collect(c.Policies(context.Background(), time.Time{}))
 			if len(list) != 0 {
 				t.Errorf("got a result %+v with a bad body", list)
@@ -88,10 +88,10 @@ func TestTypedCallsReportBadBodies(t *testing.T) {
 }
 
 func TestTypedCallsAcceptUnlabelledJSON(t *testing.T) {
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, `{"subscriptionId":"1337821","policyList":[{"id":1438626,"title":"CIS"}]}`)
-	})
+	}, withHTTP2()).client(t)
 	list, err := collect(c.Policies(context.Background(), time.Time{}))
 	if err != nil {
 		t.Fatal(err)
@@ -103,12 +103,12 @@ func TestTypedCallsAcceptUnlabelledJSON(t *testing.T) {
 
 func TestHostIDsKeepsEveryPolicy(t *testing.T) {
 	var query string
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		query = r.URL.RawQuery
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `[{"policyId":"1","subscriptionId":"9","hostIds":["10","11"]},
 			{"policyId":"2","subscriptionId":"9","hostIds":[],"error":"Error: Compliance Policy does not exist."}]`)
-	})
+	}, withHTTP2()).client(t)
 	list, err := c.HostIDs(context.Background(), []wire.ID{wire.NewID(1), wire.NewID(2)}, time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC))
 	if query != "policyId=1%2C2&statusChangedSince=2024-11-01T00%3A00%3A00Z" && query != "policyId=1,2&statusChangedSince=2024-11-01T00%3A00%3A00Z" {
 		t.Errorf("query %q", query)
@@ -122,13 +122,13 @@ func TestHostIDsKeepsEveryPolicy(t *testing.T) {
 }
 
 func TestLastRateLimit(t *testing.T) {
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-RateLimit-Limit", "25")
 		w.Header().Set("X-RateLimit-Window-Sec", "60")
 		w.Header().Set("X-RateLimit-Remaining", "24")
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"subscriptionId":1,"policyList":[]}`)
-	})
+	}, withHTTP2()).client(t)
 	if _, ok := c.LastRateLimit("/pcrs/2.0/posture/policy/list"); ok {
 		t.Fatal("rate state before any call")
 	}

@@ -40,11 +40,7 @@ func BenchmarkFetcherRateBound(b *testing.B) {
 			s := qualystest.NewServer(b,
 				qualystest.WithHosts(hosts), qualystest.WithPolicies(1), qualystest.WithControlsPerPolicy(4),
 				qualystest.WithLatency(latency), qualystest.WithRateLimit(limit, window))
-			client, err := qualys.NewClient(qualys.WithGatewayURL(s.URL), qualys.WithCredentials(s.Username(), s.Password()),
-				qualys.WithHTTPClient(s.Client()), qualys.WithPCRSRateLimit(limit, window))
-			if err != nil {
-				b.Fatal(err)
-			}
+			client := clientOf(b, s, qualys.WithPCRSRateLimit(limit, window))
 			ctx := context.Background()
 			var policy wire.ID
 			for p, err := range client.Policies(ctx, time.Time{}) {

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"strings"
@@ -37,62 +36,6 @@ import (
 // body, 16 MiB per posture record); the failures they prevent grew the heap
 // by hundreds of MiB.
 const maxHeapGrowth = 64 << 20
-
-// hostile is a TLS gateway whose /auth issues a token (unless auth is set)
-// and whose other paths go to api; it counts requests per path.
-type hostile struct {
-	*httptest.Server
-	mu     sync.Mutex
-	counts map[string]int
-	auth   func(w http.ResponseWriter, r *http.Request, n int)
-	api    http.HandlerFunc
-}
-
-func newHostile(t *testing.T, api http.HandlerFunc) *hostile {
-	t.Helper()
-	h := &hostile{counts: map[string]int{}, api: api}
-	h.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.mu.Lock()
-		h.counts[r.URL.Path]++
-		n := h.counts[r.URL.Path]
-		auth := h.auth
-		h.mu.Unlock()
-		if r.URL.Path == "/auth" {
-			if auth != nil {
-				auth(w, r, n)
-				return
-			}
-			w.WriteHeader(http.StatusCreated)
-			io.WriteString(w, makeJWT(map[string]any{"exp": time.Now().Add(time.Hour).Unix()}))
-			return
-		}
-		h.api(w, r)
-	}))
-	t.Cleanup(h.Close)
-	return h
-}
-
-func (h *hostile) count(path string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.counts[path]
-}
-
-func (h *hostile) client(t *testing.T, opts ...Option) *Client {
-	t.Helper()
-	base := []Option{
-		WithGatewayURL(h.URL),
-		WithCredentials(testUser, testPass),
-		WithHTTPClient(h.Client()),
-		WithBackoff(time.Millisecond, 2*time.Millisecond),
-		WithPCRSRateLimit(0, 0),
-	}
-	c, err := NewClient(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 // heapGrowth runs f while sampling the live heap (after a collection, so
 // garbage does not count) and fails the test when the peak rose more than
@@ -297,11 +240,11 @@ func TestHostilePostureBodies(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+			h := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				tc.serve(w)
 			})
-			c := h.client(t, tc.opts...)
+			c := h.client(t, append([]Option{WithPCRSRateLimit(0, 0)}, tc.opts...)...)
 			var recs []pcrs.PostureRecord
 			var err error
 			heapGrowth(t, func() {
@@ -412,8 +355,8 @@ func TestHostileWholeBodies(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHostile(t, func(w http.ResponseWriter, r *http.Request) { tc.serve(w) })
-			c := h.client(t, append([]Option{WithMaxRetries(0)}, tc.opts...)...)
+			h := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { tc.serve(w) })
+			c := h.client(t, append([]Option{WithPCRSRateLimit(0, 0), WithMaxRetries(0)}, tc.opts...)...)
 			var err error
 			heapGrowthWithin(t, cmp.Or(tc.heap, maxHeapGrowth), func() { err = tc.do(c) })
 			mustBe(t, err, tc.want...)
@@ -434,11 +377,11 @@ func TestBodyLimitIsExact(t *testing.T) {
 	const limit = 4096
 	const prefix, suffix = `{"policyList":[{"title":"`, `"}]}`
 	for _, extra := range []int{0, 1} {
-		h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+		h := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, prefix+strings.Repeat("p", limit+extra-len(prefix)-len(suffix))+suffix)
 		})
-		c := h.client(t, WithMaxResponseSize(limit))
+		c := h.client(t, WithPCRSRateLimit(0, 0), WithMaxResponseSize(limit))
 		err := listPolicies(context.Background(), c)
 		if extra == 0 && err != nil {
 			t.Fatalf("body of exactly the limit: %v", err)
@@ -535,8 +478,8 @@ func TestHostilePagination(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHostile(t, tc.pager.serve)
-			c := h.client(t)
+			h := newTestServer(t, tc.pager.serve)
+			c := h.client(t, WithPCRSRateLimit(0, 0))
 			seen := map[string]int{}
 			n := 0
 			var err error
@@ -613,8 +556,7 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 	for form, echoed := range passwordForms(pw) {
 		for _, place := range []string{"X-Request-Id", "X-Qualys-Request-Id", "Content-Type", "body past the cut"} {
 			t.Run(form+" in "+place, func(t *testing.T) {
-				h := newHostile(t, nil)
-				h.auth = func(w http.ResponseWriter, r *http.Request, _ int) {
+				h := newTestServer(t, nil, withLogin(testUser, pw), withAuth(func(w http.ResponseWriter, r *http.Request, _ int) {
 					body := `{"message":"Bad credentials"}`
 					switch place {
 					case "body past the cut":
@@ -626,14 +568,10 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 					}
 					w.WriteHeader(http.StatusUnauthorized)
 					io.WriteString(w, body)
-				}
+				}))
 				var log bytes.Buffer
-				c, err := NewClient(WithGatewayURL(h.URL), WithCredentials(testUser, pw), WithHTTPClient(h.Client()),
-					WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-				if err != nil {
-					t.Fatal(err)
-				}
-				err = listPolicies(context.Background(), c)
+				c := h.client(t, WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+				err := listPolicies(context.Background(), c)
 				mustBe(t, err, ErrUnauthorized)
 				for _, s := range append(errorStrings(err), log.String()) {
 					for f, v := range passwordForms(pw) {
@@ -649,13 +587,13 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 		}
 	}
 	t.Run("token in the headers of an API error", func(t *testing.T) {
-		h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+		h := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Request-Id", "Bearer "+token)
 			w.Header().Set("Content-Type", "text/plain; echo="+token)
 			w.WriteHeader(http.StatusBadRequest)
 			io.WriteString(w, "rejected")
 		})
-		c := h.client(t)
+		c := h.client(t, WithPCRSRateLimit(0, 0))
 		err := listPolicies(context.Background(), c)
 		mustBe(t, err, ErrInvalidRequest)
 		for _, s := range errorStrings(err) {
@@ -665,11 +603,11 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 		}
 	})
 	t.Run("token in the content type of a 200 that is not JSON", func(t *testing.T) {
-		h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+		h := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; echo="+token)
 			io.WriteString(w, "<html>maintenance</html>")
 		})
-		c := h.client(t)
+		c := h.client(t, WithPCRSRateLimit(0, 0))
 		err := listPolicies(context.Background(), c)
 		mustBe(t, err, ErrUnexpectedBody)
 		for _, s := range errorStrings(err) {
@@ -679,8 +617,7 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 		}
 	})
 	t.Run("password in a malformed /auth status line", func(t *testing.T) {
-		h := newHostile(t, nil)
-		h.auth = func(w http.ResponseWriter, r *http.Request, _ int) {
+		h := newTestServer(t, nil, withLogin(testUser, pw), withAuth(func(w http.ResponseWriter, r *http.Request, _ int) {
 			conn, buf, err := w.(http.Hijacker).Hijack()
 			if err != nil {
 				t.Error(err)
@@ -689,12 +626,9 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 			defer conn.Close()
 			fmt.Fprintf(buf, "HTTP/1.1 4x1 %s\r\nX-Request-Id: %s\r\n\r\n", pw, pw)
 			buf.Flush()
-		}
-		c, err := NewClient(WithGatewayURL(h.URL), WithCredentials(testUser, pw), WithHTTPClient(h.Client()), WithMaxRetries(0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = listPolicies(context.Background(), c)
+		}))
+		c := h.client(t, WithMaxRetries(0))
+		err := listPolicies(context.Background(), c)
 		if err == nil {
 			t.Fatal("no error")
 		}
@@ -713,11 +647,11 @@ func TestHostileSecretsInHeaders(t *testing.T) {
 // token well within its own deadline: the hung request is abandoned at the
 // attempt timeout, whoever started it, and one more is made.
 func TestHostileAuthThatNeverAnswers(t *testing.T) {
-	h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+	h := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"policyList":[]}`)
 	})
-	h.auth = func(w http.ResponseWriter, r *http.Request, n int) {
+	h.setAuth(func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
 			// Read the form first: the server notices a client hanging
 			// up only once the request body is consumed.
@@ -727,10 +661,10 @@ func TestHostileAuthThatNeverAnswers(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, makeJWT(map[string]any{"exp": time.Now().Add(time.Hour).Unix()}))
-	}
+	})
 	// Long enough for a TLS handshake and an answer on a busy machine, so
 	// that only the hung request times out and the count stays exact.
-	c := h.client(t, WithAttemptTimeout(6*time.Second))
+	c := h.client(t, WithPCRSRateLimit(0, 0), WithAttemptTimeout(6*time.Second))
 	// The caller that starts the refresh gives up early: that must not
 	// decide anything for the others.
 	starter, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -776,7 +710,7 @@ func TestHostileCancellation(t *testing.T) {
 		recs = append(recs, fmt.Sprintf(record, i+1))
 	}
 	small := "[" + strings.Join(recs, ",") + "]"
-	h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+	h := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case posturePath:
 			w.Header().Set("Content-Type", "application/json")
@@ -794,7 +728,7 @@ func TestHostileCancellation(t *testing.T) {
 			<-r.Context().Done()
 		}
 	})
-	c := h.client(t)
+	c := h.client(t, WithPCRSRateLimit(0, 0))
 	// firstThenCancel ranges over seq, cancels after the first element and
 	// returns what came after: the number of further records, and the error.
 	firstThenCancel := func(seq func(ctx context.Context) func(func(any, error) bool)) (int, error) {
@@ -868,7 +802,7 @@ func TestHostileRateLimitHeaders(t *testing.T) {
 	for _, v := range append(capped, absent...) {
 		t.Run(v, func(t *testing.T) {
 			var calls atomic.Int32
-			h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+			h := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 				if calls.Add(1) == 1 {
 					w.Header().Set("X-RateLimit-ToWait-Sec", v)
 					w.WriteHeader(http.StatusTooManyRequests)
@@ -877,7 +811,7 @@ func TestHostileRateLimitHeaders(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				io.WriteString(w, `{"policyList":[]}`)
 			})
-			c := h.client(t, WithMaxThrottleWait(time.Minute))
+			c := h.client(t, WithPCRSRateLimit(0, 0), WithMaxThrottleWait(time.Minute))
 			var err error
 			heapGrowth(t, func() { err = listPolicies(context.Background(), c) })
 			rl := parseRateLimit(http.Header{"X-Ratelimit-Towait-Sec": {v}})
@@ -921,7 +855,7 @@ func slicesContains(list []string, s string) bool {
 // middle on the API path). It fails on the certificate after one attempt:
 // retrying a certificate error cannot help and would hide it.
 func TestCertificateErrorOnAPIRequestIsNotRetried(t *testing.T) {
-	h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+	h := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		t.Error("the API handler ran despite the untrusted certificate")
 	})
 	trusting := h.Client().Transport
@@ -935,7 +869,7 @@ func TestCertificateErrorOnAPIRequestIsNotRetried(t *testing.T) {
 		apiAttempts.Add(1)
 		return untrusting.RoundTrip(r)
 	})
-	c := h.client(t, WithHTTPClient(&http.Client{Transport: route}), WithMaxRetries(3))
+	c := h.client(t, WithPCRSRateLimit(0, 0), WithHTTPClient(&http.Client{Transport: route}), WithMaxRetries(3))
 	var err error
 	heapGrowth(t, func() { err = listPolicies(context.Background(), c) })
 	if err == nil || !certificateError(err) {

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"io"
-	"net/http"
-	"strings"
 	"sync"
 	"testing"
 
@@ -30,38 +27,6 @@ var benchPosture = sync.OnceValue(func() (d struct {
 	d.gz = buf.Bytes()
 	return d
 })
-
-// memoryGateway answers /auth and postureInfo from memory, so the
-// benchmarks measure the client, not a network.
-type memoryGateway struct{ body []byte }
-
-func (m memoryGateway) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		io.Copy(io.Discard, r.Body)
-		r.Body.Close()
-	}
-	resp := &http.Response{StatusCode: 200, Header: http.Header{}, Request: r, ProtoMajor: 1, ProtoMinor: 1}
-	if strings.HasSuffix(r.URL.Path, "/auth") {
-		resp.StatusCode = 201
-		resp.Body = io.NopCloser(strings.NewReader("eyJhbGciOiJub25lIn0.eyJzdWIiOiJiZW5jaCJ9.sig"))
-		return resp, nil
-	}
-	resp.Header.Set("Content-Type", "application/json")
-	resp.Body = io.NopCloser(bytes.NewReader(m.body))
-	return resp, nil
-}
-
-func benchClient(b *testing.B, body []byte) *Client {
-	b.Helper()
-	c, err := NewClient(WithGatewayURL("https://gateway.qualys.test"),
-		WithCredentials("bench", "bench-password"),
-		WithHTTPClient(&http.Client{Transport: memoryGateway{body: body}}),
-		WithPCRSRateLimit(0, 0))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return c
-}
 
 var benchRequest = postureRequest("4980343")
 

@@ -115,7 +115,7 @@ func TestFetchPostureEveryRecordOnce(t *testing.T) {
 	g := &postureGateway{t: t, delay: 5 * time.Millisecond, policies: map[string][]string{
 		"100": hostRange(1, 250), "200": hostRange(1000, 101),
 	}}
-	c, _ := newAPIClient(t, g.serve)
+	c := newTestServer(t, g.serve, withHTTP2()).client(t)
 	var progress []FetchProgress
 	seen := map[string]int{}
 	for rec, err := range c.FetchPosture(context.Background(), PostureQuery{},
@@ -155,7 +155,7 @@ func TestFetchPostureEveryRecordOnce(t *testing.T) {
 func TestFetchPostureRetriesBatchBrokenBeforeRecords(t *testing.T) {
 	g := &postureGateway{t: t, policies: map[string][]string{"100": hostRange(1, 10)},
 		fail: func(n int) (bool, int) { return n == 1, 0 }}
-	c, _ := newAPIClient(t, g.serve)
+	c := newTestServer(t, g.serve, withHTTP2()).client(t)
 	recs, err := collect(c.FetchPosture(context.Background(), PostureQuery{}, WithBatchSize(10)))
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +170,7 @@ func TestFetchPostureRetriesBatchBrokenBeforeRecords(t *testing.T) {
 func TestFetchPostureBrokenMidBatch(t *testing.T) {
 	g := &postureGateway{t: t, policies: map[string][]string{"100": hostRange(1, 200)},
 		fail: func(n int) (bool, int) { return true, 150 }}
-	c, _ := newAPIClient(t, g.serve)
+	c := newTestServer(t, g.serve, withHTTP2()).client(t)
 	recs, err := collect(c.FetchPosture(context.Background(), PostureQuery{}, WithBatchSize(200), WithConcurrency(1)))
 	if err == nil || !errors.Is(err, ErrUnexpectedBody) {
 		t.Fatalf("got %v, want an ErrUnexpectedBody error", err)
@@ -185,7 +185,7 @@ func TestFetchPostureBrokenMidBatch(t *testing.T) {
 
 func TestFetchPostureBreakStopsWorkers(t *testing.T) {
 	g := &postureGateway{t: t, delay: 2 * time.Millisecond, policies: map[string][]string{"100": hostRange(1, 1000)}}
-	c, _ := newAPIClient(t, g.serve)
+	c := newTestServer(t, g.serve, withHTTP2()).client(t)
 	n := 0
 	for _, err := range c.FetchPosture(context.Background(), PostureQuery{}, WithBatchSize(10), WithConcurrency(4)) {
 		if err != nil {
@@ -210,9 +210,9 @@ func TestFetchPostureBreakStopsWorkers(t *testing.T) {
 }
 
 func TestFetchPostureUnknownPolicy(t *testing.T) {
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `[{"policyId":"1","subscriptionId":"2","hostIds":[],"error":"Error: Compliance Policy does not exist."}]`)
-	})
+	}, withHTTP2()).client(t)
 	_, err := collect(c.FetchPosture(context.Background(), PostureQuery{PolicyIDs: []wire.ID{wire.NewID(1)}}))
 	if !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrInBody) {
 		t.Fatalf("got %v, want ErrNotFound in body", err)
@@ -221,7 +221,7 @@ func TestFetchPostureUnknownPolicy(t *testing.T) {
 
 func TestFetchPostureRejectsBadParamsBeforeResolving(t *testing.T) {
 	var calls atomic.Int32
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) { calls.Add(1) })
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }, withHTTP2()).client(t)
 	_, err := collect(c.FetchPosture(context.Background(), PostureQuery{Version: "3.0",
 		Filter: PostureFilter{DetectionScore: true}}))
 	if !errors.Is(err, ErrInvalidRequest) || calls.Load() != 0 {
@@ -250,7 +250,7 @@ func TestSplitBatches(t *testing.T) {
 func TestFetchPostureHonoursServerConcurrency(t *testing.T) {
 	g := &postureGateway{t: t, delay: 20 * time.Millisecond, concurrencyLimit: "2",
 		policies: map[string][]string{"100": hostRange(1, 80)}}
-	c, _ := newAPIClient(t, g.serve)
+	c := newTestServer(t, g.serve, withHTTP2()).client(t)
 	fetch := func() {
 		for _, err := range c.FetchPosture(context.Background(), PostureQuery{}, WithBatchSize(10), WithConcurrency(8)) {
 			if err != nil {

@@ -8,9 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,34 +17,6 @@ import (
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/wire"
 )
-
-// newAPIClient starts a TLS gateway whose /auth always succeeds and whose
-// other paths go to api, and returns a Client for it.
-func newAPIClient(t *testing.T, api http.HandlerFunc, opts ...Option) (*Client, *httptest.Server) {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/auth" {
-			w.WriteHeader(http.StatusCreated)
-			io.WriteString(w, makeJWT(map[string]any{"exp": time.Now().Add(time.Hour).Unix()}))
-			return
-		}
-		api(w, r)
-	}))
-	srv.EnableHTTP2 = true
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	base := []Option{
-		WithGatewayURL(srv.URL),
-		WithCredentials("acme_ab12", "example-password"),
-		WithHTTPClient(srv.Client()),
-		WithBackoff(time.Millisecond, 2*time.Millisecond),
-	}
-	c, err := NewClient(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, srv
-}
 
 // postureJSON renders n records for the given hosts of a policy.
 func postureJSON(t *testing.T, policyID string, hostIDs []string) []byte {
@@ -81,18 +51,6 @@ func postureRequest(hosts ...string) PostureRequest {
 	return PostureRequest{Policies: pcrs.PostureInfoRequest{{PolicyID: wire.IDFromString("1438626"), SubscriptionID: wire.IDFromString("1337821"), HostIDs: idsOf(hosts)}}}
 }
 
-// collect ranges over a sequence to its end or first error.
-func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
-	var recs []T
-	for r, err := range seq {
-		if err != nil {
-			return recs, err
-		}
-		recs = append(recs, r)
-	}
-	return recs, nil
-}
-
 func TestPostureStreamBodies(t *testing.T) {
 	hosts := []string{"4980343", "4980344", "4980345"}
 	plain := postureJSON(t, "1438626", hosts)
@@ -114,7 +72,7 @@ func TestPostureStreamBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+			c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path != "/pcrs/5.0/posture/postureInfo" || r.Method != http.MethodPost {
 					t.Errorf("got %s %s", r.Method, r.URL.Path)
 				}
@@ -122,7 +80,7 @@ func TestPostureStreamBodies(t *testing.T) {
 					w.Header().Set("Content-Type", tt.contentType)
 				}
 				w.Write(tt.body)
-			})
+			}, withHTTP2()).client(t)
 			recs, err := collect(c.PostureStream(context.Background(), postureRequest(hosts...)))
 			if len(recs) != tt.want {
 				t.Errorf("got %d records, want %d", len(recs), tt.want)
@@ -161,11 +119,11 @@ func TestPostureStreamHTTPErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+			c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", tt.ct)
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
-			}, WithMaxRetries(0))
+			}, withHTTP2()).client(t, WithMaxRetries(0))
 			recs, err := collect(c.PostureStream(context.Background(), postureRequest("1")))
 			if len(recs) != 0 {
 				t.Errorf("got %d records from an error", len(recs))
@@ -186,7 +144,7 @@ func TestPostureStreamHTTPErrors(t *testing.T) {
 // still writing.
 func TestPostureStreamBreakClosesBody(t *testing.T) {
 	gone := make(chan struct{})
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "[")
 		for i := 0; ; i++ {
 			if i > 0 {
@@ -201,7 +159,7 @@ func TestPostureStreamBreakClosesBody(t *testing.T) {
 			case <-time.After(time.Millisecond):
 			}
 		}
-	})
+	}, withHTTP2()).client(t)
 	n := 0
 	for _, err := range c.PostureStream(context.Background(), postureRequest("1")) {
 		if err != nil {
@@ -221,14 +179,14 @@ func TestPostureStreamBreakClosesBody(t *testing.T) {
 // TestPostureStreamHTTP2Reset cuts an HTTP/2 stream after some records:
 // the records before the cut arrive, then an error, never a short success.
 func TestPostureStreamHTTP2Reset(t *testing.T) {
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor != 2 {
 			t.Errorf("want HTTP/2, got %s", r.Proto)
 		}
 		io.WriteString(w, `[{"id":1,"hostId":1,"policyId":2,"controlId":3,"status":"Passed"},{"id":2,"hostId":1,"policyId":2,"controlId":3,"status":"Passed"},`)
 		w.(http.Flusher).Flush()
 		panic(http.ErrAbortHandler) // resets the stream
-	})
+	}, withHTTP2()).client(t)
 	recs, err := collect(c.PostureStream(context.Background(), postureRequest("1")))
 	if len(recs) != 2 {
 		t.Errorf("got %d records before the reset, want 2", len(recs))
@@ -240,10 +198,10 @@ func TestPostureStreamHTTP2Reset(t *testing.T) {
 
 func TestPostureStreamQueryAndVersions(t *testing.T) {
 	var got atomic.Value
-	c, _ := newAPIClient(t, func(w http.ResponseWriter, r *http.Request) {
+	c := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		got.Store(r.URL.Path + "?" + r.URL.RawQuery)
 		io.WriteString(w, "[]")
-	})
+	}, withHTTP2()).client(t)
 	since := time.Date(2024, 11, 1, 8, 30, 0, 0, time.FixedZone("CET", 3600))
 	tests := []struct {
 		name    string

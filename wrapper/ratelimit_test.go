@@ -11,57 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// fakeClock is a manual clock whose Sleep advances time instead of
-// waiting, so timing tests run instantly and deterministically.
-type fakeClock struct {
-	mu     sync.Mutex
-	t      time.Time
-	sleeps []time.Duration
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.t = c.t.Add(d)
-	return nil
-}
-
-func (c *fakeClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
-}
-
-// withFakeClock makes the transport, token source and limiters use c, and
-// makes backoff jitter always pick the upper bound.
-func withFakeClock(c *fakeClock) Option {
-	return func(cfg *config) {
-		cfg.now = c.Now
-		cfg.sleep = c.Sleep
-		cfg.jitter = func(n int64) int64 { return n - 1 }
-	}
-}
-
 func ptr(n int) *int { return &n }
 
 func TestParseRateLimit(t *testing.T) {

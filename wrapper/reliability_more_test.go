@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/gen/pcrs"
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 	"github.com/qualyskit/qualys-go/qualystest"
 	"github.com/qualyskit/qualys-go/wire"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
@@ -27,7 +28,7 @@ import (
 type faultEnv struct {
 	c    *qualys.Client
 	sim  *qualystest.Server
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 }
 
 // headerAdder adds headers to the first n responses with a status, the
@@ -84,14 +85,10 @@ func newFaultEnv(t *testing.T, simOpts []qualystest.Option, wrap func(http.Round
 	if wrap != nil {
 		hc.Transport = wrap(hc.Transport)
 	}
-	logs := &syncBuffer{}
-	base := []qualys.Option{qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(sim.Username(), sim.Password()),
-		qualys.WithHTTPClient(&hc), qualys.WithBackoff(time.Millisecond, 5*time.Millisecond),
+	logs := &syncbuf.Buffer{}
+	base := []qualys.Option{qualys.WithHTTPClient(&hc), fastRetries(),
 		qualys.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}
-	c, err := qualys.NewClient(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := clientOf(t, sim, append(base, opts...)...)
 	return &faultEnv{c: c, sim: sim, logs: logs}
 }
 

@@ -16,19 +16,6 @@ import (
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
 
-// faultClient is a client of a fresh simulator with fast retries.
-func faultClient(t *testing.T, simOpts []qualystest.Option, opts ...qualys.Option) (*qualys.Client, *qualystest.Server) {
-	t.Helper()
-	sim := qualystest.NewServer(t, simOpts...)
-	base := []qualys.Option{qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(sim.Username(), sim.Password()),
-		qualys.WithHTTPClient(sim.Client()), qualys.WithBackoff(time.Millisecond, 5*time.Millisecond)}
-	c, err := qualys.NewClient(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, sim
-}
-
 // outcome is what a fault case checks after the call.
 type outcome struct {
 	ok    bool    // the call must succeed
@@ -177,7 +164,7 @@ func TestReliability(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, sim := faultClient(t, nil, tt.opts...)
+			c, sim := simClient(t, nil, tt.opts...)
 			if len(tt.faults) > 0 {
 				sim.Fail(tt.target, tt.faults...)
 			}
@@ -200,7 +187,7 @@ func TestReliability(t *testing.T) {
 
 func TestReliabilityContext(t *testing.T) {
 	t.Run("deadline shorter than a slow response", func(t *testing.T) {
-		c, sim := faultClient(t, nil)
+		c, sim := simClient(t, nil)
 		sim.Fail("listPoliciesV2", qualystest.Slow(3*time.Second))
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
@@ -209,7 +196,7 @@ func TestReliabilityContext(t *testing.T) {
 		}
 	})
 	t.Run("cancelled before the call", func(t *testing.T) {
-		c, sim := faultClient(t, nil)
+		c, sim := simClient(t, nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		if err := jobs(ctx, c); !errors.Is(err, context.Canceled) {
@@ -220,7 +207,7 @@ func TestReliabilityContext(t *testing.T) {
 		}
 	})
 	t.Run("cancelled during pagination", func(t *testing.T) {
-		c, _ := faultClient(t, nil)
+		c, _ := simClient(t, nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		n := 0
@@ -239,11 +226,8 @@ func TestReliabilityContext(t *testing.T) {
 	})
 	t.Run("wrong password is not retried", func(t *testing.T) {
 		sim := qualystest.NewServer(t)
-		c, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(sim.Username(), "wrong"), qualys.WithHTTPClient(sim.Client()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = policies(context.Background(), c)
+		c := clientOf(t, sim, qualys.WithCredentials(sim.Username(), "wrong"))
+		err := policies(context.Background(), c)
 		if !errors.Is(err, qualys.ErrUnauthorized) || sim.Count("/auth") != 1 {
 			t.Errorf("got %v after %d /auth calls", err, sim.Count("/auth"))
 		}
@@ -255,7 +239,7 @@ func TestReliabilityContext(t *testing.T) {
 func TestReliabilityNothingLost(t *testing.T) {
 	ctx := context.Background()
 	t.Run("every job once across a token expiry and a 503", func(t *testing.T) {
-		c, sim := faultClient(t, nil)
+		c, sim := simClient(t, nil)
 		sim.Fail("searchJobs", qualystest.Slow(0), qualystest.ExpiredToken(), qualystest.HTMLError(503))
 		seen := map[string]int{}
 		for j, err := range c.Jobs(ctx, qualys.WithPageSize(4)) {
@@ -275,7 +259,7 @@ func TestReliabilityNothingLost(t *testing.T) {
 		}
 	})
 	t.Run("posture stream cut mid-body", func(t *testing.T) {
-		c, sim := faultClient(t, []qualystest.Option{qualystest.WithHosts(30)})
+		c, sim := simClient(t, []qualystest.Option{qualystest.WithHosts(30)})
 		policy := sim.Data().Policies[0].ID
 		hosts, err := c.HostIDs(ctx, []wire.ID{wire.NewID(policy)}, time.Time{})
 		if err != nil {
@@ -300,7 +284,7 @@ func TestReliabilityNothingLost(t *testing.T) {
 		}
 	})
 	t.Run("posture stream truncated with a clean close", func(t *testing.T) {
-		c, sim := faultClient(t, []qualystest.Option{qualystest.WithHosts(30)})
+		c, sim := simClient(t, []qualystest.Option{qualystest.WithHosts(30)})
 		sim.Fail("getPostureInfoV5", qualystest.TruncateBody(2500))
 		n := 0
 		var last error

@@ -3,12 +3,10 @@ package qualys_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,11 +15,11 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 	"github.com/qualyskit/qualys-go/qualystest"
 	qualys "github.com/qualyskit/qualys-go/wrapper"
 )
@@ -38,24 +36,6 @@ const (
 // never saw can still be checked.
 var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`)
 
-// syncBuffer is a log sink safe for the transport's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // echoGateway is an HTTPS gateway on loopback that accepts leakUser /
 // leakPassword at /auth, and answers every other request by echoing the
 // whole request back (request line, headers with the Authorization
@@ -64,20 +44,19 @@ func (s *syncBuffer) String() string {
 func echoGateway(t *testing.T) *httptest.Server {
 	t.Helper()
 	var n atomic.Int64
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return loopbackServer(t, func(w http.ResponseWriter, r *http.Request) {
 		dump, _ := httputil.DumpRequest(r, true)
-		if r.URL.Path == "/auth" {
-			_ = r.ParseForm()
-			if r.PostForm.Get("password") != leakPassword {
-				w.WriteHeader(http.StatusUnauthorized)
-				fmt.Fprintf(w, "login failed for request:\n%s\npassword was %s", dump, r.PostForm.Get("password"))
-				return
-			}
-			claims := fmt.Sprintf(`{"sub":%q,"exp":%d,"n":%d}`, leakUser, time.Now().Add(time.Hour).Unix(), n.Add(1))
-			w.WriteHeader(http.StatusCreated)
-			io.WriteString(w, jwtOf(claims))
+		_ = r.ParseForm()
+		if r.PostForm.Get("password") != leakPassword {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, "login failed for request:\n%s\npassword was %s", dump, r.PostForm.Get("password"))
 			return
 		}
+		claims := fmt.Sprintf(`{"sub":%q,"exp":%d,"n":%d}`, leakUser, time.Now().Add(time.Hour).Unix(), n.Add(1))
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, jwtOf(claims))
+	}, func(w http.ResponseWriter, r *http.Request) {
+		dump, _ := httputil.DumpRequest(r, true)
 		switch {
 		case strings.Contains(r.URL.RawQuery, "status=401"):
 			w.Header().Set("Content-Type", "application/json")
@@ -92,15 +71,7 @@ func echoGateway(t *testing.T) *httptest.Server {
 			w.WriteHeader(http.StatusBadGateway)
 			w.Write(dump)
 		}
-	}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func jwtOf(claims string) string {
-	enc := base64.RawURLEncoding.EncodeToString
-	return enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc([]byte(claims)) + ".c2lnbmF0dXJlLW5vdC1jaGVja2Vk"
+	})
 }
 
 // leakChecker collects every text a caller could see and checks it for
@@ -149,19 +120,15 @@ func (l *leakChecker) check(extra ...string) {
 // any JWT reaches an error (%v, %+v, %#v, %s, panic value) or the log.
 func TestSecretsAcrossFailurePaths(t *testing.T) {
 	ctx := context.Background()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	l := &leakChecker{t: t, secrets: []string{leakPassword, leakWrong, "Hunter2", "password=" + leakPassword}}
 
 	// The simulator: wrong password, expired tokens, resets, non-JSON.
 	sim := qualystest.NewServer(t, qualystest.WithCredentials(leakUser, leakPassword))
 	newSim := func(password string, opts ...qualys.Option) *qualys.Client {
-		c, err := qualys.NewClient(append([]qualys.Option{qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(leakUser, password),
-			qualys.WithHTTPClient(sim.Client()), qualys.WithLogger(logger), qualys.WithBackoff(time.Millisecond, 2*time.Millisecond)}, opts...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
+		return clientOf(t, sim, append([]qualys.Option{qualys.WithCredentials(leakUser, password),
+			qualys.WithLogger(logger), qualys.WithBackoff(time.Millisecond, 2*time.Millisecond)}, opts...)...)
 	}
 	good := newSim(leakPassword, qualys.WithMaxRetries(0))
 	if _, err := collect(good.Policies(ctx, time.Time{})); err != nil {
@@ -205,8 +172,7 @@ func TestSecretsAcrossFailurePaths(t *testing.T) {
 	}
 	_, err = collect(untrusted.Policies(ctx, time.Time{}))
 	l.err("unknown certificate authority", err)
-	plain := httptest.NewServer(http.NotFoundHandler())
-	defer plain.Close()
+	plain := loopbackServer(t, nil, http.NotFound, plainHTTP())
 	tlsToPlain, err := qualys.NewClient(qualys.WithGatewayURL(strings.Replace(plain.URL, "http://", "https://", 1)),
 		qualys.WithCredentials(leakUser, leakPassword), qualys.WithLogger(logger), qualys.WithMaxRetries(0))
 	if err != nil {
@@ -309,17 +275,14 @@ func TestHTTPSRequired(t *testing.T) {
 
 	// The opt-in works end to end against a plain loopback server.
 	var plainAuth atomic.Int32
-	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/auth" {
-			plainAuth.Add(1)
-			w.WriteHeader(http.StatusCreated)
-			io.WriteString(w, jwtOf(`{"sub":"u"}`))
-			return
-		}
+	plain := loopbackServer(t, func(w http.ResponseWriter, r *http.Request) {
+		plainAuth.Add(1)
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, jwtOf(`{"sub":"u"}`))
+	}, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"subscriptionId":1,"policyList":[]}`)
-	}))
-	defer plain.Close()
+	}, plainHTTP())
 	c, err := qualys.NewClient(qualys.WithGatewayURL(plain.URL), qualys.WithCredentials("u", "p"), qualys.WithPlainHTTPLoopback())
 	if err != nil {
 		t.Fatal(err)
@@ -332,18 +295,14 @@ func TestHTTPSRequired(t *testing.T) {
 	// A redirect from the https gateway down to plain http is refused by
 	// the transport: the plain server sees nothing, token or request.
 	var downgraded atomic.Int32
-	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { downgraded.Add(1) }))
-	defer sink.Close()
+	sink := loopbackServer(t, nil, func(w http.ResponseWriter, r *http.Request) { downgraded.Add(1) }, plainHTTP())
 	sim := qualystest.NewServer(t)
-	redirector := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/auth" {
-			w.WriteHeader(http.StatusCreated)
-			io.WriteString(w, sim.Token())
-			return
-		}
+	redirector := loopbackServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, sim.Token())
+	}, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, sink.URL+r.URL.Path, http.StatusFound)
-	}))
-	defer redirector.Close()
+	})
 	rc, err := qualys.NewClient(qualys.WithGatewayURL(redirector.URL), qualys.WithCredentials("u", "p"), qualys.WithHTTPClient(redirector.Client()))
 	if err != nil {
 		t.Fatal(err)
@@ -369,10 +328,7 @@ func TestSecretsChildPanic(t *testing.T) {
 		t.Skip("run by TestSecretsNotInPanics")
 	}
 	sim := qualystest.NewServer(t, qualystest.WithCredentials(leakUser, leakPassword))
-	c, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(leakUser, leakPassword), qualys.WithHTTPClient(sim.Client()), qualys.WithMaxRetries(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := clientOf(t, sim, qualys.WithMaxRetries(0))
 	ctx := context.Background()
 	token, err := qualys.ClientToken(ctx, c)
 	if err != nil {
@@ -380,7 +336,7 @@ func TestSecretsChildPanic(t *testing.T) {
 	}
 	sim.Fail("listPoliciesV2", qualystest.Status(503, "upstream said: Authorization: Bearer "+token))
 	_, echoErr := collect(c.Policies(ctx, time.Time{}))
-	wrong, _ := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials(leakUser, leakWrong), qualys.WithHTTPClient(sim.Client()))
+	wrong := clientOf(t, sim, qualys.WithCredentials(leakUser, leakWrong))
 	_, wrongErr := collect(wrong.Policies(ctx, time.Time{}))
 	if echoErr == nil || wrongErr == nil {
 		t.Fatal("no errors to panic with")

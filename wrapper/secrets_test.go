@@ -30,11 +30,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 	sim := qualystest.NewServer(t, qualystest.WithCredentials("acme_ab12", password))
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials("acme_ab12", password),
-		qualys.WithHTTPClient(sim.Client()), qualys.WithLogger(logger), qualys.WithMaxRetries(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := clientOf(t, sim, qualys.WithLogger(logger), qualys.WithMaxRetries(1))
 	ctx := context.Background()
 	var errs []error
 	keep := func(err error) {
@@ -42,7 +38,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 			errs = append(errs, err)
 		}
 	}
-	_, err = collect(c.Policies(ctx, time.Time{})) // success
+	_, err := collect(c.Policies(ctx, time.Time{})) // success
 	keep(err)
 	token, err := qualys.ClientToken(ctx, c)
 	if err != nil || token == "" {
@@ -59,8 +55,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 	for _, err := range c.Jobs(ctx) {
 		keep(err)
 	}
-	wrong, _ := qualys.NewClient(qualys.WithGatewayURL(sim.URL), qualys.WithCredentials("acme_ab12", password+"x"),
-		qualys.WithHTTPClient(sim.Client()), qualys.WithLogger(logger))
+	wrong := clientOf(t, sim, qualys.WithCredentials("acme_ab12", password+"x"), qualys.WithLogger(logger))
 	_, err = collect(wrong.Policies(ctx, time.Time{}))
 	keep(err)
 	if len(errs) < 3 {
@@ -94,15 +89,14 @@ func TestSecretsNeverLeave(t *testing.T) {
 // error page does not get the password into the error.
 func TestAuthBodyNeverEchoed(t *testing.T) {
 	const password = "Echo-Me-If-You-Can-42"
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := loopbackServer(t, nil, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(body))
 		w.WriteHeader(http.StatusUnauthorized)
 		// The form as sent (caught by its password= shape) and the
 		// password alone (caught only by the token source's scrubber).
 		fmt.Fprintf(w, "bad login: %s (Authorization: %s); password %s rejected", body, r.Header.Get("Authorization"), form.Get("password"))
-	}))
-	defer srv.Close()
+	})
 	c, err := qualys.NewClient(qualys.WithGatewayURL(srv.URL), qualys.WithCredentials("acme_ab12", password), qualys.WithHTTPClient(srv.Client()))
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package qualys
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -17,47 +15,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 )
-
-// withEnv replaces the process environment for resolveGateway and
-// credentials, so tests neither read nor need real variables.
-func withEnv(env map[string]string) Option {
-	return func(c *config) { c.getenv = func(k string) string { return env[k] } }
-}
-
-// withRealSleep restores real, context-aware sleeping after withFakeClock.
-func withRealSleep() Option {
-	return func(c *config) { c.sleep = sleepContext }
-}
-
-// apiCall is one request the test gateway's API side received.
-type apiCall struct {
-	Method, Path, Auth, Body string
-}
-
-// apiRecorder answers API requests from a script: the n-th request gets
-// steps[n], and the last step repeats.
-type apiRecorder struct {
-	mu    sync.Mutex
-	calls []apiCall
-	steps []http.HandlerFunc
-}
-
-func (a *apiRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	a.mu.Lock()
-	a.calls = append(a.calls, apiCall{r.Method, r.URL.Path, r.Header.Get("Authorization"), string(body)})
-	n := len(a.calls) - 1
-	step := a.steps[min(n, len(a.steps)-1)]
-	a.mu.Unlock()
-	step(w, r)
-}
-
-func (a *apiRecorder) Calls() []apiCall {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]apiCall(nil), a.calls...)
-}
 
 func respond(status int, header map[string]string, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
@@ -85,55 +45,6 @@ func hangUp(w http.ResponseWriter, _ *http.Request) {
 	conn.Close()
 }
 
-type harness struct {
-	gw  *testGateway
-	api *apiRecorder
-	clk *fakeClock
-	tr  *authTransport
-	hc  *http.Client
-}
-
-func newHarness(t *testing.T, steps []http.HandlerFunc, opts ...Option) *harness {
-	t.Helper()
-	h := &harness{clk: newFakeClock(), api: &apiRecorder{steps: steps}}
-	h.gw = newTestGateway(t, h.clk, h.api.ServeHTTP)
-	base := []Option{
-		WithHTTPClient(h.gw.Client()), WithGatewayURL(h.gw.URL), WithCredentials(testUser, testPass),
-		withEnv(nil), withFakeClock(h.clk), WithBackoff(time.Millisecond, 8*time.Millisecond),
-	}
-	tr, err := newAuthTransport(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.tr, h.hc = tr, tr.Client()
-	return h
-}
-
-// do sends one request with an in-memory body (so GetBody is set).
-func (h *harness) do(t *testing.T, method, path, body string) (*http.Response, string, error) {
-	t.Helper()
-	return h.doCtx(context.Background(), t, method, path, body)
-}
-
-func (h *harness) doCtx(ctx context.Context, t *testing.T, method, path, body string) (*http.Response, string, error) {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, h.gw.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := h.hc.Do(req)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp, string(b), err
-}
-
 func TestTransportAttachesTokenOnlyToGateway(t *testing.T) {
 	h := newHarness(t, []http.HandlerFunc{ok200})
 	resp, _, err := h.do(t, "GET", "/sm/v1/script-library/7", "")
@@ -148,12 +59,11 @@ func TestTransportAttachesTokenOnlyToGateway(t *testing.T) {
 	// Another host (here: another port on loopback) never gets the token.
 	var otherAuth []string
 	var mu sync.Mutex
-	other := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		otherAuth = append(otherAuth, r.Header.Get("Authorization"))
 		mu.Unlock()
-	}))
-	defer other.Close()
+	})
 	resp, err = h.hc.Get(other.URL + "/sm/v1/script-library/7")
 	if err != nil {
 		t.Fatal(err)
@@ -244,8 +154,8 @@ func TestTransport401RefreshesOnce(t *testing.T) {
 		if err != nil || resp.StatusCode != 401 || !strings.Contains(got, "JWT expired") {
 			t.Fatalf("%v %q %v", resp, got, err)
 		}
-		if len(h.api.Calls()) != 2 || h.gw.calls() != 2 {
-			t.Fatalf("%d API calls, %d /auth calls; want 2 and 2", len(h.api.Calls()), h.gw.calls())
+		if len(h.api.Calls()) != 2 || h.gw.count("/auth") != 2 {
+			t.Fatalf("%d API calls, %d /auth calls; want 2 and 2", len(h.api.Calls()), h.gw.count("/auth"))
 		}
 		apiErr := parseErrorResponse(resp, []byte(got))
 		if !errors.Is(apiErr, ErrTokenExpired) {
@@ -574,22 +484,19 @@ func TestTransportTokenErrors(t *testing.T) {
 		if !errors.Is(err, ErrUnauthorized) {
 			t.Fatalf("err = %v", err)
 		}
-		if h.gw.calls() != 1 || len(h.api.Calls()) != 0 || len(h.clk.Sleeps()) != 0 {
-			t.Fatalf("%d /auth calls, %d API calls, sleeps %v", h.gw.calls(), len(h.api.Calls()), h.clk.Sleeps())
+		if h.gw.count("/auth") != 1 || len(h.api.Calls()) != 0 || len(h.clk.Sleeps()) != 0 {
+			t.Fatalf("%d /auth calls, %d API calls, sleeps %v", h.gw.count("/auth"), len(h.api.Calls()), h.clk.Sleeps())
 		}
 	})
 }
 
 func TestTransportHTTPSOnly(t *testing.T) {
-	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/auth" {
-			w.WriteHeader(http.StatusCreated)
-			fmt.Fprint(w, "plain-token")
-			return
-		}
+	plain := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, r.Header.Get("Authorization"))
+	}, withPlainHTTP(), withAuth(func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, "plain-token")
 	}))
-	defer plain.Close()
 	base := []Option{WithCredentials(testUser, testPass), withEnv(nil)}
 
 	// Without the opt-in, an http gateway is refused up front.
@@ -804,9 +711,8 @@ func TestRetryAfter(t *testing.T) {
 // failure and error paths with a debug logger and checks that neither the
 // password nor any token appears in the logs or in the returned errors.
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs syncbuf.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	expired := respond(401, nil, `{"status":401,"error":"Unauthorized","message":"JWT expired"}`)
 	h := newHarness(t, []http.HandlerFunc{
@@ -847,9 +753,7 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	}
 	errs = append(errs, err)
 
-	mu.Lock()
 	out := logs.String()
-	mu.Unlock()
 	secrets := append([]string{testPass}, h.gw.tokens()...)
 	if len(secrets) < 3 {
 		t.Fatalf("expected several tokens to check, got %d", len(secrets)-1)
@@ -879,17 +783,6 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	if strings.Contains(out, "password") || strings.Contains(strings.ToLower(out), "bearer") {
 		t.Errorf("logs mention credentials:\n%s", out)
 	}
-}
-
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func mustURL(t *testing.T, raw string) *url.URL {

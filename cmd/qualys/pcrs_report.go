@@ -115,8 +115,8 @@ func printReportTable(w io.Writer, r *posturestore.Report) error {
 	for _, ct := range r.Controls[:min(20, len(r.Controls))] {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%.1f%%\n", ct.ControlID, clip(ct.Statement, 56), ct.Criticality, ct.Passed, ct.Failed, 100*ct.Rate)
 	}
-	fmt.Fprintf(tw, "\nChanges in the latest sync: %d to Passed, %d to Failed, %d to Error; %d host(s) appeared, %d disappeared\n",
-		r.ChangeCount.ToPassed, r.ChangeCount.ToFailed, r.ChangeCount.ToError, r.Hosts.Appeared, r.Hosts.Disappeared)
+	fmt.Fprintf(tw, "\nChanges in the latest sync: %d to Passed, %d to Failed, %d to Error, %d no longer reported; %d host(s) appeared, %d disappeared\n",
+		r.ChangeCount.ToPassed, r.ChangeCount.ToFailed, r.ChangeCount.ToError, r.ChangeCount.Disappeared, r.Hosts.Appeared, r.Hosts.Disappeared)
 	if len(r.Changes) > 0 {
 		fmt.Fprintln(tw, "POLICY\tHOST\tCONTROL\tWAS\tNOW")
 		for _, ch := range r.Changes[:min(50, len(r.Changes))] {

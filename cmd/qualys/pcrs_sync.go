@@ -115,6 +115,7 @@ func runSync(ctx context.Context, o *syncFlags) error {
 		"fullPolicies": res.FullPolicies, "incrementalPolicies": res.IncrementalPolicies,
 		"hostsRequested": res.HostsRequested, "records": res.Records, "changes": res.Changes,
 		"hostsDisappeared": res.HostsDisappeared, "policiesDisappeared": res.PoliciesDisappeared,
+		"controlsDisappeared": res.ControlsDisappeared,
 	}
 	if !res.ChangedSince.IsZero() {
 		row["changedSince"] = res.ChangedSince.Format(time.RFC3339)

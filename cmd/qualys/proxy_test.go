@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 	"github.com/qualyskit/qualys-go/qualystest"
 )
 
@@ -55,10 +55,11 @@ func TestProxyCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
-	var stderr syncWriter
+	var stderr syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
-		e := &env{stdin: strings.NewReader(""), stdout: pw, stderr: &stderr, getenv: func(string) string { return "" }, httpClient: h.sim.Client()}
+		e := h.commandEnv(strings.NewReader(""), pw, &stderr)
+		e.getenv = func(string) string { return "" } // the upstream comes from the flag alone
 		done <- run(ctx, e, []string{"proxy", "--upstream", h.sim.URL, "--listen", "127.0.0.1:0", "--report", report, "--strict"})
 		pw.Close()
 	}()
@@ -110,22 +111,4 @@ func TestProxyCommand(t *testing.T) {
 	if strings.Contains(log, h.sim.Password()) || strings.Contains(string(raw), h.sim.Password()) {
 		t.Errorf("the password reached the log or the report")
 	}
-}
-
-// syncWriter is a buffer the command's goroutine and the test share.
-type syncWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }

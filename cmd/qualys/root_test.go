@@ -226,8 +226,8 @@ func TestPasswordFromStdin(t *testing.T) {
 func TestUntrustedCertificate(t *testing.T) {
 	h := newHarness(t)
 	var out, errOut strings.Builder
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(k string) string { return h.env[k] },
-		configDir: h.configDir, width: func() int { return 0 }}
+	e := h.commandEnv(strings.NewReader(""), &out, &errOut)
+	e.httpClient = nil // the default: the system roots, which do not hold the simulator's CA
 	code := run(t.Context(), e, []string{"car", "jobs", "list"})
 	if code != exitError || !strings.Contains(errOut.String(), "SSL_CERT_FILE") || strings.Count(errOut.String(), "\n") != 1 {
 		t.Errorf("exit %d, %q", code, errOut.String())

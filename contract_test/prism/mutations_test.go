@@ -8,59 +8,28 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/qualyskit/qualys-go/contract_test/fixtures"
 )
 
 // documented is a whole contract_test/testdata exchange with the
 // mutations kin-openapi must reject (the contract tests prove it does).
-type documented struct {
-	file    string
-	api     string
-	Request struct {
-		Method string            `json:"method"`
-		Path   string            `json:"path"`
-		Query  string            `json:"query"`
-		Body   json.RawMessage   `json:"body"`
-		Form   map[string]string `json:"form"`
-	} `json:"request"`
-	Response struct {
-		Status      int             `json:"status"`
-		ContentType string          `json:"contentType"`
-		Body        json.RawMessage `json:"body"`
-		Text        *string         `json:"text"`
-	} `json:"response"`
-	Mutations []change `json:"mutations"`
-}
-
-type change struct {
-	Why     string          `json:"why"`
-	In      string          `json:"in"`
-	Op      string          `json:"op"`
-	Pointer string          `json:"pointer"`
-	Value   json.RawMessage `json:"value"`
-}
+type documented struct{ fixtures.Exchange }
 
 func loadDocumented(t *testing.T) []*documented {
 	t.Helper()
 	var out []*documented
 	for _, api := range []string{"car", "pcrs"} {
-		files, _ := filepath.Glob(filepath.Join("..", "testdata", api, "*.json"))
-		sort.Strings(files)
-		for _, f := range files {
-			raw, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d := &documented{file: filepath.Base(f), api: api}
-			if err := json.Unmarshal(raw, d); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			out = append(out, d)
+		all, err := fixtures.Load(filepath.Join("..", "testdata"), api)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range all {
+			out = append(out, &documented{*e})
 		}
 	}
 	if len(out) < 60 {
@@ -87,7 +56,7 @@ func TestPrismRejectsRequestsKinRejects(t *testing.T) {
 	seen, n := map[string]bool{}, 0
 	for _, d := range loadDocumented(t) {
 		base := carMock.url
-		if d.api == "pcrs" {
+		if d.API == "pcrs" {
 			base = pcrsMock.url
 		}
 		for _, m := range d.Mutations {
@@ -95,7 +64,7 @@ func TestPrismRejectsRequestsKinRejects(t *testing.T) {
 				continue
 			}
 			n++
-			key := d.file + ": " + m.Why
+			key := d.File + ": " + m.Why
 			resp, body := send(t, d.request(t, base, &m, ""))
 			if violated(resp, body, "request") || (m.In == "path" && resp.StatusCode == http.StatusNotFound) {
 				continue
@@ -119,14 +88,14 @@ func TestPrismProxyAgreesOnAnswers(t *testing.T) {
 	seen, n := map[string]bool{}, 0
 	for i, d := range loadDocumented(t) {
 		base := carProxy.url
-		if d.api == "pcrs" {
+		if d.API == "pcrs" {
 			base = pcrsProxy.url
 		}
 		id := strconv.Itoa(i)
 		upstream.set(id, d.answer(t, nil))
 		resp, body := send(t, d.request(t, base, nil, id))
 		if v := responseViolations(resp); v != "" {
-			t.Errorf("%s: Prism rejects the documented answer (kin-openapi accepts it): %s", d.file, v)
+			t.Errorf("%s: Prism rejects the documented answer (kin-openapi accepts it): %s", d.File, v)
 		}
 		_ = body
 		for j, m := range d.Mutations {
@@ -134,7 +103,7 @@ func TestPrismProxyAgreesOnAnswers(t *testing.T) {
 				continue
 			}
 			n++
-			key := d.file + ": " + m.Why
+			key := d.File + ": " + m.Why
 			mid := id + "." + strconv.Itoa(j)
 			upstream.set(mid, d.answer(t, &m))
 			resp, _ := send(t, d.request(t, base, nil, mid))
@@ -221,7 +190,7 @@ func violated(resp *http.Response, body []byte, side string) bool {
 // request builds the documented request, with m applied when it is a
 // request-side mutation, aimed at base; fixture names the upstream
 // answer for proxy mode.
-func (d *documented) request(t *testing.T, base string, m *change, fixture string) *http.Request {
+func (d *documented) request(t *testing.T, base string, m *fixtures.Mutation, fixture string) *http.Request {
 	t.Helper()
 	r := d.Request
 	form := map[string]string{}
@@ -232,14 +201,14 @@ func (d *documented) request(t *testing.T, base string, m *change, fixture strin
 		var text string
 		if m.Op != "remove" && m.In != "request" {
 			if err := json.Unmarshal(m.Value, &text); err != nil {
-				t.Fatalf("%s: %s value: %v", d.file, m.In, err)
+				t.Fatalf("%s: %s value: %v", d.File, m.In, err)
 			}
 		}
 		switch m.In {
 		case "request":
 			b, err := patch(r.Body, m.Op, m.Pointer, m.Value)
 			if err != nil {
-				t.Fatalf("%s: %v", d.file, err)
+				t.Fatalf("%s: %v", d.File, err)
 			}
 			r.Body = b
 		case "form":
@@ -292,7 +261,7 @@ func (d *documented) request(t *testing.T, base string, m *change, fixture strin
 
 // answer is the documented response, with m applied when it is a
 // response-side mutation.
-func (d *documented) answer(t *testing.T, m *change) answer {
+func (d *documented) answer(t *testing.T, m *fixtures.Mutation) answer {
 	t.Helper()
 	a := answer{status: d.Response.Status, contentType: d.Response.ContentType, body: d.Response.Body}
 	if d.Response.Text != nil {
@@ -310,12 +279,12 @@ func (d *documented) answer(t *testing.T, m *change) answer {
 	switch m.In {
 	case "status":
 		if err := json.Unmarshal(m.Value, &a.status); err != nil {
-			t.Fatalf("%s: status value: %v", d.file, err)
+			t.Fatalf("%s: status value: %v", d.File, err)
 		}
 	case "response":
 		b, err := patch(d.Response.Body, m.Op, m.Pointer, m.Value)
 		if err != nil {
-			t.Fatalf("%s: %v", d.file, err)
+			t.Fatalf("%s: %v", d.File, err)
 		}
 		a.body = b
 	}

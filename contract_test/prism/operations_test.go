@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -22,48 +21,23 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/qualyskit/qualys-go/contract_test/fixtures"
 	"github.com/qualyskit/qualys-go/gen/car"
 	"github.com/qualyskit/qualys-go/gen/pcrs"
 	"github.com/qualyskit/qualys-go/internal/specproxy"
 	"github.com/qualyskit/qualys-go/spec"
 )
 
-// fixture is the part of a contract_test/testdata exchange this package
-// sends: method, path, query and body of a documented request.
-type fixture struct {
-	file        string
-	OperationID string `json:"operationId"`
-	Request     struct {
-		Method string            `json:"method"`
-		Path   string            `json:"path"`
-		Query  string            `json:"query"`
-		Body   json.RawMessage   `json:"body"`
-		Form   map[string]string `json:"form"`
-	} `json:"request"`
-	Response struct {
-		Status int `json:"status"`
-	} `json:"response"`
-}
-
 // successFixtures returns, per operationId, the first fixture (by file
 // name) of a successful exchange: the request Prism must accept.
-func successFixtures(t *testing.T, api string) map[string]*fixture {
+func successFixtures(t *testing.T, api string) map[string]*fixtures.Exchange {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "testdata", api, "*.json"))
-	if err != nil || len(files) == 0 {
+	all, err := fixtures.Load(filepath.Join("..", "testdata"), api)
+	if err != nil || len(all) == 0 {
 		t.Fatalf("no fixtures for %s: %v", api, err)
 	}
-	sort.Strings(files)
-	out := map[string]*fixture{}
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fx := &fixture{file: filepath.Base(f)}
-		if err := json.Unmarshal(raw, fx); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+	out := map[string]*fixtures.Exchange{}
+	for _, fx := range all {
 		if fx.Response.Status/100 == 2 && out[fx.OperationID] == nil {
 			out[fx.OperationID] = fx
 		}
@@ -152,12 +126,12 @@ func TestEveryOperationAgainstPrism(t *testing.T) {
 					t.Fatalf("no successful fixture for %s in contract_test/testdata/%s", op.id, api.name)
 				}
 				if fx.Request.Method != op.method {
-					t.Fatalf("%s: fixture method %s, operation %s", fx.file, fx.Request.Method, op.method)
+					t.Fatalf("%s: fixture method %s, operation %s", fx.File, fx.Request.Method, op.method)
 				}
 				for _, status := range op.statuses {
 					resp, parsed := callOperation(t, api.client, op, fx, status)
 					if v := resp.Header.Get("sl-violations"); v != "" {
-						t.Errorf("status %d: Prism found the request of %s invalid: %s", status, fx.file, v)
+						t.Errorf("status %d: Prism found the request of %s invalid: %s", status, fx.File, v)
 					}
 					if resp.StatusCode != status {
 						t.Errorf("asked Prism for %d, got %d", status, resp.StatusCode)
@@ -191,7 +165,7 @@ func checkedBy(t *testing.T, upstream string, report io.Writer) string {
 // callOperation calls the generated <Operation>WithResponse method with
 // arguments built from the fixture: path parameters, a params struct from
 // the query, the body decoded into the generated body type.
-func callOperation(t *testing.T, client any, op operation, fx *fixture, status int) (*http.Response, reflect.Value) {
+func callOperation(t *testing.T, client any, op operation, fx *fixtures.Exchange, status int) (*http.Response, reflect.Value) {
 	t.Helper()
 	cv := reflect.ValueOf(client)
 	method, ok := findMethod(cv, op.id, fx.Request.Form != nil)
@@ -202,14 +176,14 @@ func callOperation(t *testing.T, client any, op operation, fx *fixture, status i
 	pathValues := pathParams(t, op.path, fx.Request.Path)
 	query, err := url.ParseQuery(fx.Request.Query)
 	if err != nil {
-		t.Fatalf("%s: query: %v", fx.file, err)
+		t.Fatalf("%s: query: %v", fx.File, err)
 	}
 	args := []reflect.Value{reflect.ValueOf(withTimeout(t))}
 	// oapi-codegen puts the path parameters first, in path order.
 	for i := 1; i <= len(pathValues); i++ {
 		v := reflect.New(mt.In(i)).Elem()
 		if err := setString(v, pathValues[i-1]); err != nil {
-			t.Fatalf("%s: path parameter %q: %v", fx.file, pathValues[i-1], err)
+			t.Fatalf("%s: path parameter %q: %v", fx.File, pathValues[i-1], err)
 		}
 		args = append(args, v)
 	}
@@ -237,7 +211,7 @@ func callOperation(t *testing.T, client any, op operation, fx *fixture, status i
 				raw, _ = json.Marshal(fx.Request.Form)
 			}
 			if err := json.Unmarshal(raw, body.Interface()); err != nil {
-				t.Fatalf("%s: the body does not decode into %s: %v", fx.file, in, err)
+				t.Fatalf("%s: the body does not decode into %s: %v", fx.File, in, err)
 			}
 			args = append(args, body.Elem())
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 	"github.com/qualyskit/qualys-go/qualystest"
 )
 
@@ -19,7 +20,7 @@ import (
 // validation).
 func BenchmarkAddedLatency(b *testing.B) {
 	sim := qualystest.NewServer(b)
-	report := &syncBuffer{}
+	report := &syncbuf.Buffer{}
 	h := newProxyHarness(b, sim.URL, sim.Client().Transport, true, report)
 	token := sim.Token()
 	exchange := func(base string, client *http.Client) time.Duration {

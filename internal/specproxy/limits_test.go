@@ -1,14 +1,13 @@
 package specproxy_test
 
 import (
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/qualyskit/qualys-go/internal/specproxy"
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 )
 
 // TestSizeLimits: a request body over MaxRequestBody is answered 413 and
@@ -22,33 +21,20 @@ func TestSizeLimits(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(answer))
 	})
-	report := &syncBuffer{}
-	p, err := specproxy.New(specproxy.Options{
-		Upstream: upstream.URL, Transport: upstream.Client().Transport, Report: report,
-		MaxRequestBody: 64, MaxCheckedBody: 1024,
+	report := &syncbuf.Buffer{}
+	h := newProxyHarness(t, upstream.URL, upstream.Client().Transport, false, report, func(o *specproxy.Options) {
+		o.MaxRequestBody, o.MaxCheckedBody = 64, 1024
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	front := httptest.NewServer(p)
-	defer front.Close()
+	// h.do waits for the exchange to finish, so its findings are in the
+	// report.
 	post := func(body string) (int, int) {
-		resp, err := front.Client().Post(front.URL+"/sm/v1/jobs/search", "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		got, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, len(got)
+		status, got := h.do(t, http.MethodPost, "/sm/v1/jobs/search", http.Header{"Content-Type": {"application/json"}}, body)
+		return status, len(got)
 	}
 	if status, _ := post(`{"filter":"` + strings.Repeat("a", 100) + `"}`); status != http.StatusRequestEntityTooLarge || forwarded.Load() != 0 {
 		t.Errorf("large request: status %d, forwarded %d; want 413 and nothing forwarded", status, forwarded.Load())
 	}
 	status, n := post(`{}`)
-	front.Close() // waits for the exchange to finish
 	if status != 200 || n != len(answer) || forwarded.Load() != 1 {
 		t.Errorf("large answer: status %d, %d of %d bytes, forwarded %d", status, n, len(answer), forwarded.Load())
 	}

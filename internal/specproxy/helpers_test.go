@@ -3,6 +3,7 @@ package specproxy_test
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,34 +15,16 @@ import (
 	"time"
 
 	"github.com/qualyskit/qualys-go/internal/specproxy"
+	"github.com/qualyskit/qualys-go/internal/syncbuf"
 	"github.com/qualyskit/qualys-go/qualystest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the proxy's goroutines and the
-// test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // harness is a proxy on loopback in front of an upstream, with its report
 // and logs captured.
 type harness struct {
 	url    string
-	report *syncBuffer
-	logs   *syncBuffer
+	report *syncbuf.Buffer
+	logs   *syncbuf.Buffer
 	client *http.Client
 	active sync.WaitGroup
 }
@@ -49,19 +32,28 @@ type harness struct {
 // newHarness starts a proxy in front of upstream, reached with transport.
 func newHarness(t *testing.T, upstream string, transport http.RoundTripper, strict bool) *harness {
 	t.Helper()
-	return newProxyHarness(t, upstream, transport, strict, &syncBuffer{})
+	return newProxyHarness(t, upstream, transport, strict, &syncbuf.Buffer{})
 }
 
-func newProxyHarness(t testing.TB, upstream string, transport http.RoundTripper, strict bool, report *syncBuffer) *harness {
+// proxyOption changes the proxy's options, e.g. its size limits.
+type proxyOption func(*specproxy.Options)
+
+// newProxyHarness starts a proxy in front of upstream, reached with
+// transport, that writes its findings to report.
+func newProxyHarness(t testing.TB, upstream string, transport http.RoundTripper, strict bool, report *syncbuf.Buffer, opts ...proxyOption) *harness {
 	t.Helper()
-	h := &harness{report: report, logs: &syncBuffer{}}
-	p, err := specproxy.New(specproxy.Options{
+	h := &harness{report: report, logs: &syncbuf.Buffer{}}
+	o := specproxy.Options{
 		Upstream:  upstream,
 		Report:    h.report,
 		Strict:    strict,
 		Transport: transport,
 		Logger:    slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	p, err := specproxy.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,4 +141,26 @@ func (h *harness) findings(t *testing.T) []specproxy.Finding {
 
 func bearer(token string) http.Header {
 	return http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}}
+}
+
+// newTLSUpstream is an HTTPS upstream on loopback answering with h.
+func newTLSUpstream(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	s := httptest.NewTLSServer(h)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// gzipBytes is s gzipped.
+func gzipBytes(t *testing.T, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"maps"
 	"strconv"
 	"strings"
@@ -35,16 +36,20 @@ func newHarness(t *testing.T, opts ...qualystest.Option) *harness {
 func (h *harness) run(stdin string, args ...string) (code int, stdout, stderr string) {
 	h.t.Helper()
 	var out, errOut bytes.Buffer
-	env := maps.Clone(h.env)
-	e := &env_{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut,
-		getenv: func(k string) string { return env[k] }, httpClient: h.sim.Client(), configDir: h.configDir,
-		width: func() int { return h.width }, stdoutTerminal: h.width > 0, keyring: h.keyring}
-	code = run(context.Background(), e, args)
+	code = run(context.Background(), h.commandEnv(strings.NewReader(stdin), &out, &errOut), args)
 	return code, out.String(), errOut.String()
 }
 
-// env_ keeps the harness readable where env is also a field name.
-type env_ = env
+// commandEnv is what a command the harness runs sees: stdin, the two
+// output writers, a copy of the harness's environment, its configuration
+// directory, terminal width and keyring, and an HTTP client that trusts
+// the simulator.
+func (h *harness) commandEnv(stdin io.Reader, stdout, stderr io.Writer) *env {
+	vars := maps.Clone(h.env)
+	return &env{stdin: stdin, stdout: stdout, stderr: stderr,
+		getenv: func(k string) string { return vars[k] }, httpClient: h.sim.Client(), configDir: h.configDir,
+		width: func() int { return h.width }, stdoutTerminal: h.width > 0, keyring: h.keyring}
+}
 
 // requests is how many requests the simulator has served.
 func (h *harness) requests() int {
@@ -89,10 +94,8 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // factory builds what a command's run function gets, for tests that call
 // run functions directly, as gh's do.
 func (h *harness) factory(out *bytes.Buffer) *factory {
-	env := maps.Clone(h.env)
 	return &factory{
-		env: &env_{stdin: strings.NewReader(""), stdout: out, stderr: &bytes.Buffer{}, getenv: func(k string) string { return env[k] },
-			httpClient: h.sim.Client(), configDir: h.configDir, width: func() int { return 0 }},
+		env:     h.commandEnv(strings.NewReader(""), out, &bytes.Buffer{}),
 		globals: globals{output: "jsonl", progress: "never", attemptTimeout: defaultAttemptTimeout},
 	}
 }
