@@ -3,8 +3,10 @@ package jsonstream_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -70,7 +72,7 @@ func stream(body []byte, onePass bool, reader func(io.Reader) io.Reader, opts ..
 			var se *jsonstream.Error
 			errors.As(err, &se)
 			elementPointer(err)
-			o.Err, o.Index = err.Error(), se.Index
+			o.Err, o.Index = firstByteQuoted(err.Error()), se.Index
 			if errors.Is(err, jsonstream.ErrNotArray) {
 				// The excerpt quotes what the tokenizer had buffered,
 				// which depends on how the reads were split.
@@ -103,6 +105,24 @@ func elementPointer(err error) {
 			se.JSONPointer = jsontext.Pointer(ptr[:i+1])
 		}
 	}
+}
+
+// firstByteQuoted writes the character that a syntax error quotes as
+// its first byte when it is not ASCII: the tokenizer quotes the whole
+// character if its bytes were read together, else the first byte alone
+// (as \xca), which depends on how the reads were split.
+func firstByteQuoted(msg string) string {
+	const lead = "invalid character '"
+	i := strings.Index(msg, lead)
+	if i < 0 {
+		return msg
+	}
+	quoted := msg[i+len(lead):]
+	r, multibyte, tail, err := strconv.UnquoteChar(quoted, '\'')
+	if err != nil || !multibyte || !strings.HasPrefix(tail, "'") {
+		return msg
+	}
+	return msg[:i+len(lead)] + fmt.Sprintf(`\x%02x`, string(r)[0]) + tail
 }
 
 // sameAsTokenizer fails unless the one-pass path yields what the
