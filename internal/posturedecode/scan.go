@@ -96,34 +96,13 @@ func (s *scanner) stringSpanASCII() (span []byte, escaped, ascii, ok bool) {
 	j := start
 	var high uint64
 	for {
-		for j+8 <= len(b) {
-			x := binary.LittleEndian.Uint64(b[j:])
-			q := x ^ (lanes * '"')
-			e := x ^ (lanes * '\\')
-			// A lane is flagged if it is 0 after the XOR (a quote or a
-			// backslash) or below 0x20; lanes above the first flagged one
-			// may be flagged wrongly, so only the first is used.
-			m := ((q - lanes) &^ q) | ((e - lanes) &^ e) | ((x - lanes*0x20) &^ x)
-			if m &= laneTop; m != 0 {
-				k := bits.TrailingZeros64(m) >> 3
-				high |= x & (1<<(8*k) - 1)
-				j += k
-				goto special
-			}
-			high |= x
-			j += 8
+		var h uint64
+		j, h = plainRun(b, j)
+		high |= h
+		if j == len(b) {
+			s.short = true
+			return nil, false, false, false
 		}
-		for j < len(b) {
-			c := b[j]
-			if c == '"' || c == '\\' || c < 0x20 {
-				goto special
-			}
-			high |= uint64(c)
-			j++
-		}
-		s.short = true
-		return nil, false, false, false
-	special:
 		switch b[j] {
 		case '"':
 			s.i = j + 1
@@ -155,6 +134,37 @@ func (s *scanner) stringSpanASCII() (span []byte, escaped, ascii, ok bool) {
 	}
 }
 
+// plainRun returns the index of the first quote, backslash or control
+// character of b at or after j (len(b) when there is none) and the OR of
+// the bytes before it, whose top bits tell whether any is above 0x7f.
+// Eight bytes are looked at a time.
+func plainRun(b []byte, j int) (int, uint64) {
+	var high uint64
+	for j+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[j:])
+		q := x ^ (lanes * '"')
+		e := x ^ (lanes * '\\')
+		// A lane is flagged if it is 0 after the XOR (a quote or a
+		// backslash) or below 0x20; lanes above the first flagged one may
+		// be flagged wrongly, so only the first is used.
+		m := ((q - lanes) &^ q) | ((e - lanes) &^ e) | ((x - lanes*0x20) &^ x)
+		if m &= laneTop; m != 0 {
+			k := bits.TrailingZeros64(m) >> 3
+			return j + k, high | x&(1<<(8*k)-1)
+		}
+		high |= x
+		j += 8
+	}
+	for ; j < len(b); j++ {
+		c := b[j]
+		if c == '"' || c == '\\' || c < 0x20 {
+			break
+		}
+		high |= uint64(c)
+	}
+	return j, high
+}
+
 // stringText moves past the quoted string at s.i, checking it as
 // stringSpanASCII does, and returns its text with the escapes decoded in
 // the same pass: a slice of b when it has none, else *scratch, which the
@@ -168,31 +178,13 @@ func (s *scanner) stringText(scratch *[]byte) ([]byte, bool) {
 	var out []byte
 	escaped := false
 	for {
-		for j+8 <= len(b) {
-			x := binary.LittleEndian.Uint64(b[j:])
-			q := x ^ (lanes * '"')
-			e := x ^ (lanes * '\\')
-			m := ((q - lanes) &^ q) | ((e - lanes) &^ e) | ((x - lanes*0x20) &^ x)
-			if m &= laneTop; m != 0 {
-				k := bits.TrailingZeros64(m) >> 3
-				high |= x & (1<<(8*k) - 1)
-				j += k
-				goto special
-			}
-			high |= x
-			j += 8
+		var h uint64
+		j, h = plainRun(b, j)
+		high |= h
+		if j == len(b) {
+			s.short = true
+			return nil, false
 		}
-		for j < len(b) {
-			c := b[j]
-			if c == '"' || c == '\\' || c < 0x20 {
-				goto special
-			}
-			high |= uint64(c)
-			j++
-		}
-		s.short = true
-		return nil, false
-	special:
 		switch b[j] {
 		case '"':
 			s.i = j + 1
