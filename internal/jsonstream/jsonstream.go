@@ -62,12 +62,14 @@
 //     version);
 //   - duplicate object names are allowed and the last one wins, as in
 //     encoding/json: one odd record must not fail a stream of millions
-//     (and skipping the duplicate check is also faster);
+//     (and skipping the duplicate check is also faster); a later null
+//     leaves a number, string or bool as it was and a later object merges
+//     into the earlier one, as in encoding/json (v1's merge rules);
 //   - invalid UTF-8 inside strings is replaced with U+FFFD, as encoding/json
 //     does, instead of failing the element.
 //
 // Other v1 differences do not arise for fresh, generated values: each
-// element is decoded into a new T, so merge and null rules agree. time.Time
+// element is decoded into a new T. time.Time
 // fields parse RFC 3339 in both packages; both reject "" (which Qualys sends
 // for dates that never happened, so such fields must be strings), and only
 // encoding/json accepts zone offsets of 24 hours or more.
@@ -217,6 +219,7 @@ var v1Compatible = json.JoinOptions(
 	json.RejectUnknownMembers(false),
 	jsontext.AllowDuplicateNames(true),
 	jsontext.AllowInvalidUTF8(true),
+	jsonv1.MergeWithLegacySemantics(true),
 )
 
 // Elements yields each element of the top-level JSON array read from r,

@@ -382,6 +382,7 @@ func TestDecodingRulesMatchEncodingJSON(t *testing.T) {
 		"delimiters count":       `[{"cloud_resource_id":"a","cloudResourceId":"b"},{"CLOUDRESOURCEID":"c"},{"Cloud_Resource_Id":"d","Cloud-Resource-Id":"e"}]`,
 		"unknown members":        `[{"id":1,"qdScore":87,"newField":{"a":[1,2,{"b":null}]},"x":"y"}]`,
 		"duplicate names":        `[{"id":1,"id":2,"customerId":"1","customerId":2,"technology":{"id":1},"technology":{"name":"n"}}]`,
+		"duplicate then null":    `[{"Id":346,"policyTitle":"t","dns":"h","technology":{"id":1},"id":null,"POLICYTITLE":null,"dns":null,"technology":null}]`,
 		"invalid UTF-8":          "[{\"policyTitle\":\"bad \xff\xfe byte\",\"netBios\":\"cut \xe2\x82\",\"customerId\":\"\xc3\"}]",
 		"escapes":                `[{"policyTitle":"\u00e9\ud83d\ude00\t\"\\\/","netBios":"\ud800 lone"}]`,
 		"nulls":                  `[{"id":null,"policyTitle":null,"customerId":null,"technology":null,"evidence":{"currentValues":null}}]`,

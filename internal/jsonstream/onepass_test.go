@@ -2,6 +2,7 @@ package jsonstream_test
 
 import (
 	"bytes"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -380,5 +381,24 @@ func TestOnePassSmallReadsStayLinear(t *testing.T) {
 	got, taken := stream(body, true, iotest.OneByteReader, jsonstream.BufferSize(1))
 	if got.Err != "" || len(got.Records) != 2 || taken != 2 {
 		t.Fatalf("%d records (%d in one pass), error %q", len(got.Records), taken, got.Err)
+	}
+}
+
+// TestPostureRecordsDecodeAsEncodingJSON holds the posture path (one pass,
+// with the tokenizer for what it refuses) to encoding/json on records with
+// duplicate names, where a later null or object meets an earlier value.
+func TestPostureRecordsDecodeAsEncodingJSON(t *testing.T) {
+	body := `[{"id":1,"policyId":2,"Id":346,"policyTitle":"t","technology":{"id":1},"id":null,"POLICYTITLE":null,"technology":{"name":"n"}},` +
+		`{"id":3,"policyId":2,"dns":"h","dns":null,"criticality":{"value":2},"criticality":null}]`
+	var want []pcrs.PostureRecord
+	if err := stdjson.Unmarshal([]byte(body), &want); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := stream([]byte(body), true, readers[0])
+	if got.Err != "" {
+		t.Fatalf("stream failed: %s", got.Err)
+	}
+	if diff := cmp.Diff(want, got.Records, seeAll); diff != "" {
+		t.Errorf("differs from encoding/json (-want +got):\n%s", diff)
 	}
 }

@@ -24,6 +24,7 @@ func FuzzDecodeElement(f *testing.F) {
 	}
 	for _, seed := range []string{
 		`{"id":1,"ID":2}`,
+		`{"Id":346,"policyTitle":"t","technology":{"id":1},"id":null,"POLICYTITLE":null,"technology":null}`,
 		`{"policyTitle":"\u00e9\ud83d\ude00","netBios":"\ud800"}`,
 		`{"userDefinedAttributesList":[{"k":[1,{"a":null}]},"x"],"criticality":{"label":"L","value":-2}}`,
 		"{\"policyTitle\":\"\xff\"}",

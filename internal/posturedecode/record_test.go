@@ -25,6 +25,7 @@ var generalRules = jsonv2.JoinOptions(
 	jsonv2.RejectUnknownMembers(false),
 	jsontext.AllowDuplicateNames(true),
 	jsontext.AllowInvalidUTF8(true),
+	jsonv1.MergeWithLegacySemantics(true),
 )
 
 var seeAll = cmp.Exporter(func(reflect.Type) bool { return true })
