@@ -57,9 +57,21 @@ start)
 	mkdir -p "$dir"
 	[ "$(id -u)" = 0 ] && chown postgres "$dir"
 	as_owner "'$b/initdb' -D '$dir/data' -A trust -U postgres >'$dir/initdb.log' 2>&1"
-	as_owner "'$b/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 \
-		-o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200\" start >/dev/null"
-	echo "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+	# A second try on the next free port covers a port taken between the
+	# check and the bind; a failure shows the server's log.
+	for attempt in 1 2; do
+		if as_owner "'$b/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 \
+			-o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200\" start >/dev/null"; then
+			echo "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+			exit 0
+		fi
+		echo "postgres.sh: the server did not start on port $port (try $attempt); its log:" >&2
+		tail -n 20 "$dir/server.log" >&2 || true
+		as_owner "'$b/pg_ctl' -D '$dir/data' -m immediate stop >/dev/null 2>&1" || true
+		sleep 1
+		port="$(free_port)"
+	done
+	exit 1
 	;;
 stop)
 	b="$(bin)"

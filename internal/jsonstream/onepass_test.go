@@ -73,7 +73,7 @@ func stream(body []byte, onePass bool, reader func(io.Reader) io.Reader, opts ..
 			var se *jsonstream.Error
 			errors.As(err, &se)
 			elementPointer(err)
-			o.Err, o.Index = firstByteQuoted(err.Error()), se.Index
+			o.Err, o.Index = escapeQuoted(firstByteQuoted(err.Error())), se.Index
 			if errors.Is(err, jsonstream.ErrNotArray) {
 				// The excerpt quotes what the tokenizer had buffered,
 				// which depends on how the reads were split.
@@ -124,6 +124,32 @@ func firstByteQuoted(msg string) string {
 		return msg
 	}
 	return msg[:i+len(lead)] + fmt.Sprintf(`\x%02x`, string(r)[0]) + tail
+}
+
+// escapeQuoted cuts the invalid escape sequence a syntax error quotes
+// after its first invalid character: the tokenizer quotes `\u00X0` when
+// the bytes after the X were read with it, else `\u00X`, which depends
+// on how the reads were split.
+func escapeQuoted(msg string) string {
+	const lead = "invalid escape sequence `\\u"
+	i := strings.Index(msg, lead)
+	if i < 0 {
+		return msg
+	}
+	start := i + len(lead)
+	end := strings.IndexByte(msg[start:], '`')
+	if end < 0 {
+		return msg
+	}
+	hex := msg[start : start+end]
+	n := 0
+	for n < len(hex) && strings.IndexByte("0123456789abcdefABCDEF", hex[n]) >= 0 {
+		n++
+	}
+	if n < len(hex) {
+		n++ // the first invalid character stays
+	}
+	return msg[:start] + hex[:n] + msg[start+end:]
 }
 
 // sameAsTokenizer fails unless the one-pass path yields what the
