@@ -127,29 +127,31 @@ func firstByteQuoted(msg string) string {
 }
 
 // escapeQuoted cuts the invalid escape sequence a syntax error quotes
-// after its first invalid character: the tokenizer quotes `\u00X0` when
-// the bytes after the X were read with it, else `\u00X`, which depends
-// on how the reads were split.
+// after its first invalid character, and quotes it one way: the tokenizer
+// quotes `\u00X0` when the bytes after the X were read with it, else
+// `\u00X` (and with double quotes when the excerpt holds a space), which
+// depends on how the reads were split.
 func escapeQuoted(msg string) string {
-	const lead = "invalid escape sequence `\\u"
+	const lead = "invalid escape sequence "
 	i := strings.Index(msg, lead)
 	if i < 0 {
 		return msg
 	}
 	start := i + len(lead)
-	end := strings.IndexByte(msg[start:], '`')
-	if end < 0 {
+	quoted, err := strconv.QuotedPrefix(msg[start:])
+	if err != nil {
 		return msg
 	}
-	hex := msg[start : start+end]
-	n := 0
-	for n < len(hex) && strings.IndexByte("0123456789abcdefABCDEF", hex[n]) >= 0 {
+	seq, err := strconv.Unquote(quoted)
+	if err != nil || !strings.HasPrefix(seq, `\u`) {
+		return msg
+	}
+	n := 2
+	for n < len(seq) && strings.IndexByte("0123456789abcdefABCDEF", seq[n]) >= 0 {
 		n++
 	}
-	if n < len(hex) {
-		n++ // the first invalid character stays
-	}
-	return msg[:start] + hex[:n] + msg[start+end:]
+	n = min(n+1, len(seq)) // the first invalid character stays
+	return msg[:start] + strconv.Quote(seq[:n]) + msg[start+len(quoted):]
 }
 
 // sameAsTokenizer fails unless the one-pass path yields what the
