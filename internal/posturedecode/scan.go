@@ -208,30 +208,17 @@ func (s *scanner) stringText(scratch *[]byte) ([]byte, bool) {
 				s.short = true
 				return nil, false
 			}
-			switch c := b[j+1]; c {
-			case '"', '\\', '/':
+			if c, ok := simpleEscape(b[j+1]); ok {
 				out = append(out, c)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
+				j += 2
+			} else {
 				r, n, ok := s.escapedRune(j)
 				if !ok {
 					return nil, false
 				}
 				out = utf8.AppendRune(out, r)
-				j += n - 2
-			default:
-				return nil, false
+				j += n
 			}
-			j += 2
 			seg = j
 		default: // a control character
 			return nil, false
@@ -239,30 +226,64 @@ func (s *scanner) stringText(scratch *[]byte) ([]byte, bool) {
 	}
 }
 
-// escapedRune decodes the \u escape at b[j], with the second half of a
-// surrogate pair, and returns the rune and the escape's length; a lone or
-// reversed surrogate reports false.
+// escapedRune decodes the escape at b[j] as unicodeEscape does and, when
+// the end of the input cuts it, reports whether more input may make it
+// whole.
 func (s *scanner) escapedRune(j int) (rune, int, bool) {
 	b := s.b
-	if j+6 > len(b) {
+	r, n, ok := unicodeEscape(b[j:])
+	switch {
+	case ok || j+12 <= len(b):
+	case j+6 > len(b):
 		s.short = escapeCut(b[j:], false)
+	default:
+		// A high surrogate cut before its second half; a low surrogate
+		// first is never whole.
+		if hi, valid := hex4(b[j+2:]); valid && utf16.IsSurrogate(hi) {
+			s.short = hi < 0xdc00 && escapeCut(b[j+6:], true)
+		}
+	}
+	return r, n, ok
+}
+
+// simpleEscape decodes the character after a backslash of a one-character
+// JSON escape; ok is false for \u and for what JSON does not allow.
+func simpleEscape(c byte) (byte, bool) {
+	switch c {
+	case '"', '\\', '/':
+		return c, true
+	case 'b':
+		return '\b', true
+	case 'f':
+		return '\f', true
+	case 'n':
+		return '\n', true
+	case 'r':
+		return '\r', true
+	case 't':
+		return '\t', true
+	}
+	return 0, false
+}
+
+// unicodeEscape decodes the \u escape at the start of b, with the second
+// half of a surrogate pair, and returns the rune and the escape's length;
+// a lone or reversed surrogate, or b too short, reports false.
+func unicodeEscape(b []byte) (rune, int, bool) {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
 		return 0, 0, false
 	}
-	r, ok := hex4(b[j+2:])
+	r, ok := hex4(b[2:])
 	if !ok {
 		return 0, 0, false
 	}
 	if !utf16.IsSurrogate(r) {
 		return r, 6, true
 	}
-	if j+12 > len(b) {
-		s.short = r < 0xdc00 && escapeCut(b[j+6:], true) // a low surrogate first is never whole
+	if len(b) < 12 || b[6] != '\\' || b[7] != 'u' {
 		return 0, 0, false
 	}
-	if b[j+6] != '\\' || b[j+7] != 'u' {
-		return 0, 0, false
-	}
-	r2, ok := hex4(b[j+8:])
+	r2, ok := hex4(b[8:])
 	if !ok {
 		return 0, 0, false
 	}
@@ -486,47 +507,21 @@ func (d *Decoder) unquote(span []byte) ([]byte, bool) {
 			break
 		}
 		out = append(out, span[:bs]...)
-		if bs+1 >= len(span) {
+		span = span[bs:]
+		if len(span) < 2 {
 			return nil, false
 		}
-		c := span[bs+1]
-		span = span[bs+2:]
-		switch c {
-		case '"', '\\', '/':
+		if c, ok := simpleEscape(span[1]); ok {
 			out = append(out, c)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := hex4(span)
-			if !ok {
-				return nil, false
-			}
-			span = span[4:]
-			if utf16.IsSurrogate(r) {
-				if len(span) < 6 || span[0] != '\\' || span[1] != 'u' {
-					return nil, false
-				}
-				r2, ok := hex4(span[2:])
-				if !ok {
-					return nil, false
-				}
-				if r = utf16.DecodeRune(r, r2); r == utf8.RuneError {
-					return nil, false
-				}
-				span = span[6:]
-			}
-			out = utf8.AppendRune(out, r)
-		default:
+			span = span[2:]
+			continue
+		}
+		r, n, ok := unicodeEscape(span)
+		if !ok {
 			return nil, false
 		}
+		out = utf8.AppendRune(out, r)
+		span = span[n:]
 	}
 	d.unquoted = out
 	if !utf8.Valid(out) {
