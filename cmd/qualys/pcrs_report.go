@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,7 +69,7 @@ func runReport(ctx context.Context, o *reportFlags) error {
 		}
 	}
 	if p.format == "table" {
-		return printReportTable(f.stdout, r)
+		return printReportTable(p, r)
 	}
 	// One document: the report's parts are not a list of records.
 	if err := p.record(r); err != nil {
@@ -92,44 +90,63 @@ func writeHTMLReport(r *posturestore.Report, path string) error {
 	return fh.Close()
 }
 
-// printReportTable prints the report's sections as aligned tables.
-func printReportTable(w io.Writer, r *posturestore.Report) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+// printReportTable prints the report's sections as tables fitted, as every
+// table is, to the terminal's width.
+func printReportTable(p *printer, r *posturestore.Report) error {
 	when := func(s *posturestore.SyncRun) string {
 		if s == nil {
 			return "none"
 		}
 		return s.StartedAt.UTC().Format(time.RFC3339)
 	}
-	fmt.Fprintf(tw, "Latest sync:\t%s\nPrevious sync:\t%s\nPass rate:\t%.1f%% (%d passed, %d failed, %d error)\n\n",
-		when(r.LastSync), when(r.PreviousSync), 100*r.Total.Rate, r.Total.Passed, r.Total.Failed, r.Total.Error)
-	fmt.Fprintln(tw, "POLICY\tTITLE\tPASSED\tFAILED\tERROR\tPASS RATE")
-	for _, p := range r.Policies {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.1f%%\n", p.PolicyID, clip(p.Title, 48), p.Passed, p.Failed, p.Error, 100*p.Rate)
+	rate := func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
+	fmt.Fprintf(p.w, "Latest sync:    %s\nPrevious sync:  %s\nPass rate:      %s (%d passed, %d failed, %d error)\n\n",
+		when(r.LastSync), when(r.PreviousSync), rate(r.Total.Rate), r.Total.Passed, r.Total.Failed, r.Total.Error)
+	var rows [][]string
+	for _, x := range r.Policies {
+		rows = append(rows, []string{n64(x.PolicyID), x.Title, n64(x.Passed), n64(x.Failed), n64(x.Error), rate(x.Rate)})
 	}
-	fmt.Fprintln(tw, "\nCRITICALITY\tPASSED\tFAILED\tERROR\tPASS RATE")
-	for _, cr := range r.Criticality {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f%%\n", cr.Label, cr.Passed, cr.Failed, cr.Error, 100*cr.Rate)
-	}
-	fmt.Fprintln(tw, "\nCONTROL\tSTATEMENT\tCRITICALITY\tPASSED\tFAILED\tPASS RATE")
-	for _, ct := range r.Controls[:min(20, len(r.Controls))] {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%.1f%%\n", ct.ControlID, clip(ct.Statement, 56), ct.Criticality, ct.Passed, ct.Failed, 100*ct.Rate)
-	}
-	fmt.Fprintf(tw, "\nChanges in the latest sync: %d to Passed, %d to Failed, %d to Error, %d no longer reported; %d host(s) appeared, %d disappeared\n",
-		r.ChangeCount.ToPassed, r.ChangeCount.ToFailed, r.ChangeCount.ToError, r.ChangeCount.Disappeared, r.Hosts.Appeared, r.Hosts.Disappeared)
-	if len(r.Changes) > 0 {
-		fmt.Fprintln(tw, "POLICY\tHOST\tCONTROL\tWAS\tNOW")
-		for _, ch := range r.Changes[:min(50, len(r.Changes))] {
-			fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%s\n", ch.PolicyID, ch.HostID, ch.ControlID, ch.OldStatus, ch.NewStatus)
+	section := func(headers []string, rows [][]string) error {
+		cols := make(columns, len(headers))
+		for i, h := range headers {
+			cols[i] = column{header: h}
 		}
+		for _, r := range rows {
+			for i, c := range r {
+				r[i] = oneLineCell(c) // titles and statements are server text
+			}
+		}
+		return writeTable(p.w, p.errW, cols, rows, p.width)
 	}
-	return tw.Flush()
+	if err := section([]string{"POLICY", "TITLE", "PASSED", "FAILED", "ERROR", "PASS RATE"}, rows); err != nil {
+		return err
+	}
+	rows = nil
+	for _, x := range r.Criticality {
+		rows = append(rows, []string{x.Label, n64(x.Passed), n64(x.Failed), n64(x.Error), rate(x.Rate)})
+	}
+	fmt.Fprintln(p.w)
+	if err := section([]string{"CRITICALITY", "PASSED", "FAILED", "ERROR", "PASS RATE"}, rows); err != nil {
+		return err
+	}
+	rows = nil
+	for _, x := range r.Controls[:min(20, len(r.Controls))] {
+		rows = append(rows, []string{n64(x.ControlID), x.Statement, x.Criticality, n64(x.Passed), n64(x.Failed), rate(x.Rate)})
+	}
+	fmt.Fprintln(p.w)
+	if err := section([]string{"CONTROL", "STATEMENT", "CRITICALITY", "PASSED", "FAILED", "PASS RATE"}, rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(p.w, "\nChanges in the latest sync:\n  %d to Passed, %d to Failed, %d to Error, %d no longer reported\n  %d host(s) appeared, %d disappeared\n",
+		r.ChangeCount.ToPassed, r.ChangeCount.ToFailed, r.ChangeCount.ToError, r.ChangeCount.Disappeared, r.Hosts.Appeared, r.Hosts.Disappeared)
+	if len(r.Changes) == 0 {
+		return nil
+	}
+	rows = nil
+	for _, x := range r.Changes[:min(50, len(r.Changes))] {
+		rows = append(rows, []string{n64(x.PolicyID), n64(x.HostID), n64(x.ControlID), x.OldStatus, x.NewStatus})
+	}
+	return section([]string{"POLICY", "HOST", "CONTROL", "WAS", "NOW"}, rows)
 }
 
-func clip(s string, n int) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
+func n64(v int64) string { return strconv.FormatInt(v, 10) }

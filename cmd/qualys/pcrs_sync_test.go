@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/qualyskit/qualys-go/qualystest"
 )
@@ -55,6 +56,18 @@ func TestSyncAndReport(t *testing.T) {
 	code, out, _ = h.run("", "pcrs", "report", "--db", db, "--output", "table")
 	if code != exitOK || !strings.Contains(out, "PASS RATE") || !strings.Contains(out, "Changes in the latest sync") {
 		t.Errorf("table report: exit %d\n%s", code, out)
+	}
+	// On an 80-column terminal every line fits: the policy titles and
+	// control statements are cut, as in every other table.
+	h.width = 80
+	code, out, _ = h.run("", "pcrs", "report", "--db", db, "--output", "table")
+	if code != exitOK || !strings.Contains(out, "STATEMENT") {
+		t.Errorf("table report at 80 columns: exit %d\n%s", code, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if n := utf8.RuneCountInString(line); n > 80 {
+			t.Errorf("report line of %d > 80 columns: %q", n, line)
+		}
 	}
 }
 
