@@ -75,10 +75,15 @@ func runSync(ctx context.Context, o *syncFlags) error {
 	if err != nil {
 		return err
 	}
+	prog, err := f.newProgress()
+	if err != nil {
+		return err
+	}
 	p, err := f.printer(nil)
 	if err != nil {
 		return err
 	}
+	p.w, p.errW = prog.writer(p.w), prog.writer(p.errW)
 	client, err := f.client()
 	if err != nil {
 		return err
@@ -94,13 +99,14 @@ func runSync(ctx context.Context, o *syncFlags) error {
 		posturestore.WithBatchHosts(o.batchHosts), posturestore.WithLockWait(o.wait),
 		posturestore.WithPostureVersion(o.version),
 	}
-	if isTerminal(f.stderr) {
-		opts = append(opts, posturestore.WithSyncProgress(func(p posturestore.SyncProgress) {
-			fmt.Fprintf(f.stderr, "\rhosts %d/%d, %d records, %d changes", p.HostsDone, p.HostsDone+p.HostsLeft, p.Records, p.Changes)
-		}))
-		defer fmt.Fprintln(f.stderr)
-	}
+	opts = append(opts, posturestore.WithSyncProgress(func(sp posturestore.SyncProgress) {
+		total := int(sp.HostsDone + sp.HostsLeft)
+		prog.update(int(sp.HostsDone), total, fmt.Sprintf("sync: %d/%d hosts, %d records, %d changes", sp.HostsDone, total, sp.Records, sp.Changes))
+	}))
+	prog.set("sync: asking which hosts changed")
+	stop := prog.keepAlive(ctx)
 	res, err := st.Sync(ctx, client, opts...)
+	stop()
 	if err != nil {
 		if errors.Is(err, posturestore.ErrLocked) {
 			return fmt.Errorf("%w; try again later or pass --wait", err)
